@@ -1,0 +1,711 @@
+#!/usr/bin/env python3
+"""Generate NEURON reference data for the `neurite` test-suite.
+
+Usage (from the repository root, with NEURON 9.0.2 installed):
+
+    /work/venv/bin/python scripts/neuron_reference.py            # regenerate everything
+    /work/venv/bin/python scripts/neuron_reference.py <model>    # one model only
+
+Every model is built in a fresh Python process (NEURON keeps global state:
+sections left over from a previous model would change h.define_shape() and
+the section order), so the no-argument invocation re-runs this very script
+once per model via subprocess.  The MPI ring is run with
+`mpiexec -n 3 python scripts/neuron_reference.py ring7-mpi`.
+
+Output goes to tests/data/ (relative to the repository root).  All floating
+point numbers are written with repr(), which round-trips exactly.
+
+Models
+------
+ring5            seed ring (NEURON ParallelContext tutorial), N=5, dt=0.025, tstop=100
+ring5-dend11     same ring with dend.nseg=11, dt=0.0125, tstop=60
+ring7-serial     ring N=7, dt=0.025, tstop=200, serial
+ring7-mpi        ring N=7, dt=0.025, tstop=200, must be run under mpiexec -n 3
+branched         branched single cell, dt=0.025, celsius=6.3, tstop=60
+branched-dt01    branched single cell, dt=0.01, celsius=16, tstop=40
+pt3d             cell with explicit 3-D points + define_shape, dt=0.025, tstop=50
+netstim-noise    three noisy NetStims, dt=0.025, tstop=200
+"""
+
+import os
+import subprocess
+import sys
+
+HERE = os.path.dirname(os.path.abspath(__file__))
+ROOT = os.path.dirname(HERE)
+DATA = os.path.join(ROOT, "tests", "data")
+SCRIPT = os.path.abspath(__file__)
+
+
+# ---------------------------------------------------------------------------
+# output helpers
+# ---------------------------------------------------------------------------
+
+def fmt(x):
+    return repr(float(x))
+
+
+def write_spikes(fname, pairs):
+    """pairs: iterable of (gid, t). Sorted by time then gid."""
+    rows = sorted(((float(t), int(g)) for g, t in pairs))
+    path = os.path.join(DATA, fname)
+    with open(path, "w") as f:
+        f.write("gid,t_ms\n")
+        for t, g in rows:
+            f.write("%d,%s\n" % (g, fmt(t)))
+    print("wrote %s (%d spikes)" % (path, len(rows)))
+    return [(g, t) for t, g in rows]
+
+
+def write_traces(fname, tvec, cols):
+    """cols: list of (name, Vector)."""
+    n = len(tvec)
+    for name, v in cols:
+        assert len(v) == n, (name, len(v), n)
+    path = os.path.join(DATA, fname)
+    with open(path, "w") as f:
+        f.write("t_ms," + ",".join(name for name, _ in cols) + "\n")
+        for i in range(n):
+            f.write(fmt(tvec[i]) + "," + ",".join(fmt(v[i]) for _, v in cols) + "\n")
+    print("wrote %s (%d rows)" % (path, n))
+
+
+def common_globals(h, dt, celsius=6.3):
+    h.usetable_hh = 0
+    h.celsius = celsius
+    h.dt = dt
+
+
+# ---------------------------------------------------------------------------
+# Seed ring model (cell.py / ballandstick.py / ring.py of the tutorial)
+# ---------------------------------------------------------------------------
+
+def run_ring(N, tstop, dt, dend_nseg=None, mpi=False):
+    from neuron import h
+    from neuron.units import ms, mV
+
+    # ----- cell.py -----
+    class Cell:
+        def __init__(self, gid, x, y, z, theta):
+            self._gid = gid
+            self._setup_morphology()
+            self.all = self.soma.wholetree()
+            self._setup_biophysics()
+            self.x = self.y = self.z = 0
+            h.define_shape()
+            self._rotate_z(theta)
+            self._set_position(x, y, z)
+            # everything below here in this method is NEW
+            self._spike_detector = h.NetCon(self.soma(0.5)._ref_v, None, sec=self.soma)
+            self.spike_times = h.Vector()
+            self._spike_detector.record(self.spike_times)
+            self._ncs = []
+            self.soma_v = h.Vector().record(self.soma(0.5)._ref_v)
+
+        def __repr__(self):
+            return '{}[{}]'.format(self.name, self._gid)
+
+        def _set_position(self, x, y, z):
+            for sec in self.all:
+                for i in range(sec.n3d()):
+                    sec.pt3dchange(i,
+                                   x - self.x + sec.x3d(i),
+                                   y - self.y + sec.y3d(i),
+                                   z - self.z + sec.z3d(i),
+                                   sec.diam3d(i))
+            self.x, self.y, self.z = x, y, z
+
+        def _rotate_z(self, theta):
+            """Rotate the cell about the Z axis."""
+            for sec in self.all:
+                for i in range(sec.n3d()):
+                    x = sec.x3d(i)
+                    y = sec.y3d(i)
+                    c = h.cos(theta)
+                    s = h.sin(theta)
+                    xprime = x * c - y * s
+                    yprime = x * s + y * c
+                    sec.pt3dchange(i, xprime, yprime, sec.z3d(i), sec.diam3d(i))
+
+    # ----- ballandstick.py -----
+    class BallAndStick(Cell):
+        name = 'BallAndStick'
+
+        def _setup_morphology(self):
+            self.soma = h.Section(name='soma', cell=self)
+            self.dend = h.Section(name='dend', cell=self)
+            self.dend.connect(self.soma)
+            self.soma.L = self.soma.diam = 12.6157
+            self.dend.L = 200
+            self.dend.diam = 1
+            if dend_nseg is not None:  # variant: finer dendrite (before define_shape)
+                self.dend.nseg = dend_nseg
+
+        def _setup_biophysics(self):
+            for sec in self.all:
+                sec.Ra = 100  # Axial resistance in Ohm * cm
+                sec.cm = 1  # Membrane capacitance in micro Farads / cm^2
+            self.soma.insert('hh')
+            for seg in self.soma:
+                seg.hh.gnabar = 0.12  # Sodium conductance in S/cm2
+                seg.hh.gkbar = 0.036  # Potassium conductance in S/cm2
+                seg.hh.gl = 0.0003  # Leak conductance in S/cm2
+                seg.hh.el = -54.3  # Reversal potential in mV
+            # Insert passive current in the dendrite
+            self.dend.insert('pas')
+            for seg in self.dend:
+                seg.pas.g = 0.001  # Passive conductance in S/cm2
+                seg.pas.e = -65  # Leak reversal potential mV
+            # NEW: the synapse
+            self.syn = h.ExpSyn(self.dend(0.5))
+            self.syn.tau = 2 * ms
+
+    # ----- ring.py -----
+    if mpi:
+        h.nrnmpi_init()  # MPI must be initialized before we create a ParallelContext object
+    pc = h.ParallelContext()
+
+    class Ring:
+        def __init__(self, N=5, stim_w=0.04, stim_t=9, stim_delay=1, syn_w=0.01, syn_delay=5, r=50):
+            self._N = N
+            self.set_gids()  # assign gids to processors
+            self._syn_w = syn_w
+            self._syn_delay = syn_delay
+            self._create_cells(r)
+            self._connect_cells()
+            # the 0th cell only exists on one process... that's the only one that gets a netstim
+            if pc.gid_exists(0):
+                self._netstim = h.NetStim()
+                self._netstim.number = 1
+                self._netstim.start = stim_t
+                self._nc = h.NetCon(self._netstim, pc.gid2cell(0).syn)
+                self._nc.delay = stim_delay
+                self._nc.weight[0] = stim_w
+
+        def set_gids(self):
+            self.gidlist = list(range(int(pc.id()), self._N, int(pc.nhost())))
+            for gid in self.gidlist:
+                pc.set_gid2node(gid, pc.id())
+
+        def _create_cells(self, r):
+            self.cells = []
+            for i in self.gidlist:
+                theta = i * 2 * h.PI / self._N
+                self.cells.append(BallAndStick(i, h.cos(theta) * r, h.sin(theta) * r, 0, theta))
+            for cell in self.cells:
+                pc.cell(cell._gid, cell._spike_detector)
+
+        def _connect_cells(self):
+            for target in self.cells:
+                source_gid = (target._gid - 1 + self._N) % self._N
+                nc = pc.gid_connect(source_gid, target.syn)
+                nc.weight[0] = self._syn_w
+                nc.delay = self._syn_delay
+                target._ncs.append(nc)
+
+    # globals (before finitialize)
+    common_globals(h, dt)
+
+    ring = Ring(N=N)
+    tvec_sp = h.Vector()
+    idvec_sp = h.Vector()
+    pc.spike_record(-1, tvec_sp, idvec_sp)
+
+    pc.set_maxstep(10 * ms)
+    t = h.Vector().record(h._ref_t)
+    h.finitialize(-65 * mV)
+    pc.psolve(tstop * ms)
+
+    local = [(int(g), float(tt)) for g, tt in zip(idvec_sp, tvec_sp)]
+    gathered = pc.py_gather(local, 0)
+
+    soma_v = None
+    if pc.gid_exists(0):
+        soma_v = pc.gid2cell(0).soma_v
+
+    # geometry of gid 0 (diagnostic only, stdout)
+    if pc.gid_exists(0) and pc.id() == 0:
+        c0 = pc.gid2cell(0)
+        for sec in (c0.soma, c0.dend):
+            print("geom %s L=%r nseg=%d" % (sec.name(), sec.L, sec.nseg))
+            for seg in sec:
+                print("geom   x=%r area=%r ri=%r diam=%r" % (seg.x, seg.area(), seg.ri(), seg.diam))
+    print("rank %d: final t = %r, nrows t = %d" % (pc.id(), h.t, len(t)))
+
+    result = None
+    if pc.id() == 0:
+        allpairs = [p for part in gathered for p in part]
+        result = (allpairs, t, soma_v)
+    return pc, result
+
+
+def model_ring5():
+    pc, (spk, t, v) = run_ring(5, 100.0, 0.025)
+    rows = write_spikes("ring5_spikes.csv", spk)
+    write_traces("ring5_soma_v.csv", t, [("v_mV", v)])
+    for g, tt in rows:
+        print("spike gid=%d t=%r" % (g, tt))
+
+
+def model_ring5_dend11():
+    pc, (spk, t, v) = run_ring(5, 60.0, 0.0125, dend_nseg=11)
+    rows = write_spikes("ring5_dend11_dt0125_spikes.csv", spk)
+    write_traces("ring5_dend11_dt0125_soma_v.csv", t, [("v_mV", v)])
+    for g, tt in rows:
+        print("spike gid=%d t=%r" % (g, tt))
+
+
+def model_ring7_serial():
+    pc, (spk, t, v) = run_ring(7, 200.0, 0.025)
+    write_spikes("ring7_serial_spikes.csv", spk)
+
+
+def model_ring7_mpi():
+    pc, result = run_ring(7, 200.0, 0.025, mpi=True)
+    print("rank %d of %d" % (pc.id(), pc.nhost()))
+    if pc.id() == 0:
+        assert pc.nhost() == 3, "ring7-mpi must run with mpiexec -n 3 (nhost=%d)" % pc.nhost()
+        spk, t, v = result
+        write_spikes("ring7_mpi3_spikes.csv", spk)
+    pc.barrier()
+    pc.done()
+    sys.stdout.flush()
+    h_quit()
+
+
+def h_quit():
+    # h.quit() finalizes MPI; without it mpiexec reports an improper exit.
+    from neuron import h
+    h.quit()
+
+
+# ---------------------------------------------------------------------------
+# Branched single cell
+# ---------------------------------------------------------------------------
+
+def model_branched_common(dt, celsius, tstop, vfile, sfile):
+    from neuron import h
+    h.load_file("stdrun.hoc")
+    common_globals(h, dt, celsius)
+
+    def mksec(name, L, diam, nseg, Ra, cm):
+        s = h.Section(name=name)
+        s.L = L
+        s.diam = diam
+        s.nseg = nseg
+        s.Ra = Ra
+        s.cm = cm
+        return s
+
+    def pas(sec, g, e):
+        sec.insert("pas")
+        for seg in sec:
+            seg.pas.g = g
+            seg.pas.e = e
+
+    soma = mksec("soma", 20, 20, 1, 120, 1)
+    soma.insert("hh")
+
+    dend1 = mksec("dend1", 400, 2, 9, 150, 1.5)
+    pas(dend1, 0.0002, -65)
+    dend1.connect(soma(1), 0)
+
+    dend2 = mksec("dend2", 150, 1.2, 4, 100, 1)
+    pas(dend2, 0.0005, -70)
+    dend2.insert("hh")
+    for seg in dend2:
+        seg.hh.gnabar = 0.03
+        seg.hh.gkbar = 0.01
+    dend2.connect(soma(0.5), 0)
+
+    dend3 = mksec("dend3", 120, 0.8, 3, 150, 1)
+    pas(dend3, 0.0002, -65)
+    dend3.connect(dend1(0.6), 0)
+
+    dend4 = mksec("dend4", 80, 0.6, 2, 150, 1)
+    pas(dend4, 0.0002, -65)
+    dend4.connect(dend1(1), 0)
+
+    axon = mksec("axon", 500, 1, 21, 100, 1)
+    axon.insert("hh")
+    axon.connect(soma(0), 0)
+
+    ic = h.IClamp(soma(0.5))
+    setattr(ic, "del", 2)
+    ic.dur = 3
+    ic.amp = 0.25
+
+    ns1 = h.NetStim()
+    ns1.start = 5
+    ns1.number = 4
+    ns1.interval = 6
+    ns1.noise = 0
+    syn1 = h.Exp2Syn(dend1(0.8))
+    syn1.tau1 = 0.5
+    syn1.tau2 = 4
+    syn1.e = 0
+    nc1 = h.NetCon(ns1, syn1)
+    nc1.weight[0] = 0.004
+    nc1.delay = 2
+
+    ns2 = h.NetStim()
+    ns2.start = 12
+    ns2.number = 3
+    ns2.interval = 10
+    ns2.noise = 0
+    syn2 = h.ExpSyn(dend2(0.3))
+    syn2.tau = 3
+    syn2.e = -80
+    nc2 = h.NetCon(ns2, syn2)
+    nc2.weight[0] = 0.002
+    nc2.delay = 0.5
+
+    det = h.NetCon(axon(1.0)._ref_v, None, sec=axon)
+    det.threshold = 0
+    spk = h.Vector()
+    det.record(spk)
+
+    t = h.Vector().record(h._ref_t)
+    cols = [
+        ("soma_v", h.Vector().record(soma(0.5)._ref_v)),
+        ("dend1_0.8_v", h.Vector().record(dend1(0.8)._ref_v)),
+        ("dend3_0.5_v", h.Vector().record(dend3(0.5)._ref_v)),
+        ("axon_1_v", h.Vector().record(axon(1.0)._ref_v)),
+        ("dend2_0.3_v", h.Vector().record(dend2(0.3)._ref_v)),
+    ]
+
+    h.finitialize(-65)
+    h.continuerun(tstop)
+    print("final t = %r, rows = %d, dt = %r, celsius = %r" % (h.t, len(t), h.dt, h.celsius))
+
+    write_traces(vfile, t, cols)
+    rows = write_spikes(sfile, [(0, x) for x in spk])
+    for g, tt in rows:
+        print("spike gid=%d t=%r" % (g, tt))
+
+
+def model_branched():
+    model_branched_common(0.025, 6.3, 60.0, "branched_v.csv", "branched_spikes.csv")
+
+
+def model_branched_dt01():
+    model_branched_common(0.01, 16.0, 40.0, "branched_dt01_v.csv", "branched_dt01_spikes.csv")
+
+
+# ---------------------------------------------------------------------------
+# Explicit 3-D point cell
+# ---------------------------------------------------------------------------
+
+def model_pt3d():
+    from neuron import h
+    h.load_file("stdrun.hoc")
+    common_globals(h, 0.025)
+
+    soma = h.Section(name="soma")
+    soma.pt3dclear()
+    for p in [(0, 0, 0, 18), (7, 0, 0, 20), (15, 0, 0, 16)]:
+        soma.pt3dadd(*p)
+    soma.nseg = 1
+    soma.Ra = 110
+    soma.cm = 1
+    soma.insert("hh")
+
+    dend = h.Section(name="dend")
+    dend.connect(soma(1), 0)
+    dend.pt3dclear()
+    for p in [(15, 0, 0, 3), (40, 10, 0, 2.5), (90, 12, 5, 2.0), (160, 30, 5, 1.6), (200, 35, 8, 1.0)]:
+        dend.pt3dadd(*p)
+    dend.nseg = 5
+    dend.Ra = 140
+    dend.cm = 1.2
+    dend.insert("pas")
+    for seg in dend:
+        seg.pas.g = 0.0003
+        seg.pas.e = -65
+
+    dend2 = h.Section(name="dend2")
+    dend2.connect(soma(0), 0)
+    dend2.L = 100
+    dend2.diam = 1.5
+    dend2.nseg = 3
+    dend2.Ra = 100
+    dend2.cm = 1
+    dend2.insert("pas")
+    for seg in dend2:
+        seg.pas.g = 0.0003
+        seg.pas.e = -65
+
+    h.define_shape()
+
+    ic = h.IClamp(soma(0.5))
+    setattr(ic, "del", 1)
+    ic.dur = 2
+    ic.amp = 0.4
+
+    syn = h.ExpSyn(dend(0.7))
+    syn.tau = 2
+    syn.e = 0
+    ns = h.NetStim()
+    ns.start = 20
+    ns.number = 2
+    ns.interval = 10
+    nc = h.NetCon(ns, syn)
+    nc.weight[0] = 0.01
+    nc.delay = 1
+
+    det = h.NetCon(soma(0.5)._ref_v, None, sec=soma)
+    det.threshold = 10
+    spk = h.Vector()
+    det.record(spk)
+
+    t = h.Vector().record(h._ref_t)
+    cols = [
+        ("soma_v", h.Vector().record(soma(0.5)._ref_v)),
+        ("dend_0.7_v", h.Vector().record(dend(0.7)._ref_v)),
+        ("dend2_1_v", h.Vector().record(dend2(1.0)._ref_v)),
+    ]
+
+    def geometry():
+        out = []
+        for sec in (soma, dend, dend2):
+            out.append(("L", sec.name(), sec.L, sec.nseg,
+                        [(sec.x3d(i), sec.y3d(i), sec.z3d(i), sec.diam3d(i), sec.arc3d(i))
+                         for i in range(sec.n3d())]))
+            for seg in sec:
+                out.append(("seg", sec.name(), seg.x, seg.area(), seg.ri(), seg.diam))
+        return out
+
+    geom_before = geometry()
+    h.finitialize(-65)
+    h.continuerun(50.0)
+    geom_after = geometry()
+    assert geom_before == geom_after, "geometry changed during run"
+    print("final t = %r, rows = %d" % (h.t, len(t)))
+
+    path = os.path.join(DATA, "pt3d_geometry.csv")
+    with open(path, "w") as f:
+        f.write("section,x,area_um2,ri_megohm,diam_um\n")
+        for rec in geom_before:
+            if rec[0] == "L":
+                _, name, L, nseg, pts = rec
+                print("section %s L=%r nseg=%d" % (name, L, nseg))
+                for p in pts:
+                    print("  pt3d x=%r y=%r z=%r diam=%r arc=%r" % p)
+            else:
+                _, name, x, area, ri, diam = rec
+                print("  seg %s x=%r area=%r ri=%r diam=%r" % (name, x, area, ri, diam))
+                f.write("%s,%s,%s,%s,%s\n" % (name, fmt(x), fmt(area), fmt(ri), fmt(diam)))
+    print("wrote %s" % path)
+
+    write_traces("pt3d_v.csv", t, cols)
+    rows = write_spikes("pt3d_spikes.csv", [(0, x) for x in spk])
+    for g, tt in rows:
+        print("spike gid=%d t=%r" % (g, tt))
+
+
+# ---------------------------------------------------------------------------
+# Noisy NetStims
+# ---------------------------------------------------------------------------
+
+def model_netstim_noise():
+    from neuron import h
+    h.load_file("stdrun.hoc")
+    common_globals(h, 0.025)
+
+    ids_at_creation = []
+    a = h.NetStim()
+    ids_at_creation.append(list(a.ranvar.get_ids()))
+    a.start = 5
+    a.interval = 4
+    a.number = 50
+    a.noise = 0.5
+    a.noiseFromRandom123(1, 2, 3)
+
+    b = h.NetStim()
+    ids_at_creation.append(list(b.ranvar.get_ids()))
+    b.start = 0
+    b.interval = 2
+    b.number = 30
+    b.noise = 1.0
+    b.noiseFromRandom123(7, 0, 0)
+
+    c = h.NetStim()
+    ids_at_creation.append(list(c.ranvar.get_ids()))
+    c.start = 10
+    c.interval = 5
+    c.number = 20
+    c.noise = 0.3
+
+    stims = [a, b, c]
+    vecs = []
+    ncs = []
+    for ns in stims:
+        v = h.Vector()
+        nc = h.NetCon(ns, None)
+        nc.record(v)
+        vecs.append(v)
+        ncs.append(nc)
+
+    ids_before_run = [(list(ns.ranvar.get_ids()), ns.ranvar.get_seq()) for ns in stims]
+    h.finitialize(-65)
+    ids_after_init = [(list(ns.ranvar.get_ids()), ns.ranvar.get_seq()) for ns in stims]
+    h.continuerun(200.0)
+    ids_after_run = [(list(ns.ranvar.get_ids()), ns.ranvar.get_seq()) for ns in stims]
+    print("final t = %r" % h.t)
+
+    pairs = [(gid, tt) for gid, v in enumerate(vecs) for tt in v]
+    rows = write_spikes("netstim_noise_spikes.csv", pairs)
+    for gid, v in enumerate(vecs):
+        print("gid %d: %d spikes" % (gid, len(v)))
+
+    lines = [
+        "netstim_noise_spikes.csv -- written by scripts/neuron_reference.py (model netstim-noise)",
+        "NEURON %s; dt=0.025, tstop=200, h.finitialize(-65) then h.continuerun(200)." % neuron_version(),
+        "gid 0 = A: start=5 interval=4 number=50 noise=0.5, ns.noiseFromRandom123(1, 2, 3)",
+        "gid 1 = B: start=0 interval=2 number=30 noise=1.0, ns.noiseFromRandom123(7, 0, 0)",
+        "gid 2 = C: start=10 interval=5 number=20 noise=0.3, no noiseFromRandom123 (default stream)",
+        "The NetStims were created in the order A, B, C (they are the only RANDOM-using objects).",
+        "Random123 ids (NetStim.ranvar.get_ids()) right after creation, before noiseFromRandom123:",
+    ]
+    for name, ids in zip("ABC", ids_at_creation):
+        lines.append("  %s: (%s)" % (name, ", ".join("%d" % i for i in ids)))
+    lines.append("Random123 ids / sequence used in the run (after finitialize):")
+    for name, (ids, seq) in zip("ABC", ids_after_init):
+        lines.append("  %s: ids=(%s) seq_after_finitialize=%r" % (name, ", ".join("%d" % i for i in ids), seq))
+    lines.append("ranvar.get_seq() after the run:")
+    for name, (ids, seq) in zip("ABC", ids_after_run):
+        lines.append("  %s: ids=(%s) seq=%r" % (name, ", ".join("%d" % i for i in ids), seq))
+    lines.append("Spike counts: A=%d B=%d C=%d" % tuple(len(v) for v in vecs))
+    path = os.path.join(DATA, "netstim_noise_README.txt")
+    with open(path, "w") as f:
+        f.write("\n".join(lines) + "\n")
+    print("\n".join(lines))
+    print("ids before run:", ids_before_run)
+
+
+# ---------------------------------------------------------------------------
+# driver
+# ---------------------------------------------------------------------------
+
+def neuron_version():
+    import neuron
+    return neuron.__version__
+
+
+MODELS = {
+    "ring5": model_ring5,
+    "ring5-dend11": model_ring5_dend11,
+    "ring7-serial": model_ring7_serial,
+    "ring7-mpi": model_ring7_mpi,
+    "branched": model_branched,
+    "branched-dt01": model_branched_dt01,
+    "pt3d": model_pt3d,
+    "netstim-noise": model_netstim_noise,
+}
+
+SERIAL_ORDER = ["ring5", "ring5-dend11", "ring7-serial", "branched", "branched-dt01",
+                "pt3d", "netstim-noise"]
+
+FILES = [
+    ("ring5_spikes.csv", "Seed ring (tutorial BallAndStick ring via ParallelContext), N=5, dt=0.025, tstop=100, serial: all spikes (gid,t_ms)."),
+    ("ring5_soma_v.csv", "Same run: gid 0 soma(0.5).v every step (t_ms,v_mV), 4001 rows."),
+    ("ring5_dend11_dt0125_spikes.csv", "Seed ring N=5 with every dend.nseg=11 (set before define_shape), dt=0.0125, tstop=60: spikes."),
+    ("ring5_dend11_dt0125_soma_v.csv", "Same run: gid 0 soma(0.5).v every step."),
+    ("ring7_serial_spikes.csv", "Seed ring N=7, dt=0.025, tstop=200, serial run: spikes."),
+    ("ring7_mpi3_spikes.csv", "Seed ring N=7, dt=0.025, tstop=200, run under mpiexec -n 3 (round-robin gids), spikes gathered to rank 0; identical to ring7_serial_spikes.csv."),
+    ("branched_v.csv", "Branched cell (soma/dend1-4/axon, hh+pas, IClamp, Exp2Syn+ExpSyn driven by NetStims), dt=0.025, celsius=6.3, tstop=60: traces soma(0.5), dend1(0.8), dend3(0.5), axon(1), dend2(0.3)."),
+    ("branched_spikes.csv", "Same run: spike detector at axon(1) v, threshold 0 mV (gid 0)."),
+    ("branched_dt01_v.csv", "Branched cell with dt=0.01, celsius=16 (hh q10), tstop=40: same trace columns."),
+    ("branched_dt01_spikes.csv", "Same run: axon(1) spikes, threshold 0 mV."),
+    ("pt3d_v.csv", "Cell with explicit tapered 3-D points (soma, dend) + a dend2 without points, h.define_shape(); dt=0.025, tstop=50: traces soma(0.5), dend(0.7), dend2(1)."),
+    ("pt3d_spikes.csv", "Same run: soma(0.5) spikes, threshold 10 mV (gid 0)."),
+    ("pt3d_geometry.csv", "Same cell: per segment centre seg.x, seg.area() (um2), seg.ri() (MOhm), seg.diam (um)."),
+    ("netstim_noise_spikes.csv", "Three noisy NetStims (Random123 streams), dt=0.025, tstop=200; gid 0,1,2 = A,B,C, see netstim_noise_README.txt."),
+    ("netstim_noise_README.txt", "Parameters and Random123 stream ids used for netstim_noise_spikes.csv."),
+]
+
+
+def mpi_cmd():
+    cmd = ["mpiexec"]
+    if hasattr(os, "geteuid") and os.geteuid() == 0:
+        cmd.append("--allow-run-as-root")
+    cmd += ["--oversubscribe", "-n", "3", sys.executable, SCRIPT, "ring7-mpi"]
+    return cmd
+
+
+def run_all():
+    os.makedirs(DATA, exist_ok=True)
+    for name in SERIAL_ORDER:
+        print("=== %s ===" % name, flush=True)
+        subprocess.run([sys.executable, SCRIPT, name], check=True)
+    print("=== ring7-mpi ===", flush=True)
+    env = dict(os.environ)
+    env.setdefault("OMPI_ALLOW_RUN_AS_ROOT", "1")
+    env.setdefault("OMPI_ALLOW_RUN_AS_ROOT_CONFIRM", "1")
+    cmd = mpi_cmd()
+    print(" ".join(cmd), flush=True)
+    subprocess.run(cmd, check=True, env=env)
+
+    with open(os.path.join(DATA, "ring7_serial_spikes.csv")) as f:
+        ser = f.read()
+    with open(os.path.join(DATA, "ring7_mpi3_spikes.csv")) as f:
+        par = f.read()
+    same = ser == par
+    print("ring7 serial vs mpiexec -n 3 spikes identical: %s" % same)
+    if not same:
+        raise SystemExit("ring7 MPI and serial spikes differ")
+
+    write_readme()
+
+
+def write_readme():
+    ver = neuron_version()
+    lines = [
+        "# NEURON reference data",
+        "",
+        "All files in this directory, this README included, were written by",
+        "`scripts/neuron_reference.py` using NEURON %s (Python wheel, /work/venv)." % ver,
+        "",
+        "Regenerate everything from the repository root with:",
+        "",
+        "```",
+        "/work/venv/bin/python scripts/neuron_reference.py",
+        "```",
+        "",
+        "This runs each model in a fresh subprocess (`python scripts/neuron_reference.py <model>`,",
+        "models: %s) and the MPI ring via" % ", ".join(SERIAL_ORDER + ["ring7-mpi"]),
+        "`mpiexec [--allow-run-as-root] --oversubscribe -n 3 python scripts/neuron_reference.py ring7-mpi`.",
+        "",
+        "Conventions: `h.usetable_hh = 0`, `celsius = 6.3` unless stated, `h.dt` set explicitly,",
+        "fixed-step integration. Ring models: `pc.set_maxstep(10)`, `h.finitialize(-65)`, `pc.psolve(tstop)`.",
+        "Other models: `h.finitialize(-65)` then `h.continuerun(tstop)` (stdrun.hoc, nstep_steprun = 1).",
+        "CSV numbers are written with Python `repr()` (round-trip exact). Spike files: `gid,t_ms`,",
+        "sorted by time then gid. Trace files: `t_ms,<columns>`, one row per time step including t=0.",
+        "",
+        "| file | description |",
+        "|---|---|",
+    ]
+    for fn, desc in FILES:
+        lines.append("| `%s` | %s |" % (fn, desc))
+    path = os.path.join(DATA, "README.md")
+    with open(path, "w") as f:
+        f.write("\n".join(lines) + "\n")
+    print("wrote %s" % path)
+
+
+def main(argv):
+    if len(argv) <= 1 or argv[1] == "all":
+        run_all()
+        return
+    name = argv[1]
+    if name == "readme":
+        write_readme()
+        return
+    if name not in MODELS:
+        raise SystemExit("unknown model %r; choose from %s" % (name, ", ".join(MODELS)))
+    os.makedirs(DATA, exist_ok=True)
+    MODELS[name]()
+
+
+if __name__ == "__main__":
+    main(sys.argv)

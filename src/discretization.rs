@@ -1,0 +1,153 @@
+//! From sections to nodes, as NEURON lays them out: every section has one
+//! node at the centre of each segment and a node of zero area at its x = 1
+//! end; a section's x = 0 end is the node it attaches to on its parent (the
+//! root section's is an extra root node of zero area).
+
+use crate::error::Result;
+use crate::morphology::{CableCell, Location, SectionId};
+
+/// Area NEURON gives nodes without membrane (µm², "dimensionless" 100): the
+/// rows of those nodes then read in µS and nA.
+pub const ZERO_AREA_NODE_AREA: f64 = 100.0;
+
+/// Nodes of one cable cell, parents before children.
+#[derive(Debug, Clone)]
+pub struct CellNodes {
+    /// Parent of each node (the root node, index 0, has none: `usize::MAX`).
+    pub parent: Vec<usize>,
+    /// Membrane area, µm² (100 for nodes without membrane).
+    pub area: Vec<f64>,
+    /// Axial conductance to the parent, µS.
+    pub rinv: Vec<f64>,
+    /// Specific capacitance, µF/cm² (0 for nodes without membrane).
+    pub cm: Vec<f64>,
+    /// Section each node belongs to (for messages).
+    pub section_of: Vec<SectionId>,
+    /// Per section: index of its first segment node.
+    pub first_segment_node: Vec<usize>,
+    /// Per section: index of its x = 0 node.
+    pub zero_end_node: Vec<usize>,
+    /// Per section: index of its x = 1 node.
+    pub one_end_node: Vec<usize>,
+}
+
+impl CellNodes {
+    /// Lays out the nodes of `cell`.
+    pub fn new(cell: &CableCell) -> Result<Self> {
+        let order = cell.tree_order()?;
+        let sections = cell.sections();
+        let n_nodes = 1 + sections.iter().map(|s| s.nseg() + 1).sum::<usize>();
+        let mut nodes = CellNodes {
+            parent: Vec::with_capacity(n_nodes),
+            area: Vec::with_capacity(n_nodes),
+            rinv: Vec::with_capacity(n_nodes),
+            cm: Vec::with_capacity(n_nodes),
+            section_of: Vec::with_capacity(n_nodes),
+            first_segment_node: vec![0; sections.len()],
+            zero_end_node: vec![0; sections.len()],
+            one_end_node: vec![0; sections.len()],
+        };
+        nodes.push(usize::MAX, ZERO_AREA_NODE_AREA, 0.0, 0.0, order[0]);
+        for &id in &order {
+            let section = &sections[id.0];
+            let attach = match section.parent() {
+                None => 0,
+                Some((parent, x)) => nodes.node_on(cell, parent, x),
+            };
+            nodes.zero_end_node[id.0] = attach;
+            nodes.first_segment_node[id.0] = nodes.parent.len();
+            let electrics = section.electrics();
+            for k in 0..section.nseg() {
+                let parent = if k == 0 { attach } else { nodes.parent.len() - 1 };
+                nodes.push(parent, electrics.area[k], electrics.rinv[k], section.cm()[k], id);
+            }
+            nodes.one_end_node[id.0] = nodes.parent.len();
+            let last = nodes.parent.len() - 1;
+            nodes.push(last, ZERO_AREA_NODE_AREA, electrics.rinv_end, 0.0, id);
+        }
+        Ok(nodes)
+    }
+
+    fn push(&mut self, parent: usize, area: f64, rinv: f64, cm: f64, section: SectionId) {
+        self.parent.push(parent);
+        self.area.push(area);
+        self.rinv.push(rinv);
+        self.cm.push(cm);
+        self.section_of.push(section);
+    }
+
+    /// Node of section `id` at `x`, as NEURON's `node_exact`: x = 0 is the
+    /// node the section attaches to, x = 1 its end node, anything else the
+    /// centre of the segment containing x.
+    fn node_on(&self, cell: &CableCell, id: SectionId, x: f64) -> usize {
+        if x <= 0.0 {
+            self.zero_end_node[id.0]
+        } else if x >= 1.0 {
+            self.one_end_node[id.0]
+        } else {
+            self.first_segment_node[id.0] + cell.sections()[id.0].segment_index(x)
+        }
+    }
+
+    /// Node at `location` (which must be a valid location of `cell`).
+    pub fn node_at(&self, cell: &CableCell, location: Location) -> usize {
+        self.node_on(cell, location.section, location.x)
+    }
+
+    /// Number of nodes.
+    pub fn len(&self) -> usize {
+        self.parent.len()
+    }
+
+    /// Whether there are no nodes.
+    pub fn is_empty(&self) -> bool {
+        self.parent.is_empty()
+    }
+
+    /// Off-diagonal coefficients `(a, b)` of NEURON's tree matrix: `a[i]`
+    /// couples node i into its parent's row, `b[i]` the parent into row i.
+    pub fn coefficients(&self) -> (Vec<f64>, Vec<f64>) {
+        let mut a = vec![0.0; self.len()];
+        let mut b = vec![0.0; self.len()];
+        for i in 1..self.len() {
+            a[i] = -1.0e2 * self.rinv[i] / self.area[self.parent[i]];
+            b[i] = -1.0e2 * self.rinv[i] / self.area[i];
+        }
+        (a, b)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::morphology::SectionGeometry;
+
+    #[test]
+    fn ball_and_stick_layout() {
+        let mut cell = CableCell::new("bs");
+        let soma = cell.add_section("soma", SectionGeometry { length: 10.0, diam: 10.0, nseg: 1 }).unwrap();
+        let dend = cell.add_section("dend", SectionGeometry { length: 100.0, diam: 1.0, nseg: 3 }).unwrap();
+        cell.connect(dend, soma, 1.0).unwrap();
+        let nodes = CellNodes::new(&cell).unwrap();
+        // root, soma centre, soma(1), 3 dend centres, dend(1)
+        assert_eq!(nodes.len(), 7);
+        assert_eq!(nodes.parent, vec![usize::MAX, 0, 1, 2, 3, 4, 5]);
+        assert_eq!(nodes.node_at(&cell, Location::new(soma, 0.5)), 1);
+        assert_eq!(nodes.node_at(&cell, Location::new(dend, 0.0)), 2);
+        assert_eq!(nodes.node_at(&cell, Location::new(dend, 0.5)), 4);
+        assert_eq!(nodes.node_at(&cell, Location::new(dend, 1.0)), 6);
+        assert_eq!(nodes.cm[2], 0.0);
+        assert_eq!(nodes.area[6], ZERO_AREA_NODE_AREA);
+    }
+
+    #[test]
+    fn interior_connection_attaches_to_segment_centre() {
+        let mut cell = CableCell::new("c");
+        let soma = cell.add_section("soma", SectionGeometry { length: 10.0, diam: 10.0, nseg: 3 }).unwrap();
+        let d = cell.add_section("d", SectionGeometry { length: 50.0, diam: 1.0, nseg: 1 }).unwrap();
+        cell.connect(d, soma, 0.5).unwrap();
+        let nodes = CellNodes::new(&cell).unwrap();
+        // soma centres are nodes 1..=3; 0.5 lies in the second segment.
+        assert_eq!(nodes.parent[nodes.first_segment_node[d.0]], 2);
+    }
+}

@@ -1,0 +1,182 @@
+//! Errors: every way user input or a run can go wrong, as values.
+
+use thiserror::Error;
+
+/// The error type of neurite.
+#[derive(Debug, Clone, PartialEq, Error)]
+pub enum NeuriteError {
+    /// A section needs at least one segment.
+    #[error("section `{section}`: nseg must be at least 1 (got {nseg})")]
+    InvalidNseg {
+        /// Section name.
+        section: String,
+        /// The rejected value.
+        nseg: usize,
+    },
+    /// A geometric or electrical property is not a finite positive number.
+    #[error("section `{section}`: {parameter} must be a finite number > 0 (got {value})")]
+    InvalidSectionValue {
+        /// Section name.
+        section: String,
+        /// Which property (L, diam, Ra, cm, 3-D diameter).
+        parameter: &'static str,
+        /// The rejected value.
+        value: f64,
+    },
+    /// A location outside the section.
+    #[error("section `{section}`: location x = {x} is outside [0, 1]")]
+    LocationOutOfRange {
+        /// Section name.
+        section: String,
+        /// The rejected position.
+        x: f64,
+    },
+    /// A section id that is not part of the cell.
+    #[error("cell `{cell}` has no section with id {id}")]
+    UnknownSection {
+        /// Cell name.
+        cell: String,
+        /// The unknown id.
+        id: usize,
+    },
+    /// A section's 0 end can be connected to one parent only.
+    #[error("section `{child}` is already connected to `{parent}`; disconnect it first")]
+    AlreadyConnected {
+        /// The section being connected.
+        child: String,
+        /// Its current parent.
+        parent: String,
+    },
+    /// Connecting would close a loop in the tree.
+    #[error("connecting `{child}` to `{parent}` would create a cycle")]
+    CycleInTree {
+        /// The section being connected.
+        child: String,
+        /// The requested parent.
+        parent: String,
+    },
+    /// A cell must be one tree of sections.
+    #[error("cell `{cell}` must be a single tree, but it has {roots} unconnected root sections")]
+    DisconnectedCell {
+        /// Cell name.
+        cell: String,
+        /// Number of sections without a parent.
+        roots: usize,
+    },
+    /// A cell without sections.
+    #[error("cell `{cell}` has no sections")]
+    EmptyCell {
+        /// Cell name.
+        cell: String,
+    },
+    /// No mechanism of that name.
+    #[error("unknown mechanism `{name}`")]
+    UnknownMechanism {
+        /// The requested name.
+        name: String,
+    },
+    /// A mechanism used where another kind is needed.
+    #[error("mechanism `{name}` is a {found} mechanism, but a {expected} mechanism is needed here")]
+    WrongMechanismKind {
+        /// Mechanism name.
+        name: String,
+        /// What was needed.
+        expected: &'static str,
+        /// What it is.
+        found: &'static str,
+    },
+    /// No variable of that name in the mechanism.
+    #[error("mechanism `{mechanism}` has no parameter named `{name}`")]
+    UnknownVariable {
+        /// Mechanism name.
+        mechanism: String,
+        /// The requested variable.
+        name: String,
+    },
+    /// A parameter set in a section where the mechanism is not inserted.
+    #[error("mechanism `{mechanism}` is not inserted in section `{section}`")]
+    MechanismNotInserted {
+        /// Mechanism name.
+        mechanism: String,
+        /// Section name.
+        section: String,
+    },
+    /// A parameter value outside its domain.
+    #[error("{what} = {value} is invalid: {reason}")]
+    InvalidParameter {
+        /// What was set (e.g. `ExpSyn.tau`, `NetCon.delay`).
+        what: String,
+        /// The rejected value.
+        value: f64,
+        /// Why.
+        reason: &'static str,
+    },
+    /// A NetCon delay below zero.
+    #[error("NetCon from gid {source_gid}: delay must be >= 0 ms (got {delay} ms)")]
+    NegativeDelay {
+        /// Source gid of the NetCon.
+        source_gid: u64,
+        /// The rejected delay.
+        delay: f64,
+    },
+    /// A time step that is not a finite positive number.
+    #[error("dt must be a finite number > 0 ms (got {dt})")]
+    InvalidDt {
+        /// The rejected dt.
+        dt: f64,
+    },
+    /// A gid that no cell has.
+    #[error("no cell has gid {gid}")]
+    UnknownGid {
+        /// The gid.
+        gid: u64,
+    },
+    /// A point process id that is not part of the cell.
+    #[error("gid {gid}: no point process with id {id}")]
+    UnknownPointProcess {
+        /// Cell gid.
+        gid: u64,
+        /// Point process id.
+        id: usize,
+    },
+    /// A NetCon target that cannot receive events.
+    #[error("gid {gid}: point process `{mechanism}` cannot receive events")]
+    NotAnEventTarget {
+        /// Cell gid.
+        gid: u64,
+        /// Mechanism name.
+        mechanism: String,
+    },
+    /// A source gid without a spike detector.
+    #[error("gid {gid} is used as a NetCon source but has no spike detector")]
+    NoSpikeDetector {
+        /// The gid.
+        gid: u64,
+    },
+    /// The membrane potential stopped being a number.
+    #[error("voltage became {value} in cell gid {gid}, section `{section}`, at t = {t} ms")]
+    NonFiniteVoltage {
+        /// Cell gid.
+        gid: u64,
+        /// Section name.
+        section: String,
+        /// Time of the step that produced it.
+        t: f64,
+        /// The value (NaN or ±inf).
+        value: f64,
+    },
+    /// A run asked for before `finitialize`.
+    #[error("the simulation must be initialized with finitialize before it can run")]
+    NotInitialized,
+    /// Writing an output file failed.
+    #[error("could not write `{path}`: {message}")]
+    Io {
+        /// File path.
+        path: String,
+        /// The operating system's message.
+        message: String,
+    },
+}
+
+/// Result type of neurite.
+pub type Result<T> = std::result::Result<T, NeuriteError>;

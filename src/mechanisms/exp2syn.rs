@@ -1,0 +1,130 @@
+//! Synapse with a difference-of-exponentials conductance, as NEURON's
+//! `Exp2Syn` (peak conductance equal to the weight).
+
+use super::{
+    EventOutbox, InstanceSetup, MatrixRows, Mechanism, MechanismInfo, MechanismKind,
+    StepGlobals, VariableInfo, cnexp_decay, columns,
+};
+
+/// Catalogue entry of `Exp2Syn`.
+pub static INFO: MechanismInfo = MechanismInfo {
+    name: "Exp2Syn",
+    kind: MechanismKind::Point,
+    variables: &[
+        VariableInfo::parameter("tau1", 0.1, "ms"),
+        VariableInfo::parameter("tau2", 10.0, "ms"),
+        VariableInfo::parameter("e", 0.0, "mV"),
+        VariableInfo::state("A", "uS"),
+        VariableInfo::state("B", "uS"),
+        VariableInfo::assigned("g", "uS"),
+        VariableInfo::assigned("i", "nA"),
+        VariableInfo::assigned("factor", "1"),
+    ],
+    create: Exp2Syn::create,
+};
+
+/// `Exp2Syn` instances, structure-of-arrays.
+#[derive(Debug, Clone)]
+#[allow(non_snake_case)]
+pub struct Exp2Syn {
+    node_index: Vec<usize>,
+    area_factor: Vec<f64>,
+    tau1: Vec<f64>,
+    tau2: Vec<f64>,
+    e: Vec<f64>,
+    A: Vec<f64>,
+    B: Vec<f64>,
+    g: Vec<f64>,
+    i: Vec<f64>,
+    factor: Vec<f64>,
+}
+
+impl Exp2Syn {
+    fn create(setup: InstanceSetup) -> Box<dyn Mechanism> {
+        let count = setup.node_index.len();
+        let mut p = setup.parameters.into_iter();
+        let mut next = || p.next().expect("Exp2Syn: one column per parameter");
+        Box::new(Exp2Syn {
+            node_index: setup.node_index,
+            area_factor: setup.area_factor,
+            tau1: next(),
+            tau2: next(),
+            e: next(),
+            A: vec![0.0; count],
+            B: vec![0.0; count],
+            g: vec![0.0; count],
+            i: vec![0.0; count],
+            factor: vec![0.0; count],
+        })
+    }
+}
+
+/// The normalisation factor of `Exp2Syn` (so that the peak of `B - A` after an
+/// event of weight 1 is 1), with NEURON's clamping of `tau1`. Returns
+/// `(tau1, factor)`.
+pub fn exp2syn_factor(tau1: f64, tau2: f64) -> (f64, f64) {
+    let mut tau1 = tau1;
+    if tau1 / tau2 > 0.9999 {
+        tau1 = 0.9999 * tau2;
+    }
+    if tau1 / tau2 < 1e-9 {
+        tau1 = tau2 * 1e-9;
+    }
+    let tp = (tau1 * tau2) / (tau2 - tau1) * (tau2 / tau1).ln();
+    let factor = -(-tp / tau1).exp() + (-tp / tau2).exp();
+    (tau1, 1.0 / factor)
+}
+
+impl Mechanism for Exp2Syn {
+    fn info(&self) -> &'static MechanismInfo {
+        &INFO
+    }
+
+    fn len(&self) -> usize {
+        self.node_index.len()
+    }
+
+    fn initialize(&mut self, _v: &[f64], _globals: &StepGlobals, _outbox: &mut EventOutbox) {
+        for k in 0..self.len() {
+            let (tau1, factor) = exp2syn_factor(self.tau1[k], self.tau2[k]);
+            self.tau1[k] = tau1;
+            self.factor[k] = factor;
+            self.A[k] = 0.0;
+            self.B[k] = 0.0;
+        }
+    }
+
+    fn current(&mut self, rows: &mut MatrixRows<'_>, _globals: &StepGlobals) {
+        for k in 0..self.len() {
+            let node = self.node_index[k];
+            let v = rows.v[node];
+            let g = self.B[k] - self.A[k];
+            let i_plus = g * (v + 0.001 - self.e[k]);
+            let i = g * (v - self.e[k]);
+            self.g[k] = g;
+            self.i[k] = i;
+            rows.rhs[node] -= i * self.area_factor[k];
+            rows.d[node] += (i_plus - i) / 0.001 * self.area_factor[k];
+        }
+    }
+
+    fn advance_state(&mut self, _v: &[f64], globals: &StepGlobals) {
+        for k in 0..self.len() {
+            self.A[k] = cnexp_decay(self.A[k], self.tau1[k], globals.dt);
+            self.B[k] = cnexp_decay(self.B[k], self.tau2[k], globals.dt);
+        }
+    }
+
+    fn net_receive(&mut self, k: usize, weight: f64, _flag: f64, _t: f64, _out: &mut EventOutbox) {
+        self.A[k] += weight * self.factor[k];
+        self.B[k] += weight * self.factor[k];
+    }
+
+    fn variable(&self, name: &str) -> Option<&[f64]> {
+        columns!(self, name, as_slice, [tau1, tau2, e, A, B, g, i, factor])
+    }
+
+    fn variable_mut(&mut self, name: &str) -> Option<&mut [f64]> {
+        columns!(self, name, as_mut_slice, [tau1, tau2, e, A, B, g, i, factor])
+    }
+}

@@ -1,0 +1,243 @@
+//! Hodgkin–Huxley squid axon channels, as NEURON's `hh.mod` (with
+//! `usetable_hh = 0`: rates are computed exactly at every call).
+
+use super::{
+    EventOutbox, InstanceSetup, MatrixRows, Mechanism, MechanismInfo, MechanismKind,
+    StepGlobals, VariableInfo, cnexp_relax, columns,
+};
+
+/// Catalogue entry of `hh`.
+pub static INFO: MechanismInfo = MechanismInfo {
+    name: "hh",
+    kind: MechanismKind::Density,
+    variables: &[
+        VariableInfo::parameter("gnabar", 0.12, "S/cm2"),
+        VariableInfo::parameter("gkbar", 0.036, "S/cm2"),
+        VariableInfo::parameter("gl", 0.0003, "S/cm2"),
+        VariableInfo::parameter("el", -54.3, "mV"),
+        VariableInfo::parameter("ena", 50.0, "mV"),
+        VariableInfo::parameter("ek", -77.0, "mV"),
+        VariableInfo::state("m", "1"),
+        VariableInfo::state("h", "1"),
+        VariableInfo::state("n", "1"),
+        VariableInfo::assigned("gna", "S/cm2"),
+        VariableInfo::assigned("gk", "S/cm2"),
+        VariableInfo::assigned("ina", "mA/cm2"),
+        VariableInfo::assigned("ik", "mA/cm2"),
+        VariableInfo::assigned("il", "mA/cm2"),
+    ],
+    create: Hh::create,
+};
+
+/// `hh` instances, structure-of-arrays.
+#[derive(Debug, Clone)]
+pub struct Hh {
+    node_index: Vec<usize>,
+    gnabar: Vec<f64>,
+    gkbar: Vec<f64>,
+    gl: Vec<f64>,
+    el: Vec<f64>,
+    ena: Vec<f64>,
+    ek: Vec<f64>,
+    m: Vec<f64>,
+    h: Vec<f64>,
+    n: Vec<f64>,
+    gna: Vec<f64>,
+    gk: Vec<f64>,
+    ina: Vec<f64>,
+    ik: Vec<f64>,
+    il: Vec<f64>,
+}
+
+/// Steady states and time constants of the three gates at one voltage.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct HhRates {
+    /// m∞, h∞, n∞.
+    pub inf: [f64; 3],
+    /// τm, τh, τn in ms.
+    pub tau: [f64; 3],
+}
+
+/// `vtrap(x, y) = x / (exp(x/y) - 1)`, with its limit near x = 0.
+#[inline(always)]
+fn vtrap(x: f64, y: f64) -> f64 {
+    if (x / y).abs() < 1e-6 { y * (1.0 - x / y / 2.0) } else { x / ((x / y).exp() - 1.0) }
+}
+
+/// The rate functions of `hh.mod` at voltage `v` (mV) and temperature
+/// `celsius` (°C), evaluated with the same operations as NEURON.
+#[inline(always)]
+pub fn hh_rates(v: f64, celsius: f64) -> HhRates {
+    hh_rates_q10(v, hh_q10(celsius))
+}
+
+/// The temperature factor `3^((celsius - 6.3)/10)` of `hh`.
+#[inline(always)]
+pub fn hh_q10(celsius: f64) -> f64 {
+    3.0f64.powf((celsius - 6.3) / 10.0)
+}
+
+/// [`hh_rates`] with the temperature factor already computed.
+#[inline(always)]
+pub fn hh_rates_q10(v: f64, q10: f64) -> HhRates {
+    let alpha = 0.1 * vtrap(-(v + 40.0), 10.0);
+    let beta = 4.0 * (-(v + 65.0) / 18.0).exp();
+    let sum = alpha + beta;
+    let mtau = 1.0 / (q10 * sum);
+    let minf = alpha / sum;
+    let alpha = 0.07 * (-(v + 65.0) / 20.0).exp();
+    let beta = 1.0 / ((-(v + 35.0) / 10.0).exp() + 1.0);
+    let sum = alpha + beta;
+    let htau = 1.0 / (q10 * sum);
+    let hinf = alpha / sum;
+    let alpha = 0.01 * vtrap(-(v + 55.0), 10.0);
+    let beta = 0.125 * (-(v + 65.0) / 80.0).exp();
+    let sum = alpha + beta;
+    let ntau = 1.0 / (q10 * sum);
+    let ninf = alpha / sum;
+    HhRates { inf: [minf, hinf, ninf], tau: [mtau, htau, ntau] }
+}
+
+impl Hh {
+    fn create(setup: InstanceSetup) -> Box<dyn Mechanism> {
+        let count = setup.node_index.len();
+        let mut p = setup.parameters.into_iter();
+        let mut next = || p.next().expect("hh: one column per parameter");
+        Box::new(Hh {
+            node_index: setup.node_index,
+            gnabar: next(),
+            gkbar: next(),
+            gl: next(),
+            el: next(),
+            ena: next(),
+            ek: next(),
+            m: vec![0.0; count],
+            h: vec![0.0; count],
+            n: vec![0.0; count],
+            gna: vec![0.0; count],
+            gk: vec![0.0; count],
+            ina: vec![0.0; count],
+            ik: vec![0.0; count],
+            il: vec![0.0; count],
+        })
+    }
+
+    /// Total current density (mA/cm²) of instance `i` at voltage `v`; also
+    /// stores the conductances and ionic currents, as NEURON's
+    /// `_nrn_current` does.
+    #[inline(always)]
+    fn total_current(&mut self, i: usize, v: f64) -> f64 {
+        let (m, h, n) = (self.m[i], self.h[i], self.n[i]);
+        let gna = self.gnabar[i] * m * m * m * h;
+        let ina = gna * (v - self.ena[i]);
+        let gk = self.gkbar[i] * n * n * n * n;
+        let ik = gk * (v - self.ek[i]);
+        let il = self.gl[i] * (v - self.el[i]);
+        self.gna[i] = gna;
+        self.gk[i] = gk;
+        self.ina[i] = ina;
+        self.ik[i] = ik;
+        self.il[i] = il;
+        let mut current = 0.0;
+        current += ina;
+        current += ik;
+        current += il;
+        current
+    }
+}
+
+impl Mechanism for Hh {
+    fn info(&self) -> &'static MechanismInfo {
+        &INFO
+    }
+
+    fn len(&self) -> usize {
+        self.node_index.len()
+    }
+
+    fn initialize(&mut self, v: &[f64], globals: &StepGlobals, _outbox: &mut EventOutbox) {
+        let q10 = hh_q10(globals.celsius);
+        for i in 0..self.len() {
+            let rates = hh_rates_q10(v[self.node_index[i]], q10);
+            self.m[i] = rates.inf[0];
+            self.h[i] = rates.inf[1];
+            self.n[i] = rates.inf[2];
+        }
+    }
+
+    fn current(&mut self, rows: &mut MatrixRows<'_>, _globals: &StepGlobals) {
+        for i in 0..self.len() {
+            let node = self.node_index[i];
+            let v = rows.v[node];
+            let g_plus = self.total_current(i, v + 0.001);
+            let rhs = self.total_current(i, v);
+            let g = (g_plus - rhs) / 0.001;
+            rows.rhs[node] -= rhs;
+            rows.d[node] += g;
+        }
+    }
+
+    fn advance_state(&mut self, v: &[f64], globals: &StepGlobals) {
+        let dt = globals.dt;
+        let q10 = hh_q10(globals.celsius);
+        for i in 0..self.len() {
+            let r = hh_rates_q10(v[self.node_index[i]], q10);
+            self.m[i] = cnexp_relax(self.m[i], r.inf[0], r.tau[0], dt);
+            self.h[i] = cnexp_relax(self.h[i], r.inf[1], r.tau[1], dt);
+            self.n[i] = cnexp_relax(self.n[i], r.inf[2], r.tau[2], dt);
+        }
+    }
+
+    fn variable(&self, name: &str) -> Option<&[f64]> {
+        columns!(self, name, as_slice, [gnabar, gkbar, gl, el, ena, ek, m, h, n, gna, gk, ina, ik, il])
+    }
+
+    fn variable_mut(&mut self, name: &str) -> Option<&mut [f64]> {
+        columns!(self, name, as_mut_slice, [gnabar, gkbar, gl, el, ena, ek, m, h, n, gna, gk, ina, ik, il])
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// Rates against the textbook HH formulas (Hodgkin & Huxley 1952 in
+    /// NEURON's convention, rest at -65 mV).
+    #[test]
+    fn rates_match_closed_forms() {
+        for &v in &[-100.0, -80.0, -65.0, -40.0, -20.0, 0.0, 30.0] {
+            let r = hh_rates(v, 6.3);
+            let am = 0.1 * (v + 40.0) / (1.0 - (-(v + 40.0) / 10.0).exp());
+            let bm = 4.0 * (-(v + 65.0) / 18.0).exp();
+            let ah = 0.07 * (-(v + 65.0) / 20.0).exp();
+            let bh = 1.0 / (1.0 + (-(v + 35.0) / 10.0).exp());
+            let an = 0.01 * (v + 55.0) / (1.0 - (-(v + 55.0) / 10.0).exp());
+            let bn = 0.125 * (-(v + 65.0) / 80.0).exp();
+            approx::assert_relative_eq!(r.inf[0], am / (am + bm), max_relative = 1e-12);
+            approx::assert_relative_eq!(r.tau[0], 1.0 / (am + bm), max_relative = 1e-12);
+            approx::assert_relative_eq!(r.inf[1], ah / (ah + bh), max_relative = 1e-12);
+            approx::assert_relative_eq!(r.tau[1], 1.0 / (ah + bh), max_relative = 1e-12);
+            approx::assert_relative_eq!(r.inf[2], an / (an + bn), max_relative = 1e-12);
+            approx::assert_relative_eq!(r.tau[2], 1.0 / (an + bn), max_relative = 1e-12);
+        }
+    }
+
+    #[test]
+    fn vtrap_is_continuous_at_its_singularity() {
+        // alpha_m at v = -40 is the limit 0.1 * 10 = 1.
+        let r = hh_rates(-40.0, 6.3);
+        let r_near = hh_rates(-40.0 + 1e-4, 6.3);
+        approx::assert_relative_eq!(r.inf[0], r_near.inf[0], max_relative = 1e-5);
+        assert!(r.inf[0].is_finite());
+    }
+
+    #[test]
+    fn q10_scales_time_constants() {
+        let cold = hh_rates(-50.0, 6.3);
+        let warm = hh_rates(-50.0, 16.3);
+        for k in 0..3 {
+            approx::assert_relative_eq!(cold.tau[k] / warm.tau[k], 3.0, max_relative = 1e-12);
+            assert_eq!(cold.inf[k], warm.inf[k]);
+        }
+    }
+}

@@ -1,0 +1,255 @@
+//! Membrane mechanisms: the trait every mechanism implements, the catalogue of
+//! built-in mechanisms, and the mechanisms themselves.
+//!
+//! A mechanism type stores the data of all its instances in one place, as
+//! structure-of-arrays (one `Vec<f64>` per variable, indexed by instance), and
+//! is called once per step for all of them. The trait is deliberately close to
+//! what NMODL generates (INITIAL, BREAKPOINT current, SOLVE states,
+//! NET_RECEIVE), so that generated code can implement it.
+
+pub mod exp2syn;
+pub mod expsyn;
+pub mod hh;
+pub mod iclamp;
+pub mod netstim;
+pub mod pas;
+
+pub use exp2syn::Exp2Syn;
+pub use expsyn::ExpSyn;
+pub use hh::Hh;
+pub use iclamp::IClamp;
+pub use netstim::NetStim;
+pub use pas::Pas;
+
+use crate::error::NeuriteError;
+
+/// Where a mechanism lives.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+pub enum MechanismKind {
+    /// Inserted in sections, one instance per segment; currents in mA/cm².
+    Density,
+    /// Placed at a location; currents in nA.
+    Point,
+    /// A cell of its own without membrane (NEURON's ARTIFICIAL_CELL).
+    Artificial,
+}
+
+/// Role of a variable of a mechanism.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum VariableRole {
+    /// Set by the user, constant during a run (NMODL PARAMETER).
+    Parameter,
+    /// Integrated in time (NMODL STATE).
+    State,
+    /// Computed from the others (NMODL ASSIGNED), readable only.
+    Assigned,
+}
+
+/// Description of one variable of a mechanism.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct VariableInfo {
+    /// Name as in the NMODL source (`gnabar`, `tau`, ...).
+    pub name: &'static str,
+    /// Role of the variable.
+    pub role: VariableRole,
+    /// Default value (parameters), in `units`.
+    pub default: f64,
+    /// Units, NEURON's (mV, ms, S/cm², µS, nA, ...).
+    pub units: &'static str,
+}
+
+impl VariableInfo {
+    const fn parameter(name: &'static str, default: f64, units: &'static str) -> Self {
+        VariableInfo { name, role: VariableRole::Parameter, default, units }
+    }
+    const fn state(name: &'static str, units: &'static str) -> Self {
+        VariableInfo { name, role: VariableRole::State, default: 0.0, units }
+    }
+    const fn assigned(name: &'static str, units: &'static str) -> Self {
+        VariableInfo { name, role: VariableRole::Assigned, default: 0.0, units }
+    }
+}
+
+/// Static description of a mechanism type.
+#[derive(Debug)]
+pub struct MechanismInfo {
+    /// Name users insert it by (`hh`, `ExpSyn`, ...).
+    pub name: &'static str,
+    /// Density, point process or artificial cell.
+    pub kind: MechanismKind,
+    /// All variables; parameters first, in the order `create` expects them.
+    pub variables: &'static [VariableInfo],
+    /// Builds the runtime storage for a set of instances.
+    pub create: fn(InstanceSetup) -> Box<dyn Mechanism>,
+}
+
+impl MechanismInfo {
+    /// The parameters, in the order their values are passed to `create`.
+    pub fn parameters(&self) -> impl Iterator<Item = &VariableInfo> {
+        self.variables.iter().filter(|v| v.role == VariableRole::Parameter)
+    }
+
+    /// Index of parameter `name` among the parameters.
+    pub fn parameter_index(&self, name: &str) -> Result<usize, NeuriteError> {
+        self.parameters()
+            .position(|v| v.name == name)
+            .ok_or_else(|| NeuriteError::UnknownVariable {
+                mechanism: self.name.to_string(),
+                name: name.to_string(),
+            })
+    }
+
+    /// Default values of the parameters, in order.
+    pub fn parameter_defaults(&self) -> Vec<f64> {
+        self.parameters().map(|v| v.default).collect()
+    }
+
+    /// Whether the mechanism has a variable called `name`.
+    pub fn has_variable(&self, name: &str) -> bool {
+        self.variables.iter().any(|v| v.name == name)
+    }
+}
+
+/// Everything a mechanism needs to build its storage for a set of instances.
+#[derive(Debug, Clone, Default)]
+pub struct InstanceSetup {
+    /// Node of each instance (empty for artificial cells).
+    pub node_index: Vec<usize>,
+    /// Per instance: 1e2 / node area (µm²), the factor that turns a point
+    /// current in nA into mA/cm² of the node (empty for density mechanisms).
+    pub area_factor: Vec<f64>,
+    /// Per parameter (in `MechanismInfo::parameters` order), one value per
+    /// instance.
+    pub parameters: Vec<Vec<f64>>,
+    /// Per instance: ids of the random stream (NetStim noise).
+    pub random_ids: Vec<(u32, u32, u32)>,
+}
+
+impl InstanceSetup {
+    fn len(&self) -> usize {
+        self.parameters
+            .first()
+            .map_or(self.node_index.len(), |column| column.len())
+    }
+}
+
+/// Global values every mechanism may read during a step.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct StepGlobals {
+    /// Time at which the call is made, ms (the midpoint of the step for
+    /// currents, the end of the step for states, as in NEURON).
+    pub t: f64,
+    /// Time step, ms.
+    pub dt: f64,
+    /// Temperature, °C.
+    pub celsius: f64,
+}
+
+/// The matrix rows a mechanism adds its currents and conductances to.
+pub struct MatrixRows<'a> {
+    /// Membrane potential per node, mV.
+    pub v: &'a [f64],
+    /// Right-hand side per node (minus the membrane current density, mA/cm²).
+    pub rhs: &'a mut [f64],
+    /// Diagonal per node (conductance density, S/cm²).
+    pub d: &'a mut [f64],
+}
+
+/// Events a mechanism emits while receiving an event.
+#[derive(Debug, Default)]
+pub struct EventOutbox {
+    /// `net_send`: (delivery time ms, instance, flag).
+    pub self_events: Vec<(f64, usize, f64)>,
+    /// `net_event`: (instance, spike time ms).
+    pub spikes: Vec<(usize, f64)>,
+}
+
+/// One mechanism type with all its instances in a cell group.
+///
+/// Each call covers every instance, so there is one dynamic dispatch per
+/// mechanism type per step, never one per compartment.
+pub trait Mechanism: Send {
+    /// Static description of the type.
+    fn info(&self) -> &'static MechanismInfo;
+    /// Number of instances.
+    fn len(&self) -> usize;
+    /// Whether there are no instances.
+    fn is_empty(&self) -> bool {
+        self.len() == 0
+    }
+    /// NMODL INITIAL: states to their steady state at the node voltages `v`.
+    fn initialize(&mut self, v: &[f64], globals: &StepGlobals, outbox: &mut EventOutbox);
+    /// NMODL BREAKPOINT: add `-i` to `rhs` and `di/dv` to `d` for every
+    /// instance, with `di/dv` from a 1 µV difference as NEURON computes it.
+    fn current(&mut self, rows: &mut MatrixRows<'_>, globals: &StepGlobals);
+    /// NMODL SOLVE: advance states by `dt` with the new voltages.
+    fn advance_state(&mut self, v: &[f64], globals: &StepGlobals);
+    /// NMODL NET_RECEIVE: an event with `weight` (flag 0) or a self event
+    /// (flag != 0) arrives at `instance` at time `t`.
+    fn net_receive(
+        &mut self,
+        instance: usize,
+        weight: f64,
+        flag: f64,
+        t: f64,
+        outbox: &mut EventOutbox,
+    ) {
+        let _ = (instance, weight, flag, t, outbox);
+    }
+    /// Values of variable `name` for all instances.
+    fn variable(&self, name: &str) -> Option<&[f64]>;
+    /// Mutable values of variable `name` for all instances.
+    fn variable_mut(&mut self, name: &str) -> Option<&mut [f64]>;
+}
+
+/// The built-in mechanisms.
+pub static BUILTIN: [&MechanismInfo; 6] = [
+    &pas::INFO,
+    &hh::INFO,
+    &expsyn::INFO,
+    &exp2syn::INFO,
+    &iclamp::INFO,
+    &netstim::INFO,
+];
+
+/// Looks a built-in mechanism up by name.
+pub fn lookup(name: &str) -> Result<&'static MechanismInfo, NeuriteError> {
+    BUILTIN
+        .iter()
+        .copied()
+        .find(|info| info.name == name)
+        .ok_or_else(|| NeuriteError::UnknownMechanism { name: name.to_string() })
+}
+
+/// Index of a built-in mechanism in `BUILTIN` (the order currents are summed
+/// in, as NEURON sums them in mechanism-type order).
+pub(crate) fn builtin_index(info: &MechanismInfo) -> usize {
+    BUILTIN
+        .iter()
+        .position(|candidate| std::ptr::eq(*candidate, info))
+        .expect("mechanism info comes from BUILTIN")
+}
+
+/// NMODL's `cnexp` update for `y' = (y_inf - y) / tau`, written with the same
+/// operations nocmodl emits, so that results round as in NEURON.
+#[inline(always)]
+pub(crate) fn cnexp_relax(y: f64, y_inf: f64, tau: f64, dt: f64) -> f64 {
+    y + (1. - (dt * ((-1.0) / tau)).exp()) * (-(y_inf / tau) / ((-1.0) / tau) - y)
+}
+
+/// NMODL's `cnexp` update for `y' = -y / tau`.
+#[inline(always)]
+pub(crate) fn cnexp_decay(y: f64, tau: f64, dt: f64) -> f64 {
+    y + (1. - (dt * ((-1.0) / tau)).exp()) * (-(0.0) / ((-1.0) / tau) - y)
+}
+
+/// Helper for `variable`/`variable_mut`: picks a column by name.
+macro_rules! columns {
+    ($self:ident, $name:ident, $as:ident, [$($field:ident),* $(,)?]) => {
+        match $name {
+            $(stringify!($field) => Some($self.$field.$as()),)*
+            _ => None,
+        }
+    };
+}
+pub(crate) use columns;

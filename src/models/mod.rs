@@ -1,0 +1,3 @@
+//! Ready-made models used by the examples, tests and benchmarks.
+
+pub mod ring;

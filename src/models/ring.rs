@@ -1,0 +1,133 @@
+//! The ring of ball-and-stick cells of NEURON's ParallelContext tutorial (the
+//! seed model): cell n excites cell n + 1, the last one cell 0, and a NetStim
+//! starts the wave at cell 0.
+
+use crate::error::Result;
+use crate::morphology::{CableCell, Location, PointProcessId, SectionGeometry};
+use crate::network::{Gid, NetCon, NetConId, NetConTarget, NetStimParams, Network};
+
+/// Parameters of the ring, with the tutorial's defaults.
+#[derive(Debug, Clone, Copy, PartialEq, serde::Serialize, serde::Deserialize)]
+pub struct RingParams {
+    /// Number of cells.
+    pub cells: usize,
+    /// Weight of the NetStim onto cell 0, µS.
+    pub stim_weight: f64,
+    /// Time of the NetStim spike, ms.
+    pub stim_start: f64,
+    /// Delay of the NetStim NetCon, ms.
+    pub stim_delay: f64,
+    /// Weight of the ring synapses, µS.
+    pub syn_weight: f64,
+    /// Delay of the ring NetCons, ms.
+    pub syn_delay: f64,
+    /// Radius of the ring the cells are placed on, µm.
+    pub radius: f64,
+    /// Segments in each dendrite.
+    pub dend_nseg: usize,
+}
+
+impl Default for RingParams {
+    fn default() -> Self {
+        RingParams {
+            cells: 5,
+            stim_weight: 0.04,
+            stim_start: 9.0,
+            stim_delay: 1.0,
+            syn_weight: 0.01,
+            syn_delay: 5.0,
+            radius: 50.0,
+            dend_nseg: 1,
+        }
+    }
+}
+
+/// The synapse of every ball-and-stick cell (its first point process).
+pub const SYNAPSE: PointProcessId = PointProcessId(0);
+
+/// One ball-and-stick cell as the tutorial's `BallAndStick`: soma 12.6157 µm
+/// with hh, a 200 µm dendrite with pas, an ExpSyn (tau 2 ms) at dend(0.5),
+/// placed with `define_shape`, rotated by `theta` about z and moved to
+/// (x, y, z).
+pub fn ball_and_stick(dend_nseg: usize, x: f64, y: f64, z: f64, theta: f64) -> Result<CableCell> {
+    let mut cell = CableCell::new("BallAndStick");
+    let soma = cell.add_section("soma", SectionGeometry { length: 12.6157, diam: 12.6157, nseg: 1 })?;
+    let dend = cell.add_section("dend", SectionGeometry { length: 200.0, diam: 1.0, nseg: dend_nseg })?;
+    cell.connect(dend, soma, 1.0)?;
+    for section in [soma, dend] {
+        cell.set_ra(section, 100.0)?;
+        cell.set_cm(section, 1.0)?;
+    }
+    cell.insert(soma, "hh")?;
+    cell.set_parameter(soma, "hh", "gnabar", 0.12)?;
+    cell.set_parameter(soma, "hh", "gkbar", 0.036)?;
+    cell.set_parameter(soma, "hh", "gl", 0.0003)?;
+    cell.set_parameter(soma, "hh", "el", -54.3)?;
+    cell.insert(dend, "pas")?;
+    cell.set_parameter(dend, "pas", "g", 0.001)?;
+    cell.set_parameter(dend, "pas", "e", -65.0)?;
+    let syn = cell.add_point_process(Location::new(dend, 0.5), "ExpSyn")?;
+    debug_assert_eq!(syn, SYNAPSE);
+    cell.set_point_parameter(syn, "tau", 2.0)?;
+    cell.define_shape()?;
+    cell.rotate_z(theta);
+    cell.translate(x, y, z);
+    cell.set_spike_detector(Location::new(soma, 0.5), 10.0)?;
+    Ok(cell)
+}
+
+/// Gid of the NetStim that starts the ring (after the cells).
+pub fn stimulus_gid(params: &RingParams) -> Gid {
+    params.cells as Gid
+}
+
+/// Builds the cells of the ring that `keep(gid)` selects (all of them in a
+/// serial run, this rank's with several ranks), with the NetCons that end on
+/// them. NetCon ids are the same whatever the selection.
+pub fn build_ring(params: &RingParams, keep: impl Fn(Gid) -> bool) -> Result<Network> {
+    let n = params.cells;
+    let mut network = Network::new();
+    for i in 0..n {
+        let gid = i as Gid;
+        if !keep(gid) {
+            continue;
+        }
+        let theta = i as f64 * 2.0 * std::f64::consts::PI / n as f64;
+        let cell = ball_and_stick(
+            params.dend_nseg,
+            theta.cos() * params.radius,
+            theta.sin() * params.radius,
+            0.0,
+            theta,
+        )?;
+        network.add_cable_cell(gid, cell)?;
+    }
+    let stim = stimulus_gid(params);
+    if keep(stim) {
+        network.add_netstim(
+            stim,
+            NetStimParams { start: params.stim_start, number: 1.0, ..NetStimParams::default() },
+        )?;
+    }
+    // NetCon ids: ring connection onto cell i is i, the stimulus is n.
+    for i in 0..n {
+        let gid = i as Gid;
+        if !keep(gid) {
+            continue;
+        }
+        let source = ((i + n - 1) % n) as Gid;
+        let target = NetConTarget::PointProcess { gid, point_process: SYNAPSE };
+        network.connect_with_id(
+            NetConId(i as u64),
+            NetCon { source, target, weight: params.syn_weight, delay: params.syn_delay },
+        )?;
+    }
+    if n > 0 && keep(0) {
+        let target = NetConTarget::PointProcess { gid: 0, point_process: SYNAPSE };
+        network.connect_with_id(
+            NetConId(n as u64),
+            NetCon { source: stim, target, weight: params.stim_weight, delay: params.stim_delay },
+        )?;
+    }
+    Ok(network)
+}

@@ -1,0 +1,916 @@
+//! Cable cells as users describe them: sections (L, diam, nseg, Ra, cm),
+//! their connections, optional 3-D points, inserted mechanisms and point
+//! processes. Nothing here runs; `discretization` turns a cell into nodes.
+
+use crate::error::{NeuriteError, Result};
+use crate::mechanisms::{self, MechanismInfo, MechanismKind};
+
+/// Index of a section within its cell.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub struct SectionId(pub usize);
+
+/// Index of a point process within its cell.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub struct PointProcessId(pub usize);
+
+/// A place on a cell: a section and a relative position `x` in [0, 1] along it
+/// (0 is the end connected to the parent), as NEURON's `sec(x)`.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct Location {
+    /// The section.
+    pub section: SectionId,
+    /// Relative position along the section, 0..=1.
+    pub x: f64,
+}
+
+impl Location {
+    /// `section(x)`.
+    pub fn new(section: SectionId, x: f64) -> Self {
+        Location { section, x }
+    }
+}
+
+/// A 3-D point of a section's centre line, stored in single precision as
+/// NEURON stores them (µm).
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct Pt3d {
+    /// x, µm.
+    pub x: f32,
+    /// y, µm.
+    pub y: f32,
+    /// z, µm.
+    pub z: f32,
+    /// Diameter, µm.
+    pub diam: f32,
+    /// Path length from the first point, µm.
+    pub arc: f64,
+}
+
+/// Initial geometry of a new section.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct SectionGeometry {
+    /// Length L, µm.
+    pub length: f64,
+    /// Diameter, µm.
+    pub diam: f64,
+    /// Number of segments.
+    pub nseg: usize,
+}
+
+/// A density mechanism inserted in a section, with a value per segment for
+/// each parameter.
+#[derive(Debug, Clone)]
+pub struct DensityInsertion {
+    /// The mechanism type.
+    pub info: &'static MechanismInfo,
+    /// Per parameter (catalogue order), one value per segment.
+    pub values: Vec<Vec<f64>>,
+}
+
+/// An unbranched cable: NEURON's section.
+#[derive(Debug, Clone)]
+pub struct Section {
+    name: String,
+    length: f64,
+    nseg: usize,
+    ra: f64,
+    diam: Vec<f64>,
+    cm: Vec<f64>,
+    parent: Option<(SectionId, f64)>,
+    pt3d: Vec<Pt3d>,
+    density: Vec<DensityInsertion>,
+}
+
+impl Section {
+    /// Name given at creation.
+    pub fn name(&self) -> &str {
+        &self.name
+    }
+    /// Length L, µm (the path length of the 3-D points when there are any).
+    pub fn length(&self) -> f64 {
+        self.length
+    }
+    /// Number of segments.
+    pub fn nseg(&self) -> usize {
+        self.nseg
+    }
+    /// Axial resistivity Ra, Ω·cm.
+    pub fn ra(&self) -> f64 {
+        self.ra
+    }
+    /// Diameter per segment, µm.
+    pub fn diam(&self) -> &[f64] {
+        &self.diam
+    }
+    /// Specific membrane capacitance per segment, µF/cm².
+    pub fn cm(&self) -> &[f64] {
+        &self.cm
+    }
+    /// Parent section and the position on it this section's 0 end attaches to.
+    pub fn parent(&self) -> Option<(SectionId, f64)> {
+        self.parent
+    }
+    /// 3-D points (empty when the section is described by L and diam).
+    pub fn pt3d(&self) -> &[Pt3d] {
+        &self.pt3d
+    }
+    /// Density mechanisms inserted here.
+    pub fn density_mechanisms(&self) -> &[DensityInsertion] {
+        &self.density
+    }
+    /// The segment that contains `x`, as NEURON's `node_index`.
+    pub fn segment_index(&self, x: f64) -> usize {
+        let n = self.nseg as f64;
+        let i = (n * x) as usize;
+        i.min(self.nseg - 1)
+    }
+}
+
+/// A point process placed on a cell.
+#[derive(Debug, Clone)]
+pub struct PointProcess {
+    /// The mechanism type.
+    pub info: &'static MechanismInfo,
+    /// Where it sits.
+    pub location: Location,
+    /// Parameter values in catalogue order.
+    pub values: Vec<f64>,
+}
+
+/// Threshold spike detector (NEURON's `NetCon(sec(x)._ref_v, None)` given to
+/// `ParallelContext.cell`): a spike whenever v rises above `threshold`.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct SpikeDetector {
+    /// Where v is watched.
+    pub location: Location,
+    /// Threshold, mV.
+    pub threshold: f64,
+}
+
+/// A cell made of sections, the description of one multi-compartment neuron.
+#[derive(Debug, Clone)]
+pub struct CableCell {
+    name: String,
+    sections: Vec<Section>,
+    point_processes: Vec<PointProcess>,
+    detector: Option<SpikeDetector>,
+}
+
+fn check_positive(section: &str, parameter: &'static str, value: f64) -> Result<()> {
+    if value.is_finite() && value > 0.0 {
+        Ok(())
+    } else {
+        Err(NeuriteError::InvalidSectionValue { section: section.to_string(), parameter, value })
+    }
+}
+
+fn kind_name(kind: MechanismKind) -> &'static str {
+    match kind {
+        MechanismKind::Density => "density",
+        MechanismKind::Point => "point-process",
+        MechanismKind::Artificial => "artificial-cell",
+    }
+}
+
+/// Resamples per-segment values for a new nseg, each new segment taking the
+/// value of the old segment that contains its centre (as NEURON does).
+fn resample(values: &[f64], nseg: usize) -> Vec<f64> {
+    let old = values.len();
+    (0..nseg)
+        .map(|i| {
+            let x = (i as f64 + 0.5) / nseg as f64;
+            values[((old as f64 * x) as usize).min(old - 1)]
+        })
+        .collect()
+}
+
+impl CableCell {
+    /// An empty cell called `name` (used in error messages).
+    pub fn new(name: impl Into<String>) -> Self {
+        CableCell {
+            name: name.into(),
+            sections: Vec::new(),
+            point_processes: Vec::new(),
+            detector: None,
+        }
+    }
+
+    /// The cell's name.
+    pub fn name(&self) -> &str {
+        &self.name
+    }
+
+    /// All sections, indexed by `SectionId`.
+    pub fn sections(&self) -> &[Section] {
+        &self.sections
+    }
+
+    /// All point processes, indexed by `PointProcessId`.
+    pub fn point_processes(&self) -> &[PointProcess] {
+        &self.point_processes
+    }
+
+    /// The spike detector, if any.
+    pub fn spike_detector(&self) -> Option<SpikeDetector> {
+        self.detector
+    }
+
+    /// The section with id `id`.
+    pub fn section(&self, id: SectionId) -> Result<&Section> {
+        self.sections.get(id.0).ok_or_else(|| NeuriteError::UnknownSection {
+            cell: self.name.clone(),
+            id: id.0,
+        })
+    }
+
+    fn section_mut(&mut self, id: SectionId) -> Result<&mut Section> {
+        let cell = self.name.clone();
+        self.sections.get_mut(id.0).ok_or(NeuriteError::UnknownSection { cell, id: id.0 })
+    }
+
+    /// Looks a section up by name.
+    pub fn find_section(&self, name: &str) -> Option<SectionId> {
+        self.sections.iter().position(|s| s.name == name).map(SectionId)
+    }
+
+    /// Adds a section with NEURON's defaults Ra = 35.4 Ω·cm, cm = 1 µF/cm².
+    pub fn add_section(&mut self, name: impl Into<String>, geometry: SectionGeometry) -> Result<SectionId> {
+        let name = name.into();
+        if geometry.nseg == 0 {
+            return Err(NeuriteError::InvalidNseg { section: name, nseg: 0 });
+        }
+        check_positive(&name, "L", geometry.length)?;
+        check_positive(&name, "diam", geometry.diam)?;
+        self.sections.push(Section {
+            name,
+            length: geometry.length,
+            nseg: geometry.nseg,
+            ra: 35.4,
+            diam: vec![geometry.diam; geometry.nseg],
+            cm: vec![1.0; geometry.nseg],
+            parent: None,
+            pt3d: Vec::new(),
+            density: Vec::new(),
+        });
+        Ok(SectionId(self.sections.len() - 1))
+    }
+
+    /// Sets L (µm). With 3-D points, the points are scaled along the section
+    /// as NEURON does.
+    pub fn set_length(&mut self, id: SectionId, length: f64) -> Result<()> {
+        let section = self.section_mut(id)?;
+        check_positive(&section.name, "L", length)?;
+        if section.pt3d.len() > 1 {
+            let first = section.pt3d[0];
+            let factor = length / section.pt3d.last().map_or(1.0, |p| p.arc);
+            for p in section.pt3d.iter_mut() {
+                p.arc *= factor;
+                p.x = (f64::from(first.x) + (f64::from(p.x) - f64::from(first.x)) * factor) as f32;
+                p.y = (f64::from(first.y) + (f64::from(p.y) - f64::from(first.y)) * factor) as f32;
+                p.z = (f64::from(first.z) + (f64::from(p.z) - f64::from(first.z)) * factor) as f32;
+            }
+        }
+        section.length = length;
+        Ok(())
+    }
+
+    /// Sets the diameter (µm) of every segment. With 3-D points, every point
+    /// takes this diameter.
+    pub fn set_diam(&mut self, id: SectionId, diam: f64) -> Result<()> {
+        let section = self.section_mut(id)?;
+        check_positive(&section.name, "diam", diam)?;
+        section.diam.fill(diam);
+        for p in section.pt3d.iter_mut() {
+            p.diam = diam as f32;
+        }
+        Ok(())
+    }
+
+    /// Sets the number of segments; per-segment values are resampled.
+    pub fn set_nseg(&mut self, id: SectionId, nseg: usize) -> Result<()> {
+        let section = self.section_mut(id)?;
+        if nseg == 0 {
+            return Err(NeuriteError::InvalidNseg { section: section.name.clone(), nseg });
+        }
+        section.diam = resample(&section.diam, nseg);
+        section.cm = resample(&section.cm, nseg);
+        for insertion in section.density.iter_mut() {
+            for column in insertion.values.iter_mut() {
+                *column = resample(column, nseg);
+            }
+        }
+        section.nseg = nseg;
+        Ok(())
+    }
+
+    /// Sets the axial resistivity Ra (Ω·cm).
+    pub fn set_ra(&mut self, id: SectionId, ra: f64) -> Result<()> {
+        let section = self.section_mut(id)?;
+        check_positive(&section.name, "Ra", ra)?;
+        section.ra = ra;
+        Ok(())
+    }
+
+    /// Sets the specific membrane capacitance (µF/cm²) of every segment.
+    pub fn set_cm(&mut self, id: SectionId, cm: f64) -> Result<()> {
+        let section = self.section_mut(id)?;
+        check_positive(&section.name, "cm", cm)?;
+        section.cm.fill(cm);
+        Ok(())
+    }
+
+    /// Connects the 0 end of `child` to position `x` of `parent`, as
+    /// `child.connect(parent(x))`.
+    pub fn connect(&mut self, child: SectionId, parent: SectionId, x: f64) -> Result<()> {
+        self.section(child)?;
+        let parent_section = self.section(parent)?;
+        if !(0.0..=1.0).contains(&x) {
+            return Err(NeuriteError::LocationOutOfRange { section: parent_section.name.clone(), x });
+        }
+        let child_name = self.sections[child.0].name.clone();
+        if let Some((current, _)) = self.sections[child.0].parent {
+            return Err(NeuriteError::AlreadyConnected {
+                child: child_name,
+                parent: self.sections[current.0].name.clone(),
+            });
+        }
+        // Walking up from the parent must never reach the child.
+        let mut cursor = Some(parent);
+        while let Some(id) = cursor {
+            if id == child {
+                return Err(NeuriteError::CycleInTree {
+                    child: child_name,
+                    parent: self.sections[parent.0].name.clone(),
+                });
+            }
+            cursor = self.sections[id.0].parent.map(|(p, _)| p);
+        }
+        self.sections[child.0].parent = Some((parent, x));
+        Ok(())
+    }
+
+    /// Inserts density mechanism `name` in a section with default parameters
+    /// (inserting it again is a no-op, as in NEURON).
+    pub fn insert(&mut self, id: SectionId, name: &str) -> Result<()> {
+        let info = mechanisms::lookup(name)?;
+        if info.kind != MechanismKind::Density {
+            return Err(NeuriteError::WrongMechanismKind {
+                name: name.to_string(),
+                expected: "density",
+                found: kind_name(info.kind),
+            });
+        }
+        let section = self.section_mut(id)?;
+        if section.density.iter().any(|d| std::ptr::eq(d.info, info)) {
+            return Ok(());
+        }
+        let values = info.parameter_defaults().into_iter().map(|v| vec![v; section.nseg]).collect();
+        section.density.push(DensityInsertion { info, values });
+        Ok(())
+    }
+
+    fn density_column(&mut self, id: SectionId, mechanism: &str, name: &str) -> Result<&mut Vec<f64>> {
+        let info = mechanisms::lookup(mechanism)?;
+        let index = info.parameter_index(name)?;
+        let section = self.section_mut(id)?;
+        let section_name = section.name.clone();
+        let insertion = section
+            .density
+            .iter_mut()
+            .find(|d| std::ptr::eq(d.info, info))
+            .ok_or(NeuriteError::MechanismNotInserted { mechanism: mechanism.to_string(), section: section_name })?;
+        Ok(&mut insertion.values[index])
+    }
+
+    /// Sets parameter `name` of density mechanism `mechanism` in every segment
+    /// of a section (`for seg in sec: seg.hh.gnabar = value`).
+    pub fn set_parameter(&mut self, id: SectionId, mechanism: &str, name: &str, value: f64) -> Result<()> {
+        check_finite(mechanism, name, value)?;
+        self.density_column(id, mechanism, name)?.fill(value);
+        Ok(())
+    }
+
+    /// Sets parameter `name` of density mechanism `mechanism` in the segment
+    /// at `location` (`sec(x).hh.gnabar = value`).
+    pub fn set_parameter_at(&mut self, location: Location, mechanism: &str, name: &str, value: f64) -> Result<()> {
+        check_finite(mechanism, name, value)?;
+        let segment = self.segment_at(location)?;
+        self.density_column(location.section, mechanism, name)?[segment] = value;
+        Ok(())
+    }
+
+    /// Value of parameter `name` of density mechanism `mechanism` in the
+    /// segment at `location`.
+    pub fn parameter_at(&mut self, location: Location, mechanism: &str, name: &str) -> Result<f64> {
+        let segment = self.segment_at(location)?;
+        Ok(self.density_column(location.section, mechanism, name)?[segment])
+    }
+
+    fn segment_at(&self, location: Location) -> Result<usize> {
+        let section = self.section(location.section)?;
+        if !(0.0..=1.0).contains(&location.x) {
+            return Err(NeuriteError::LocationOutOfRange { section: section.name.clone(), x: location.x });
+        }
+        Ok(section.segment_index(location.x))
+    }
+
+    fn check_location(&self, location: Location) -> Result<()> {
+        self.segment_at(location).map(|_| ())
+    }
+
+    /// Places point process `name` (ExpSyn, Exp2Syn, IClamp, ...) at
+    /// `location`, with default parameters.
+    pub fn add_point_process(&mut self, location: Location, name: &str) -> Result<PointProcessId> {
+        let info = mechanisms::lookup(name)?;
+        if info.kind != MechanismKind::Point {
+            return Err(NeuriteError::WrongMechanismKind {
+                name: name.to_string(),
+                expected: "point-process",
+                found: kind_name(info.kind),
+            });
+        }
+        self.check_location(location)?;
+        self.point_processes.push(PointProcess { info, location, values: info.parameter_defaults() });
+        Ok(PointProcessId(self.point_processes.len() - 1))
+    }
+
+    /// Sets parameter `name` of a point process.
+    pub fn set_point_parameter(&mut self, id: PointProcessId, name: &str, value: f64) -> Result<()> {
+        let cell = self.name.clone();
+        let pp = self
+            .point_processes
+            .get_mut(id.0)
+            .ok_or(NeuriteError::UnknownSection { cell, id: id.0 })?;
+        let index = pp.info.parameter_index(name)?;
+        check_finite(pp.info.name, name, value)?;
+        pp.values[index] = value;
+        Ok(())
+    }
+
+    /// Watches v at `location` for upward crossings of `threshold` (mV); the
+    /// cell's spikes are those crossings.
+    pub fn set_spike_detector(&mut self, location: Location, threshold: f64) -> Result<()> {
+        self.check_location(location)?;
+        check_finite("NetCon", "threshold", threshold)?;
+        self.detector = Some(SpikeDetector { location, threshold });
+        Ok(())
+    }
+
+    /// The section without a parent; the cell must be one tree.
+    pub fn root(&self) -> Result<SectionId> {
+        let roots: Vec<usize> =
+            (0..self.sections.len()).filter(|&i| self.sections[i].parent.is_none()).collect();
+        match roots.as_slice() {
+            [] => Err(NeuriteError::EmptyCell { cell: self.name.clone() }),
+            [root] => Ok(SectionId(*root)),
+            many => Err(NeuriteError::DisconnectedCell { cell: self.name.clone(), roots: many.len() }),
+        }
+    }
+
+    /// Sections ordered parents before children (depth first from the root,
+    /// children in creation order).
+    pub fn tree_order(&self) -> Result<Vec<SectionId>> {
+        let root = self.root()?;
+        let mut order = Vec::with_capacity(self.sections.len());
+        let mut stack = vec![root];
+        while let Some(id) = stack.pop() {
+            order.push(id);
+            let children: Vec<SectionId> = (0..self.sections.len())
+                .filter(|&i| self.sections[i].parent.map(|(p, _)| p) == Some(id))
+                .map(SectionId)
+                .collect();
+            stack.extend(children.into_iter().rev());
+        }
+        Ok(order)
+    }
+
+    // ---- 3-D points -------------------------------------------------------
+
+    /// Appends a 3-D point (µm) to a section (`pt3dadd`). Once a section has
+    /// two or more points, its L, diameters, areas and axial resistances come
+    /// from them, as in NEURON.
+    pub fn pt3d_add(&mut self, id: SectionId, x: f64, y: f64, z: f64, diam: f64) -> Result<()> {
+        let section = self.section_mut(id)?;
+        if !(diam.is_finite() && diam >= 0.0) || !(x.is_finite() && y.is_finite() && z.is_finite()) {
+            return Err(NeuriteError::InvalidSectionValue {
+                section: section.name.clone(),
+                parameter: "3-D point",
+                value: if diam.is_finite() { f64::NAN } else { diam },
+            });
+        }
+        section.pt3d.push(Pt3d { x: x as f32, y: y as f32, z: z as f32, diam: diam as f32, arc: 0.0 });
+        section.update_arcs();
+        Ok(())
+    }
+
+    /// Removes all 3-D points of a section (`pt3dclear`); L keeps its value.
+    pub fn pt3d_clear(&mut self, id: SectionId) -> Result<()> {
+        self.section_mut(id)?.pt3d.clear();
+        Ok(())
+    }
+
+    /// Gives 3-D points to every section that has none, laid out from its
+    /// parent as NEURON's `define_shape`, and moves sections with points so
+    /// that they start where they attach to their parent.
+    pub fn define_shape(&mut self) -> Result<()> {
+        for id in self.tree_order()? {
+            self.define_section_shape(id);
+        }
+        Ok(())
+    }
+
+    fn define_section_shape(&mut self, id: SectionId) {
+        let (x, y, z): (f32, f32, f32);
+        let (mut dir_x, mut dir_y): (f32, f32);
+        let arc = self.sections[id.0].parent.map_or(0.0, |(_, x)| x);
+        let parent = self.sections[id.0].parent.map(|(p, _)| p);
+        match parent {
+            None => {
+                (x, y, z) = (0.0, 0.0, 0.0);
+                (dir_x, dir_y) = (1.0, 0.0);
+            }
+            Some(p) => {
+                let pts = &self.sections[p.0].pt3d;
+                let (first, last) = (pts[0], pts[pts.len() - 1]);
+                dir_x = last.x - first.x;
+                dir_y = last.y - first.y;
+                if arc < 0.5 {
+                    dir_x = -dir_x;
+                    dir_y = -dir_y;
+                }
+                x = (f64::from(last.x) * arc + f64::from(first.x) * (1.0 - arc)) as f32;
+                y = (f64::from(last.y) * arc + f64::from(first.y) * (1.0 - arc)) as f32;
+                z = (f64::from(last.z) * arc + f64::from(first.z) * (1.0 - arc)) as f32;
+            }
+        }
+        if !self.sections[id.0].pt3d.is_empty() {
+            if parent.is_some() {
+                let section = &mut self.sections[id.0];
+                let first = section.pt3d[0];
+                let (dx, dy, dz) = (x - first.x, y - first.y, z - first.z);
+                for p in section.pt3d.iter_mut() {
+                    p.x += dx;
+                    p.y += dy;
+                    p.z += dz;
+                }
+            }
+            return;
+        }
+        let mut angle: f32 =
+            if dir_y.abs() < 1e-6 && dir_x.abs() < 1e-6 { 0.0 } else { dir_y.atan2(dir_x) };
+        if arc > 0.0 && arc < 1.0 {
+            angle = (f64::from(angle) + std::f64::consts::PI / 2.0) as f32;
+        }
+        if let Some(p) = parent {
+            let siblings: Vec<usize> = (0..self.sections.len())
+                .filter(|&i| self.sections[i].parent == Some((p, arc)))
+                .collect();
+            let count = siblings.len() as f32;
+            if count > 1.0 {
+                let index = siblings.iter().position(|&i| i == id.0).unwrap_or(0) as f32;
+                angle += index / (count - 1.0) * 0.8 - 0.4;
+            }
+        }
+        let section = &mut self.sections[id.0];
+        let len = section.length;
+        let x1 = (f64::from(x) + len * f64::from(angle).cos()) as f32;
+        let y1 = (f64::from(y) + len * f64::from(angle).sin()) as f32;
+        let n = section.nseg;
+        let point = |px: f32, py: f32, d: f64| Pt3d { x: px, y: py, z, diam: d as f32, arc: 0.0 };
+        section.pt3d.push(point(x, y, section.diam[0]));
+        for j in 0..n {
+            let frac = (j as f64 + 0.5) / n as f64;
+            let px = (f64::from(x) * (1.0 - frac) + f64::from(x1) * frac) as f32;
+            let py = (f64::from(y) * (1.0 - frac) + f64::from(y1) * frac) as f32;
+            section.pt3d.push(point(px, py, section.diam[j]));
+        }
+        section.pt3d.push(point(x1, y1, section.diam[n - 1]));
+        section.update_arcs();
+        // Round-off must not change L.
+        if let Some(last) = section.pt3d.last_mut() {
+            last.arc = len;
+        }
+        section.length = len;
+    }
+
+    /// Moves every 3-D point by (dx, dy, dz) µm, as the seed's
+    /// `_set_position` does with `pt3dchange`.
+    pub fn translate(&mut self, dx: f64, dy: f64, dz: f64) {
+        for section in self.sections.iter_mut() {
+            for p in section.pt3d.iter_mut() {
+                p.x = (dx + f64::from(p.x)) as f32;
+                p.y = (dy + f64::from(p.y)) as f32;
+                p.z = (dz + f64::from(p.z)) as f32;
+            }
+            section.update_arcs();
+        }
+    }
+
+    /// Rotates every 3-D point by `theta` radians about the z axis, as the
+    /// seed's `_rotate_z`.
+    pub fn rotate_z(&mut self, theta: f64) {
+        let (c, s) = (theta.cos(), theta.sin());
+        for section in self.sections.iter_mut() {
+            for p in section.pt3d.iter_mut() {
+                let (x, y) = (f64::from(p.x), f64::from(p.y));
+                p.x = (x * c - y * s) as f32;
+                p.y = (x * s + y * c) as f32;
+            }
+            section.update_arcs();
+        }
+    }
+}
+
+fn check_finite(mechanism: &str, name: &str, value: f64) -> Result<()> {
+    if value.is_finite() {
+        Ok(())
+    } else {
+        Err(NeuriteError::InvalidParameter {
+            what: format!("{mechanism}.{name}"),
+            value,
+            reason: "must be a finite number",
+        })
+    }
+}
+
+impl Section {
+    /// Recomputes path lengths from the (single precision) coordinates, and
+    /// L from them, as NEURON does after any change of a point.
+    fn update_arcs(&mut self) {
+        if self.pt3d.is_empty() {
+            return;
+        }
+        self.pt3d[0].arc = 0.0;
+        for i in 1..self.pt3d.len() {
+            let (p, q) = (self.pt3d[i - 1], self.pt3d[i]);
+            let dx = f64::from(q.x - p.x);
+            let dy = f64::from(q.y - p.y);
+            let dz = f64::from(q.z - p.z);
+            self.pt3d[i].arc = p.arc + (dx * dx + dy * dy + dz * dz).sqrt();
+        }
+        if self.pt3d.len() > 1 {
+            self.length = self.pt3d[self.pt3d.len() - 1].arc;
+        }
+    }
+}
+
+/// Electrical geometry of one section's nodes, as NEURON's `nrn_area_ri`.
+#[derive(Debug, Clone, PartialEq)]
+pub struct SectionElectrics {
+    /// Membrane area of each segment, µm².
+    pub area: Vec<f64>,
+    /// Conductance between each segment's node and the node before it (the
+    /// parent's node for segment 0), µS.
+    pub rinv: Vec<f64>,
+    /// Conductance between the last segment's node and the x = 1 node, µS.
+    pub rinv_end: f64,
+    /// Mean diameter of each segment, µm.
+    pub diam: Vec<f64>,
+}
+
+impl SectionElectrics {
+    /// Axial resistance (MΩ) from each segment's node to the node before it.
+    pub fn ri(&self) -> Vec<f64> {
+        self.rinv.iter().map(|g| 1.0 / g).collect()
+    }
+}
+
+impl Section {
+    /// Areas and axial conductances of the nodes, from the 3-D points when
+    /// there are at least two, else from L and the segment diameters.
+    pub fn electrics(&self) -> SectionElectrics {
+        if self.pt3d.len() > 1 {
+            return self.electrics_from_pt3d();
+        }
+        let n = self.nseg;
+        let dx = self.length / n as f64;
+        let pi = std::f64::consts::PI;
+        let mut area = Vec::with_capacity(n);
+        let mut rinv = Vec::with_capacity(n);
+        let mut rright = 0.0;
+        for &diam in &self.diam {
+            area.push(pi * diam * dx);
+            let rleft = 1e-2 * self.ra * (dx / 2.0) / (pi * diam * diam / 4.0);
+            rinv.push(1.0 / (rleft + rright));
+            rright = rleft;
+        }
+        SectionElectrics { area, rinv, rinv_end: 1.0 / rright, diam: self.diam.clone() }
+    }
+
+    /// Trapezoidal integration over the frusta between 3-D points, each
+    /// segment split in halves for the axial resistance (NEURON's
+    /// `diam_from_list`).
+    fn electrics_from_pt3d(&self) -> SectionElectrics {
+        let pts = &self.pt3d;
+        let npt = pts.len();
+        let n = self.nseg;
+        let pi = std::f64::consts::PI;
+        let ds = pts[npt - 1].arc / n as f64;
+        let mut j = 0usize;
+        let mut x1 = pts[0].arc;
+        let mut y1 = f64::from(pts[0].diam.abs());
+        let mut rparent = 0.0;
+        let (mut areas, mut rinvs, mut diams) = (Vec::new(), Vec::new(), Vec::new());
+        for inode in 0..n {
+            let mut si = inode as f64 * ds;
+            let (mut diam, mut area, mut rleft, mut rright) = (0.0, 0.0, 0.0, 0.0);
+            for half in 0..2 {
+                let mut ri = 0.0;
+                let sip = si + ds / 2.0;
+                loop {
+                    let jp = j + 1;
+                    let xj = pts[j].arc;
+                    let xjp = pts[jp].arc;
+                    let (x2, y2, jnext);
+                    if xjp > sip || jp == npt - 1 {
+                        let frac = if (xjp - xj).abs() < 1e-10 { 1.0 } else { (sip - xj) / (xjp - xj) };
+                        x2 = sip;
+                        y2 = (1.0 - frac) * f64::from(pts[j].diam.abs()) + frac * f64::from(pts[jp].diam.abs());
+                        jnext = j;
+                    } else {
+                        x2 = xjp;
+                        y2 = f64::from(pts[jp].diam.abs());
+                        jnext = jp;
+                    }
+                    let mut delta = x2 - x1;
+                    diam += (y2 + y1) * delta;
+                    if delta < 1e-15 {
+                        delta = 1e-15;
+                    }
+                    let mut temp = y2 * y1 / delta;
+                    if temp == 0.0 {
+                        temp = 1e-15;
+                    }
+                    ri += 1.0 / temp;
+                    let taper = 0.5 * (y2 - y1);
+                    area += (y2 + y1) * (delta * delta + taper * taper).sqrt();
+                    x1 = x2;
+                    y1 = y2;
+                    if j == jnext {
+                        break;
+                    }
+                    j = jnext;
+                }
+                if half == 0 {
+                    rleft = ri * self.ra / pi * (4.0 * 0.01);
+                } else {
+                    rright = ri * self.ra / pi * (4.0 * 0.01);
+                }
+                si = sip;
+            }
+            rinvs.push(1.0 / (rparent + rleft));
+            diams.push(diam * 0.5 / ds);
+            areas.push(area * 0.5 * pi);
+            rparent = rright;
+        }
+        SectionElectrics { area: areas, rinv: rinvs, rinv_end: 1.0 / rparent, diam: diams }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn geometry(length: f64, diam: f64, nseg: usize) -> SectionGeometry {
+        SectionGeometry { length, diam, nseg }
+    }
+
+    #[test]
+    fn cylinder_electrics() {
+        let mut cell = CableCell::new("c");
+        let s = cell.add_section("s", geometry(100.0, 2.0, 4)).unwrap();
+        cell.set_ra(s, 100.0).unwrap();
+        let e = cell.sections()[0].electrics();
+        let pi = std::f64::consts::PI;
+        for a in &e.area {
+            approx::assert_relative_eq!(*a, pi * 2.0 * 25.0, max_relative = 1e-14);
+        }
+        // Half a segment: 1e-2 * Ra * 12.5 / (pi d^2 / 4) MOhm.
+        let half = 1e-2 * 100.0 * 12.5 / pi;
+        approx::assert_relative_eq!(1.0 / e.rinv[0], half, max_relative = 1e-14);
+        approx::assert_relative_eq!(1.0 / e.rinv[1], 2.0 * half, max_relative = 1e-14);
+        approx::assert_relative_eq!(1.0 / e.rinv_end, half, max_relative = 1e-14);
+    }
+
+    #[test]
+    fn pt3d_cylinder_matches_plain_cylinder() {
+        let mut cell = CableCell::new("c");
+        let s = cell.add_section("s", geometry(1.0, 1.0, 3)).unwrap();
+        cell.pt3d_add(s, 0.0, 0.0, 0.0, 2.0).unwrap();
+        cell.pt3d_add(s, 64.0, 0.0, 0.0, 2.0).unwrap();
+        cell.pt3d_add(s, 96.0, 0.0, 0.0, 2.0).unwrap();
+        assert_eq!(cell.sections()[0].length(), 96.0);
+        let from_points = cell.sections()[0].electrics();
+        let mut plain = CableCell::new("p");
+        plain.add_section("s", geometry(96.0, 2.0, 3)).unwrap();
+        let expected = plain.sections()[0].electrics();
+        for k in 0..3 {
+            approx::assert_relative_eq!(from_points.area[k], expected.area[k], max_relative = 1e-12);
+            approx::assert_relative_eq!(from_points.rinv[k], expected.rinv[k], max_relative = 1e-12);
+        }
+    }
+
+    #[test]
+    fn frustum_area_and_resistance() {
+        let mut cell = CableCell::new("c");
+        let s = cell.add_section("s", geometry(1.0, 1.0, 1)).unwrap();
+        cell.pt3d_add(s, 0.0, 0.0, 0.0, 4.0).unwrap();
+        cell.pt3d_add(s, 10.0, 0.0, 0.0, 2.0).unwrap();
+        let e = cell.sections()[0].electrics();
+        let pi = std::f64::consts::PI;
+        // Lateral area of the two frusta 4->3 and 3->2 over 5 um each.
+        let slant = (25.0f64 + 0.25).sqrt();
+        let area = pi * (4.0 + 3.0) / 2.0 * slant + pi * (3.0 + 2.0) / 2.0 * slant;
+        approx::assert_relative_eq!(e.area[0], area, max_relative = 1e-12);
+        // Resistance of a frustum: 4 Ra L / (pi d1 d2), Ra = 35.4, in MOhm.
+        let r_left = 4.0 * 35.4 * 5.0 / (pi * 4.0 * 3.0) * 1e-2;
+        approx::assert_relative_eq!(1.0 / e.rinv[0], r_left, max_relative = 1e-12);
+    }
+
+    #[test]
+    fn bad_geometry_is_rejected_with_the_section_name() {
+        let mut cell = CableCell::new("c");
+        let err = cell.add_section("dend", geometry(100.0, 1.0, 0)).unwrap_err();
+        assert_eq!(err, NeuriteError::InvalidNseg { section: "dend".into(), nseg: 0 });
+        for (l, d) in [(0.0, 1.0), (-1.0, 1.0), (f64::NAN, 1.0), (10.0, 0.0), (10.0, f64::INFINITY)] {
+            let err = cell.add_section("dend", geometry(l, d, 1)).unwrap_err();
+            assert!(matches!(err, NeuriteError::InvalidSectionValue { ref section, .. } if section == "dend"));
+        }
+        let s = cell.add_section("soma", geometry(10.0, 10.0, 1)).unwrap();
+        assert!(cell.set_ra(s, 0.0).is_err());
+        assert!(cell.set_ra(s, f64::NAN).is_err());
+        assert!(cell.set_cm(s, -1.0).is_err());
+        assert!(cell.set_nseg(s, 0).is_err());
+        assert!(cell.set_length(s, f64::NAN).is_err());
+        assert!(cell.set_diam(s, 0.0).is_err());
+        let msg = cell.set_cm(s, -1.0).unwrap_err().to_string();
+        assert!(msg.contains("soma") && msg.contains("cm"), "{msg}");
+    }
+
+    #[test]
+    fn connections_must_form_a_tree() {
+        let mut cell = CableCell::new("c");
+        let a = cell.add_section("a", geometry(10.0, 1.0, 1)).unwrap();
+        let b = cell.add_section("b", geometry(10.0, 1.0, 1)).unwrap();
+        let c = cell.add_section("c", geometry(10.0, 1.0, 1)).unwrap();
+        cell.connect(b, a, 1.0).unwrap();
+        assert!(matches!(cell.connect(b, a, 0.5), Err(NeuriteError::AlreadyConnected { .. })));
+        cell.connect(c, b, 0.5).unwrap();
+        assert!(matches!(cell.connect(a, c, 1.0), Err(NeuriteError::CycleInTree { .. })));
+        assert!(matches!(cell.connect(a, a, 1.0), Err(NeuriteError::CycleInTree { .. })));
+        assert!(matches!(cell.connect(c, a, 1.5), Err(NeuriteError::LocationOutOfRange { .. })));
+        assert_eq!(cell.tree_order().unwrap(), vec![a, b, c]);
+        let mut two_roots = CableCell::new("x");
+        two_roots.add_section("a", geometry(10.0, 1.0, 1)).unwrap();
+        two_roots.add_section("b", geometry(10.0, 1.0, 1)).unwrap();
+        assert!(matches!(two_roots.root(), Err(NeuriteError::DisconnectedCell { roots: 2, .. })));
+    }
+
+    #[test]
+    fn unknown_names_are_reported() {
+        let mut cell = CableCell::new("c");
+        let s = cell.add_section("soma", geometry(10.0, 10.0, 1)).unwrap();
+        assert!(matches!(cell.insert(s, "hhh"), Err(NeuriteError::UnknownMechanism { .. })));
+        assert!(matches!(cell.insert(s, "ExpSyn"), Err(NeuriteError::WrongMechanismKind { .. })));
+        cell.insert(s, "hh").unwrap();
+        assert!(matches!(
+            cell.set_parameter(s, "hh", "gnabarr", 0.1),
+            Err(NeuriteError::UnknownVariable { .. })
+        ));
+        assert!(matches!(
+            cell.set_parameter(s, "pas", "g", 0.1),
+            Err(NeuriteError::MechanismNotInserted { .. })
+        ));
+        assert!(matches!(
+            cell.add_point_process(Location::new(s, 1.5), "ExpSyn"),
+            Err(NeuriteError::LocationOutOfRange { .. })
+        ));
+        assert!(matches!(
+            cell.add_point_process(Location::new(s, -0.1), "IClamp"),
+            Err(NeuriteError::LocationOutOfRange { .. })
+        ));
+        assert!(matches!(
+            cell.add_point_process(Location::new(s, 0.5), "hh"),
+            Err(NeuriteError::WrongMechanismKind { .. })
+        ));
+        let syn = cell.add_point_process(Location::new(s, 0.5), "ExpSyn").unwrap();
+        assert!(matches!(
+            cell.set_point_parameter(syn, "taux", 1.0),
+            Err(NeuriteError::UnknownVariable { .. })
+        ));
+        assert!(cell.set_spike_detector(Location::new(SectionId(7), 0.5), 10.0).is_err());
+    }
+
+    #[test]
+    fn nseg_change_resamples_values() {
+        let mut cell = CableCell::new("c");
+        let s = cell.add_section("d", geometry(10.0, 1.0, 2)).unwrap();
+        cell.insert(s, "pas").unwrap();
+        cell.set_parameter_at(Location::new(s, 0.75), "pas", "g", 0.5).unwrap();
+        cell.set_nseg(s, 4).unwrap();
+        let g: Vec<f64> = (0..4)
+            .map(|i| cell.parameter_at(Location::new(s, (i as f64 + 0.5) / 4.0), "pas", "g").unwrap())
+            .collect();
+        assert_eq!(g, vec![0.001, 0.001, 0.5, 0.5]);
+    }
+}

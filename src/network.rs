@@ -1,0 +1,221 @@
+//! The network description: cells identified by gids and the NetCons between
+//! them. A `Network` holds what one process simulates; with several ranks each
+//! rank builds the part it owns (see `parallel`).
+
+use std::collections::BTreeMap;
+
+use crate::error::{NeuriteError, Result};
+use crate::mechanisms::{self, MechanismKind};
+use crate::morphology::{CableCell, PointProcessId};
+
+/// Global cell identifier, as NEURON's gid.
+pub type Gid = u64;
+
+/// Parameters of a NetStim spike generator (NEURON's `NetStim`).
+#[derive(Debug, Clone, Copy, PartialEq, serde::Serialize, serde::Deserialize)]
+pub struct NetStimParams {
+    /// Time of the first spike, ms.
+    pub start: f64,
+    /// Number of spikes.
+    pub number: f64,
+    /// Mean interval between spikes, ms.
+    pub interval: f64,
+    /// Fraction of each interval that is random, 0..=1.
+    pub noise: f64,
+    /// Random123 stream ids `(id1, id2, id3)` (NEURON's
+    /// `noiseFromRandom123`); `None` gives `(1, 0, gid + 1)`, which is NEURON's
+    /// serial default when NetStims are created in gid order.
+    pub random_ids: Option<(u32, u32, u32)>,
+}
+
+impl Default for NetStimParams {
+    /// NEURON's defaults: start 50 ms, 10 spikes, interval 10 ms, no noise.
+    fn default() -> Self {
+        NetStimParams { start: 50.0, number: 10.0, interval: 10.0, noise: 0.0, random_ids: None }
+    }
+}
+
+/// A cell of the network.
+#[derive(Debug, Clone)]
+pub enum CellDescription {
+    /// A multi-compartment cell.
+    Cable(CableCell),
+    /// An artificial spike generator.
+    NetStim(NetStimParams),
+}
+
+/// What a NetCon delivers its events to.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum NetConTarget {
+    /// A point process (ExpSyn, Exp2Syn, ...) of cable cell `gid`.
+    PointProcess {
+        /// The cell.
+        gid: Gid,
+        /// The point process on it.
+        point_process: PointProcessId,
+    },
+    /// The NetStim with this gid (a positive weight starts it, a negative one
+    /// stops it).
+    NetStim {
+        /// The NetStim's gid.
+        gid: Gid,
+    },
+}
+
+impl NetConTarget {
+    /// Gid of the cell the target belongs to.
+    pub fn gid(&self) -> Gid {
+        match *self {
+            NetConTarget::PointProcess { gid, .. } | NetConTarget::NetStim { gid } => gid,
+        }
+    }
+}
+
+/// A connection: spikes of `source` arrive at `target` after `delay` ms with
+/// `weight` (µS for synapses).
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct NetCon {
+    /// Gid whose spikes are sent.
+    pub source: Gid,
+    /// Receiver.
+    pub target: NetConTarget,
+    /// Weight (µS for conductance synapses).
+    pub weight: f64,
+    /// Delay, ms.
+    pub delay: f64,
+}
+
+/// Index of a NetCon in its network; ties between events due at the same time
+/// are broken by it, so that the order never depends on ranks or threads.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub struct NetConId(pub u64);
+
+/// Cells by gid and the NetCons that end on them.
+#[derive(Debug, Clone, Default)]
+pub struct Network {
+    cells: BTreeMap<Gid, CellDescription>,
+    netcons: Vec<(NetConId, NetCon)>,
+    next_netcon: u64,
+}
+
+impl Network {
+    /// An empty network.
+    pub fn new() -> Self {
+        Self::default()
+    }
+
+    /// Adds a cable cell with gid `gid`, replacing any cell of that gid.
+    pub fn add_cable_cell(&mut self, gid: Gid, cell: CableCell) -> Result<()> {
+        cell.tree_order()?;
+        self.cells.insert(gid, CellDescription::Cable(cell));
+        Ok(())
+    }
+
+    /// Adds a NetStim with gid `gid`.
+    pub fn add_netstim(&mut self, gid: Gid, params: NetStimParams) -> Result<()> {
+        let check = |what: &str, value: f64, ok: bool, reason: &'static str| {
+            if ok && value.is_finite() {
+                Ok(())
+            } else {
+                Err(NeuriteError::InvalidParameter { what: format!("NetStim[gid {gid}].{what}"), value, reason })
+            }
+        };
+        check("interval", params.interval, params.interval > 0.0, "must be > 0 ms")?;
+        check("number", params.number, params.number >= 0.0, "must be >= 0")?;
+        check("start", params.start, true, "must be finite")?;
+        check("noise", params.noise, (0.0..=1.0).contains(&params.noise), "must be in [0, 1]")?;
+        self.cells.insert(gid, CellDescription::NetStim(params));
+        Ok(())
+    }
+
+    /// The cells, in gid order.
+    pub fn cells(&self) -> impl Iterator<Item = (Gid, &CellDescription)> {
+        self.cells.iter().map(|(gid, cell)| (*gid, cell))
+    }
+
+    /// The cell with gid `gid`.
+    pub fn cell(&self, gid: Gid) -> Option<&CellDescription> {
+        self.cells.get(&gid)
+    }
+
+    /// Number of cells.
+    pub fn len(&self) -> usize {
+        self.cells.len()
+    }
+
+    /// Whether there are no cells.
+    pub fn is_empty(&self) -> bool {
+        self.cells.is_empty()
+    }
+
+    /// Connects `source` to `target`. The target must be a cell of this
+    /// network; the source may be any gid (with several ranks it may live on
+    /// another rank). The id of the NetCon is its creation index, unless
+    /// given with [`Network::connect_with_id`].
+    pub fn connect(&mut self, source: Gid, target: NetConTarget, weight: f64, delay: f64) -> Result<NetConId> {
+        let id = NetConId(self.next_netcon);
+        self.connect_with_id(id, NetCon { source, target, weight, delay })?;
+        Ok(id)
+    }
+
+    /// Adds a NetCon with an explicit id; ids must be the same for the same
+    /// connection whatever the rank that creates it.
+    pub fn connect_with_id(&mut self, id: NetConId, netcon: NetCon) -> Result<()> {
+        if !(netcon.delay.is_finite() && netcon.delay >= 0.0) {
+            return Err(NeuriteError::NegativeDelay { source_gid: netcon.source, delay: netcon.delay });
+        }
+        if !netcon.weight.is_finite() {
+            return Err(NeuriteError::InvalidParameter {
+                what: format!("NetCon from gid {}.weight", netcon.source),
+                value: netcon.weight,
+                reason: "must be a finite number",
+            });
+        }
+        self.check_target(netcon.target)?;
+        self.netcons.push((id, netcon));
+        self.next_netcon = self.next_netcon.max(id.0 + 1);
+        Ok(())
+    }
+
+    fn check_target(&self, target: NetConTarget) -> Result<()> {
+        let gid = target.gid();
+        let cell = self.cells.get(&gid).ok_or(NeuriteError::UnknownGid { gid })?;
+        match (target, cell) {
+            (NetConTarget::NetStim { .. }, CellDescription::NetStim(_)) => Ok(()),
+            (NetConTarget::PointProcess { point_process, .. }, CellDescription::Cable(cable)) => {
+                let pp = cable
+                    .point_processes()
+                    .get(point_process.0)
+                    .ok_or(NeuriteError::UnknownPointProcess { gid, id: point_process.0 })?;
+                // Only mechanisms with a NET_RECEIVE block take events.
+                let receives = pp.info.kind == MechanismKind::Point && pp.info.name != "IClamp";
+                if receives {
+                    Ok(())
+                } else {
+                    Err(NeuriteError::NotAnEventTarget { gid, mechanism: pp.info.name.to_string() })
+                }
+            }
+            (NetConTarget::NetStim { .. }, CellDescription::Cable(_)) => {
+                Err(NeuriteError::NotAnEventTarget { gid, mechanism: "cable cell".to_string() })
+            }
+            (NetConTarget::PointProcess { .. }, CellDescription::NetStim(_)) => {
+                Err(NeuriteError::NotAnEventTarget { gid, mechanism: mechanisms::NetStim::NAME.to_string() })
+            }
+        }
+    }
+
+    /// All NetCons with their ids.
+    pub fn netcons(&self) -> &[(NetConId, NetCon)] {
+        &self.netcons
+    }
+
+    /// Sets the weight of a NetCon.
+    pub fn set_weight(&mut self, id: NetConId, weight: f64) -> Result<()> {
+        for (nid, nc) in self.netcons.iter_mut() {
+            if *nid == id {
+                nc.weight = weight;
+            }
+        }
+        Ok(())
+    }
+}

@@ -1,0 +1,447 @@
+//! Running a network: `Simulation` owns the cell groups of this rank, the
+//! NetCons ending here and the communicator, and integrates in intervals of
+//! the minimum NetCon delay with a spike exchange after each interval, as
+//! NEURON's ParallelContext does. The same code runs serially, on threads
+//! and on MPI ranks, so results never depend on how cells are distributed.
+
+use std::collections::HashMap;
+
+use rayon::prelude::*;
+
+use crate::cell_group::{CellGroup, Probe, ProbeSource};
+use crate::communication::{Communicator, SerialCommunicator};
+use crate::error::{NeuriteError, Result};
+use crate::events::{Event, EventKey, EventTarget};
+use crate::mechanisms::{self, MechanismKind, VariableRole};
+use crate::morphology::{Location, PointProcessId};
+use crate::network::{CellDescription, Gid, NetConId, NetConTarget, Network};
+use crate::recording::{Spike, Trace, sort_spikes};
+
+/// Settings of a run.
+#[derive(Debug, Clone, Copy, PartialEq, serde::Serialize, serde::Deserialize)]
+pub struct SimulationConfig {
+    /// Fixed time step, ms (NEURON's default 0.025).
+    pub dt: f64,
+    /// Temperature, °C (NEURON's default 6.3).
+    pub celsius: f64,
+    /// Cell groups integrated in parallel on this rank (threads); results do
+    /// not depend on it.
+    pub threads: usize,
+}
+
+impl Default for SimulationConfig {
+    fn default() -> Self {
+        SimulationConfig { dt: 0.025, celsius: 6.3, threads: 1 }
+    }
+}
+
+/// Handle of a recorded trace.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub struct TraceId {
+    group: usize,
+    probe: usize,
+}
+
+/// A NetCon as the receiving rank stores it.
+#[derive(Debug, Clone, Copy)]
+struct LocalNetCon {
+    id: NetConId,
+    group: usize,
+    target: EventTarget,
+    weight: f64,
+    delay: f64,
+}
+
+/// A network being simulated on this rank.
+pub struct Simulation<C: Communicator = SerialCommunicator> {
+    config: SimulationConfig,
+    groups: Vec<CellGroup>,
+    /// gid -> group that owns it.
+    owner: HashMap<Gid, usize>,
+    /// Source gid -> NetCons on this rank, sorted by id.
+    netcons_by_source: HashMap<Gid, Vec<LocalNetCon>>,
+    min_delay: f64,
+    steps_per_interval: u64,
+    initialized: bool,
+    spikes: Vec<Spike>,
+    outgoing: Vec<Spike>,
+    comm: C,
+    pool: Option<rayon::ThreadPool>,
+}
+
+impl Simulation<SerialCommunicator> {
+    /// A single-process simulation of `network`.
+    pub fn new(network: &Network, config: SimulationConfig) -> Result<Self> {
+        Simulation::with_communicator(network, config, SerialCommunicator)
+    }
+}
+
+impl<C: Communicator> Simulation<C> {
+    /// A simulation of this rank's part `network` of a larger network, talking
+    /// to the other ranks through `comm`. Every rank must call this.
+    pub fn with_communicator(network: &Network, config: SimulationConfig, mut comm: C) -> Result<Self> {
+        if !(config.dt.is_finite() && config.dt > 0.0) {
+            return Err(NeuriteError::InvalidDt { dt: config.dt });
+        }
+        if !config.celsius.is_finite() {
+            return Err(NeuriteError::InvalidParameter {
+                what: "celsius".into(),
+                value: config.celsius,
+                reason: "must be a finite number",
+            });
+        }
+        let threads = config.threads.max(1);
+        let cells: Vec<(Gid, &CellDescription)> = network.cells().collect();
+        // Contiguous chunks of gids per group keep neighbours together.
+        let chunk = cells.len().div_ceil(threads).max(1);
+        let groups: Vec<CellGroup> = cells.chunks(chunk).map(CellGroup::new).collect::<Result<_>>()?;
+        let mut owner = HashMap::new();
+        for (g, group) in groups.iter().enumerate() {
+            for cell in &group.cells {
+                owner.insert(cell.gid, g);
+            }
+            for (gid, _) in &group.artificial {
+                owner.insert(*gid, g);
+            }
+        }
+
+        // Every source gid must exist somewhere and be able to spike.
+        let spiking_gids: Vec<Gid> = network
+            .cells()
+            .filter(|(_, c)| match c {
+                CellDescription::Cable(cell) => cell.spike_detector().is_some(),
+                CellDescription::NetStim(_) => true,
+            })
+            .map(|(gid, _)| gid)
+            .collect();
+        let all_spiking: std::collections::HashSet<Gid> =
+            comm.all_gather_gids(&spiking_gids).into_iter().collect();
+        let mut netcons_by_source: HashMap<Gid, Vec<LocalNetCon>> = HashMap::new();
+        let mut local_min_delay = f64::INFINITY;
+        for &(id, nc) in network.netcons() {
+            if !all_spiking.contains(&nc.source) {
+                return Err(if network.cell(nc.source).is_some() {
+                    NeuriteError::NoSpikeDetector { gid: nc.source }
+                } else {
+                    NeuriteError::UnknownGid { gid: nc.source }
+                });
+            }
+            if nc.delay < config.dt {
+                return Err(NeuriteError::InvalidParameter {
+                    what: format!("NetCon {} (gid {} -> gid {}).delay", id.0, nc.source, nc.target.gid()),
+                    value: nc.delay,
+                    reason: "must be at least dt: spikes are exchanged every minimum delay",
+                });
+            }
+            let group = owner[&nc.target.gid()];
+            let target = match nc.target {
+                NetConTarget::PointProcess { gid, point_process } => {
+                    let (slot, instance) = groups[group].point_instance(gid, point_process)?;
+                    EventTarget { slot: slot as u32, instance: instance as u32 }
+                }
+                NetConTarget::NetStim { gid } => {
+                    groups[group].artificial.iter().find(|(g, _)| *g == gid).map(|(_, t)| *t).expect("checked by Network")
+                }
+            };
+            local_min_delay = local_min_delay.min(nc.delay);
+            netcons_by_source.entry(nc.source).or_default().push(LocalNetCon {
+                id,
+                group,
+                target,
+                weight: nc.weight,
+                delay: nc.delay,
+            });
+        }
+        for list in netcons_by_source.values_mut() {
+            list.sort_by_key(|nc| nc.id);
+        }
+        let min_delay = comm.all_reduce_min(local_min_delay);
+        // Without any NetCon, exchange rarely (every 10 ms, NEURON's maxstep).
+        let interval = if min_delay.is_finite() { min_delay } else { 10.0 };
+        let steps_per_interval = ((interval / config.dt + 1e-9).floor() as u64).max(1);
+        let pool = if threads > 1 {
+            Some(rayon::ThreadPoolBuilder::new().num_threads(threads).build().map_err(|e| {
+                NeuriteError::InvalidParameter { what: format!("threads ({e})"), value: threads as f64, reason: "could not start the thread pool" }
+            })?)
+        } else {
+            None
+        };
+        Ok(Simulation {
+            config,
+            groups,
+            owner,
+            netcons_by_source,
+            min_delay,
+            steps_per_interval,
+            initialized: false,
+            spikes: Vec::new(),
+            outgoing: Vec::new(),
+            comm,
+            pool,
+        })
+    }
+
+    /// The settings.
+    pub fn config(&self) -> &SimulationConfig {
+        &self.config
+    }
+
+    /// The minimum NetCon delay over all ranks, ms (infinite without NetCons).
+    pub fn min_delay(&self) -> f64 {
+        self.min_delay
+    }
+
+    /// Current time, ms.
+    pub fn time(&self) -> f64 {
+        self.groups.first().map_or(0.0, |g| g.t)
+    }
+
+    /// This rank's communicator.
+    pub fn communicator(&mut self) -> &mut C {
+        &mut self.comm
+    }
+
+    /// Gids simulated on this rank.
+    pub fn local_gids(&self) -> Vec<Gid> {
+        let mut gids: Vec<Gid> = self.owner.keys().copied().collect();
+        gids.sort_unstable();
+        gids
+    }
+
+    /// Total number of nodes (compartments plus zero-area nodes) here.
+    pub fn node_count(&self) -> usize {
+        self.groups.iter().map(|g| g.node_count()).sum()
+    }
+
+    fn group_of(&self, gid: Gid) -> Result<usize> {
+        self.owner.get(&gid).copied().ok_or(NeuriteError::UnknownGid { gid })
+    }
+
+    fn add_probe(&mut self, gid: Gid, source: ProbeSource, every: u64) -> Result<TraceId> {
+        let group = self.group_of(gid)?;
+        let probes = &mut self.groups[group].probes;
+        probes.push(Probe { source, every: every.max(1), trace: Trace::default() });
+        Ok(TraceId { group, probe: probes.len() - 1 })
+    }
+
+    /// Records v (mV) at `location` of cell `gid` every step (and at t = 0).
+    pub fn record_voltage(&mut self, gid: Gid, location: Location) -> Result<TraceId> {
+        self.record_voltage_every(gid, location, 1)
+    }
+
+    /// Records v (mV) at `location` of cell `gid` every `every` steps.
+    pub fn record_voltage_every(&mut self, gid: Gid, location: Location, every: u64) -> Result<TraceId> {
+        let node = self.groups[self.group_of(gid)?].node(gid, location)?;
+        self.add_probe(gid, ProbeSource::Voltage { node }, every)
+    }
+
+    fn static_variable_name(mechanism: &str, name: &str) -> Result<&'static str> {
+        let info = mechanisms::lookup(mechanism)?;
+        info.variables.iter().find(|v| v.name == name).map(|v| v.name).ok_or_else(|| {
+            NeuriteError::UnknownVariable { mechanism: mechanism.to_string(), name: name.to_string() }
+        })
+    }
+
+    /// Records variable `name` of density mechanism `mechanism` in the segment
+    /// at `location` of cell `gid` every `every` steps.
+    pub fn record_variable(
+        &mut self,
+        gid: Gid,
+        location: Location,
+        mechanism: &str,
+        name: &str,
+        every: u64,
+    ) -> Result<TraceId> {
+        let name = Self::static_variable_name(mechanism, name)?;
+        let (slot, instance) = self.groups[self.group_of(gid)?].density_instance(gid, location, mechanism)?;
+        self.add_probe(gid, ProbeSource::Variable { slot, instance, name }, every)
+    }
+
+    /// Records variable `name` of point process `id` of cell `gid` every
+    /// `every` steps.
+    pub fn record_point_variable(&mut self, gid: Gid, id: PointProcessId, name: &str, every: u64) -> Result<TraceId> {
+        let group = self.group_of(gid)?;
+        let (slot, instance) = self.groups[group].point_instance(gid, id)?;
+        let name = Self::static_variable_name(self.groups[group].mechanism(slot).info().name, name)?;
+        self.add_probe(gid, ProbeSource::Variable { slot, instance, name }, every)
+    }
+
+    /// A recorded trace.
+    pub fn trace(&self, id: TraceId) -> &Trace {
+        &self.groups[id.group].probes[id.probe].trace
+    }
+
+    /// Spikes of this rank's cells so far, sorted by time then gid.
+    pub fn spikes(&self) -> &[Spike] {
+        &self.spikes
+    }
+
+    /// Every rank's spikes, sorted by time then gid (collective: every rank
+    /// must call it).
+    pub fn gather_spikes(&mut self) -> Vec<Spike> {
+        let mut all = self.comm.all_gather_spikes(&self.spikes);
+        sort_spikes(&mut all);
+        all
+    }
+
+    /// NEURON's `finitialize(v_init)`: t = 0, v = `v_init` (mV) everywhere,
+    /// mechanisms at steady state, events cleared, recordings restarted.
+    pub fn finitialize(&mut self, v_init: f64) -> Result<()> {
+        if !v_init.is_finite() {
+            return Err(NeuriteError::InvalidParameter {
+                what: "finitialize v_init".into(),
+                value: v_init,
+                reason: "must be a finite number",
+            });
+        }
+        let (dt, celsius) = (self.config.dt, self.config.celsius);
+        for group in self.groups.iter_mut() {
+            group.initialize(v_init, dt, celsius);
+        }
+        self.spikes.clear();
+        self.initialized = true;
+        Ok(())
+    }
+
+    /// NEURON's `ParallelContext.psolve(tstop)`: integrates to `tstop` ms in
+    /// intervals of the minimum delay, exchanging spikes after each.
+    pub fn run(&mut self, tstop: f64) -> Result<()> {
+        if !self.initialized {
+            return Err(NeuriteError::NotInitialized);
+        }
+        let dt = self.config.dt;
+        // The step count NEURON's psolve takes (with its round-off guards).
+        let total = ((tstop * (1.0 + 1e-11) - self.time()) / dt + 1e-9).floor().max(0.0) as u64;
+        for group in self.groups.iter_mut() {
+            group.reserve_samples(total);
+        }
+        let mut done = 0;
+        while done < total {
+            let steps = self.steps_per_interval.min(total - done);
+            self.advance_groups(steps)?;
+            self.exchange_spikes()?;
+            done += steps;
+        }
+        Ok(())
+    }
+
+    /// Runs every group `steps` steps, on the thread pool when there is one.
+    fn advance_groups(&mut self, steps: u64) -> Result<()> {
+        let (dt, celsius) = (self.config.dt, self.config.celsius);
+        let groups = &mut self.groups;
+        let results: Vec<Result<()>> = match &self.pool {
+            Some(pool) => pool.install(|| groups.par_iter_mut().map(|g| g.advance(steps, dt, celsius)).collect()),
+            None => groups.iter_mut().map(|g| g.advance(steps, dt, celsius)).collect(),
+        };
+        // Report the error of the lowest group, so the message is the same
+        // whatever thread failed first.
+        results.into_iter().collect()
+    }
+
+    /// Gathers the interval's spikes of all ranks and queues their events on
+    /// the NetCons ending here.
+    fn exchange_spikes(&mut self) -> Result<()> {
+        self.outgoing.clear();
+        for group in self.groups.iter_mut() {
+            self.outgoing.append(&mut group.new_spikes);
+        }
+        let mut all = self.comm.all_gather_spikes(&self.outgoing);
+        sort_spikes(&mut all);
+        let dt = self.config.dt;
+        for spike in &all {
+            if self.owner.contains_key(&spike.gid) {
+                self.spikes.push(*spike);
+            }
+            let Some(netcons) = self.netcons_by_source.get(&spike.gid) else { continue };
+            for nc in netcons {
+                let event = Event {
+                    time: spike.time + nc.delay,
+                    key: EventKey::NetCon { id: nc.id.0, sequence: spike.time.to_bits() },
+                    target: nc.target,
+                    weight: nc.weight,
+                    flag: 0.0,
+                };
+                self.groups[nc.group].push_netcon_event(event, dt)?;
+            }
+        }
+        Ok(())
+    }
+
+    // ---- reading and setting values -----------------------------------
+
+    /// v (mV) at `location` of cell `gid`.
+    pub fn voltage(&self, gid: Gid, location: Location) -> Result<f64> {
+        let group = &self.groups[self.group_of(gid)?];
+        Ok(group.voltages()[group.node(gid, location)?])
+    }
+
+    /// Sets v (mV) at `location` of cell `gid`.
+    pub fn set_voltage(&mut self, gid: Gid, location: Location, value: f64) -> Result<()> {
+        let g = self.group_of(gid)?;
+        let node = self.groups[g].node(gid, location)?;
+        self.groups[g].voltages_mut()[node] = value;
+        Ok(())
+    }
+
+    /// Variable `name` of density mechanism `mechanism` in the segment at
+    /// `location` of cell `gid`.
+    pub fn variable(&self, gid: Gid, location: Location, mechanism: &str, name: &str) -> Result<f64> {
+        let group = &self.groups[self.group_of(gid)?];
+        let (slot, instance) = group.density_instance(gid, location, mechanism)?;
+        read_variable(group, slot, instance, name)
+    }
+
+    /// Sets parameter or state `name` of density mechanism `mechanism` in the
+    /// segment at `location` of cell `gid`.
+    pub fn set_variable(&mut self, gid: Gid, location: Location, mechanism: &str, name: &str, value: f64) -> Result<()> {
+        let g = self.group_of(gid)?;
+        let (slot, instance) = self.groups[g].density_instance(gid, location, mechanism)?;
+        write_variable(&mut self.groups[g], slot, instance, name, value)
+    }
+
+    /// Variable `name` of point process `id` of cell `gid`.
+    pub fn point_variable(&self, gid: Gid, id: PointProcessId, name: &str) -> Result<f64> {
+        let group = &self.groups[self.group_of(gid)?];
+        let (slot, instance) = group.point_instance(gid, id)?;
+        read_variable(group, slot, instance, name)
+    }
+
+    /// Sets parameter or state `name` of point process `id` of cell `gid`.
+    pub fn set_point_variable(&mut self, gid: Gid, id: PointProcessId, name: &str, value: f64) -> Result<()> {
+        let g = self.group_of(gid)?;
+        let (slot, instance) = self.groups[g].point_instance(gid, id)?;
+        write_variable(&mut self.groups[g], slot, instance, name, value)
+    }
+}
+
+fn read_variable(group: &CellGroup, slot: usize, instance: usize, name: &str) -> Result<f64> {
+    let mechanism = group.mechanism(slot);
+    mechanism.variable(name).map(|values| values[instance]).ok_or_else(|| NeuriteError::UnknownVariable {
+        mechanism: mechanism.info().name.to_string(),
+        name: name.to_string(),
+    })
+}
+
+fn write_variable(group: &mut CellGroup, slot: usize, instance: usize, name: &str, value: f64) -> Result<()> {
+    let mechanism = group.mechanism_mut(slot);
+    let info = mechanism.info();
+    let writable = info
+        .variables
+        .iter()
+        .any(|v| v.name == name && matches!(v.role, VariableRole::Parameter | VariableRole::State));
+    let unknown = || NeuriteError::UnknownVariable { mechanism: info.name.to_string(), name: name.to_string() };
+    if !writable {
+        return Err(unknown());
+    }
+    if !value.is_finite() {
+        return Err(NeuriteError::InvalidParameter {
+            what: format!("{}.{}", info.name, name),
+            value,
+            reason: "must be a finite number",
+        });
+    }
+    let values = mechanism.variable_mut(name).ok_or_else(unknown)?;
+    values[instance] = value;
+    let _ = MechanismKind::Density;
+    Ok(())
+}

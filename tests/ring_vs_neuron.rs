@@ -1,0 +1,51 @@
+//! The seed ring against NEURON 9.0.2 (reference files written by
+//! scripts/neuron_reference.py).
+
+mod common;
+
+use common::*;
+use neurite::models::ring::{RingParams, build_ring};
+use neurite::{Location, SectionId, Simulation, SimulationConfig};
+
+fn run_ring(params: RingParams, dt: f64, tstop: f64) -> (Vec<neurite::Spike>, Vec<f64>, Vec<f64>) {
+    let network = build_ring(&params, |_| true).unwrap();
+    let mut sim = Simulation::new(&network, SimulationConfig { dt, ..Default::default() }).unwrap();
+    let soma_v = sim.record_voltage(0, Location::new(SectionId(0), 0.5)).unwrap();
+    sim.finitialize(-65.0).unwrap();
+    sim.run(tstop).unwrap();
+    let spikes: Vec<_> = sim.spikes().iter().copied().filter(|s| s.gid < params.cells as u64).collect();
+    let trace = sim.trace(soma_v);
+    (spikes, trace.times.clone(), trace.values.clone())
+}
+
+#[test]
+fn ring5_matches_neuron() {
+    let (spikes, times, v) = run_ring(RingParams::default(), 0.025, 100.0);
+    let reference = reference_traces("ring5_soma_v.csv");
+    assert_eq!(v.len(), 4001);
+    assert_same_spikes(&spikes, &reference_spikes("ring5_spikes.csv"), 0.025);
+    assert_eq!(spikes.len(), 14);
+    let (dv, at) = max_abs_diff(&v, &reference.column("v_mV"));
+    println!("ring5: max |v - v_NEURON| = {dv:e} mV at step {at}");
+    assert!(dv <= 1e-6, "max |dv| = {dv} mV at step {at}");
+    let (dt_max, _) = max_abs_diff(&times, &reference.column("t_ms"));
+    assert!(dt_max < 1e-9);
+}
+
+#[test]
+fn ring5_with_11_segment_dendrites_and_small_dt_matches_neuron() {
+    let params = RingParams { dend_nseg: 11, ..RingParams::default() };
+    let (spikes, _, v) = run_ring(params, 0.0125, 60.0);
+    let reference = reference_traces("ring5_dend11_dt0125_soma_v.csv");
+    assert_same_spikes(&spikes, &reference_spikes("ring5_dend11_dt0125_spikes.csv"), 0.0125);
+    let (dv, at) = max_abs_diff(&v, &reference.column("v_mV"));
+    println!("ring5 dend11 dt 0.0125: max |dv| = {dv:e} mV at step {at}");
+    assert!(dv <= 1e-6, "max |dv| = {dv} mV at step {at}");
+}
+
+#[test]
+fn ring7_matches_neuron_under_mpi() {
+    let params = RingParams { cells: 7, ..RingParams::default() };
+    let (spikes, _, _) = run_ring(params, 0.025, 200.0);
+    assert_same_spikes(&spikes, &reference_spikes("ring7_mpi3_spikes.csv"), 0.025);
+}
