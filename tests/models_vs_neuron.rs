@@ -1,0 +1,194 @@
+//! Branched cells, 3-D points and noisy NetStims against NEURON 9.0.2
+//! (reference files written by scripts/neuron_reference.py).
+
+mod common;
+
+use common::*;
+use neurite::{
+    CableCell, Location, NetConTarget, NetStimParams, Network, SectionGeometry, SectionId, Simulation,
+    SimulationConfig,
+};
+
+fn section(cell: &mut CableCell, name: &str, l: f64, diam: f64, nseg: usize, ra: f64, cm: f64) -> SectionId {
+    let s = cell.add_section(name, SectionGeometry { length: l, diam, nseg }).unwrap();
+    cell.set_ra(s, ra).unwrap();
+    cell.set_cm(s, cm).unwrap();
+    s
+}
+
+fn pas(cell: &mut CableCell, s: SectionId, g: f64, e: f64) {
+    cell.insert(s, "pas").unwrap();
+    cell.set_parameter(s, "pas", "g", g).unwrap();
+    cell.set_parameter(s, "pas", "e", e).unwrap();
+}
+
+/// The branched cell of the reference script, with its two NetStims (gids 1
+/// and 2). Returns the network and the sections to record.
+fn branched() -> (Network, Vec<(&'static str, Location)>) {
+    let mut cell = CableCell::new("branched");
+    let soma = section(&mut cell, "soma", 20.0, 20.0, 1, 120.0, 1.0);
+    cell.insert(soma, "hh").unwrap();
+    let dend1 = section(&mut cell, "dend1", 400.0, 2.0, 9, 150.0, 1.5);
+    pas(&mut cell, dend1, 0.0002, -65.0);
+    cell.connect(dend1, soma, 1.0).unwrap();
+    let dend2 = section(&mut cell, "dend2", 150.0, 1.2, 4, 100.0, 1.0);
+    pas(&mut cell, dend2, 0.0005, -70.0);
+    cell.insert(dend2, "hh").unwrap();
+    cell.set_parameter(dend2, "hh", "gnabar", 0.03).unwrap();
+    cell.set_parameter(dend2, "hh", "gkbar", 0.01).unwrap();
+    cell.connect(dend2, soma, 0.5).unwrap();
+    let dend3 = section(&mut cell, "dend3", 120.0, 0.8, 3, 150.0, 1.0);
+    pas(&mut cell, dend3, 0.0002, -65.0);
+    cell.connect(dend3, dend1, 0.6).unwrap();
+    let dend4 = section(&mut cell, "dend4", 80.0, 0.6, 2, 150.0, 1.0);
+    pas(&mut cell, dend4, 0.0002, -65.0);
+    cell.connect(dend4, dend1, 1.0).unwrap();
+    let axon = section(&mut cell, "axon", 500.0, 1.0, 21, 100.0, 1.0);
+    cell.insert(axon, "hh").unwrap();
+    cell.connect(axon, soma, 0.0).unwrap();
+
+    let ic = cell.add_point_process(Location::new(soma, 0.5), "IClamp").unwrap();
+    cell.set_point_parameter(ic, "del", 2.0).unwrap();
+    cell.set_point_parameter(ic, "dur", 3.0).unwrap();
+    cell.set_point_parameter(ic, "amp", 0.25).unwrap();
+    let syn1 = cell.add_point_process(Location::new(dend1, 0.8), "Exp2Syn").unwrap();
+    cell.set_point_parameter(syn1, "tau1", 0.5).unwrap();
+    cell.set_point_parameter(syn1, "tau2", 4.0).unwrap();
+    cell.set_point_parameter(syn1, "e", 0.0).unwrap();
+    let syn2 = cell.add_point_process(Location::new(dend2, 0.3), "ExpSyn").unwrap();
+    cell.set_point_parameter(syn2, "tau", 3.0).unwrap();
+    cell.set_point_parameter(syn2, "e", -80.0).unwrap();
+    cell.set_spike_detector(Location::new(axon, 1.0), 0.0).unwrap();
+
+    let mut net = Network::new();
+    net.add_cable_cell(0, cell).unwrap();
+    let stim = |start, number, interval| NetStimParams { start, number, interval, noise: 0.0, random_ids: None };
+    net.add_netstim(1, stim(5.0, 4.0, 6.0)).unwrap();
+    net.add_netstim(2, stim(12.0, 3.0, 10.0)).unwrap();
+    net.connect(1, NetConTarget::PointProcess { gid: 0, point_process: syn1 }, 0.004, 2.0).unwrap();
+    net.connect(2, NetConTarget::PointProcess { gid: 0, point_process: syn2 }, 0.002, 0.5).unwrap();
+    let probes = vec![
+        ("soma_v", Location::new(soma, 0.5)),
+        ("dend1_0.8_v", Location::new(dend1, 0.8)),
+        ("dend3_0.5_v", Location::new(dend3, 0.5)),
+        ("axon_1_v", Location::new(axon, 1.0)),
+        ("dend2_0.3_v", Location::new(dend2, 0.3)),
+    ];
+    (net, probes)
+}
+
+fn compare(net: &Network, probes: &[(&str, Location)], config: SimulationConfig, tstop: f64, traces: &str, spikes: &str) {
+    let mut sim = Simulation::new(net, config).unwrap();
+    let ids: Vec<_> = probes.iter().map(|(_, loc)| sim.record_voltage(0, *loc).unwrap()).collect();
+    sim.finitialize(-65.0).unwrap();
+    sim.run(tstop).unwrap();
+    let reference = reference_traces(traces);
+    for ((name, _), id) in probes.iter().zip(ids) {
+        let (dv, at) = max_abs_diff(&sim.trace(id).values, &reference.column(name));
+        println!("{traces} {name}: max |dv| = {dv:e} mV at step {at}");
+        assert!(dv <= 1e-6, "{name}: max |dv| = {dv} mV at step {at}");
+    }
+    let ours: Vec<_> = sim.spikes().iter().copied().filter(|s| s.gid == 0).collect();
+    assert_same_spikes(&ours, &reference_spikes(spikes), config.dt);
+}
+
+#[test]
+fn branched_cell_matches_neuron() {
+    let (net, probes) = branched();
+    compare(&net, &probes, SimulationConfig::default(), 60.0, "branched_v.csv", "branched_spikes.csv");
+}
+
+#[test]
+fn branched_cell_at_dt_0_01_and_16_celsius_matches_neuron() {
+    let (net, probes) = branched();
+    let config = SimulationConfig { dt: 0.01, celsius: 16.0, ..SimulationConfig::default() };
+    compare(&net, &probes, config, 40.0, "branched_dt01_v.csv", "branched_dt01_spikes.csv");
+}
+
+fn pt3d_cell() -> (CableCell, [SectionId; 3]) {
+    let mut cell = CableCell::new("pt3d");
+    let soma = section(&mut cell, "soma", 1.0, 1.0, 1, 110.0, 1.0);
+    for (x, y, z, d) in [(0.0, 0.0, 0.0, 18.0), (7.0, 0.0, 0.0, 20.0), (15.0, 0.0, 0.0, 16.0)] {
+        cell.pt3d_add(soma, x, y, z, d).unwrap();
+    }
+    cell.insert(soma, "hh").unwrap();
+    let dend = section(&mut cell, "dend", 1.0, 1.0, 5, 140.0, 1.2);
+    cell.connect(dend, soma, 1.0).unwrap();
+    for (x, y, z, d) in
+        [(15.0, 0.0, 0.0, 3.0), (40.0, 10.0, 0.0, 2.5), (90.0, 12.0, 5.0, 2.0), (160.0, 30.0, 5.0, 1.6), (200.0, 35.0, 8.0, 1.0)]
+    {
+        cell.pt3d_add(dend, x, y, z, d).unwrap();
+    }
+    pas(&mut cell, dend, 0.0003, -65.0);
+    let dend2 = section(&mut cell, "dend2", 100.0, 1.5, 3, 100.0, 1.0);
+    cell.connect(dend2, soma, 0.0).unwrap();
+    pas(&mut cell, dend2, 0.0003, -65.0);
+    cell.define_shape().unwrap();
+    (cell, [soma, dend, dend2])
+}
+
+#[test]
+fn pt3d_geometry_matches_neuron() {
+    let (cell, sections) = pt3d_cell();
+    let text = std::fs::read_to_string(data("pt3d_geometry.csv")).unwrap();
+    let mut rows = text.lines().skip(1);
+    for id in sections {
+        let section = &cell.sections()[id.0];
+        let electrics = section.electrics();
+        for k in 0..section.nseg() {
+            let row: Vec<&str> = rows.next().unwrap().split(',').collect();
+            assert_eq!(row[0], section.name());
+            let (area, ri, diam): (f64, f64, f64) = (row[2].parse().unwrap(), row[3].parse().unwrap(), row[4].parse().unwrap());
+            let ours_ri = 1.0 / electrics.rinv[k];
+            assert!((electrics.area[k] - area).abs() <= 1e-12 * area, "{} area {} vs {area}", row[0], electrics.area[k]);
+            assert!((ours_ri - ri).abs() <= 1e-12 * ri, "{} ri {ours_ri} vs {ri}", row[0]);
+            assert!((electrics.diam[k] - diam).abs() <= 1e-12 * diam, "{} diam {} vs {diam}", row[0], electrics.diam[k]);
+        }
+    }
+}
+
+#[test]
+fn pt3d_cell_matches_neuron() {
+    let (mut cell, [soma, dend, dend2]) = pt3d_cell();
+    let ic = cell.add_point_process(Location::new(soma, 0.5), "IClamp").unwrap();
+    cell.set_point_parameter(ic, "del", 1.0).unwrap();
+    cell.set_point_parameter(ic, "dur", 2.0).unwrap();
+    cell.set_point_parameter(ic, "amp", 0.4).unwrap();
+    let syn = cell.add_point_process(Location::new(dend, 0.7), "ExpSyn").unwrap();
+    cell.set_point_parameter(syn, "tau", 2.0).unwrap();
+    cell.set_spike_detector(Location::new(soma, 0.5), 10.0).unwrap();
+    let mut net = Network::new();
+    net.add_cable_cell(0, cell).unwrap();
+    net.add_netstim(1, NetStimParams { start: 20.0, number: 2.0, interval: 10.0, ..NetStimParams::default() })
+        .unwrap();
+    net.connect(1, NetConTarget::PointProcess { gid: 0, point_process: syn }, 0.01, 1.0).unwrap();
+    let probes = [
+        ("soma_v", Location::new(soma, 0.5)),
+        ("dend_0.7_v", Location::new(dend, 0.7)),
+        ("dend2_1_v", Location::new(dend2, 1.0)),
+    ];
+    compare(&net, &probes, SimulationConfig::default(), 50.0, "pt3d_v.csv", "pt3d_spikes.csv");
+}
+
+#[test]
+fn noisy_netstims_match_neuron_random123_streams() {
+    let mut net = Network::new();
+    net.add_netstim(0, NetStimParams { start: 5.0, interval: 4.0, number: 50.0, noise: 0.5, random_ids: Some((1, 2, 3)) })
+        .unwrap();
+    net.add_netstim(1, NetStimParams { start: 0.0, interval: 2.0, number: 30.0, noise: 1.0, random_ids: Some((7, 0, 0)) })
+        .unwrap();
+    // Default stream: (1, 0, gid + 1) = NEURON's (1, 0, 3) for the third NetStim.
+    net.add_netstim(2, NetStimParams { start: 10.0, interval: 5.0, number: 20.0, noise: 0.3, random_ids: None })
+        .unwrap();
+    let mut sim = Simulation::new(&net, SimulationConfig::default()).unwrap();
+    sim.finitialize(-65.0).unwrap();
+    sim.run(200.0).unwrap();
+    let reference = reference_spikes("netstim_noise_spikes.csv");
+    let ours = sim.spikes();
+    assert_eq!(ours.len(), reference.len());
+    for (a, b) in ours.iter().zip(&reference) {
+        assert_eq!(a.gid, b.gid);
+        // Artificial-cell spikes are event times: exactly NEURON's.
+        assert_eq!(a.time, b.time, "ours {a:?} NEURON {b:?}");
+    }
+}
