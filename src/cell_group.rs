@@ -77,6 +77,8 @@ pub(crate) struct CellGroup {
     pub t: f64,
     step_count: u64,
     pub probes: Vec<Probe>,
+    /// Per cell: node with the largest membrane current this step.
+    largest_current: Vec<usize>,
     /// Spikes found since the last exchange.
     pub new_spikes: Vec<Spike>,
 }
@@ -170,6 +172,7 @@ impl CellGroup {
             }
         }
         let n = parent.len();
+        let n_cells = group_cells.len();
         let instance_node: Vec<Vec<usize>> = setups.iter().map(|s| s.node_index.clone()).collect();
         let mechanisms: Vec<Box<dyn Mechanism>> = mechanisms::BUILTIN
             .iter()
@@ -201,6 +204,7 @@ impl CellGroup {
             t: 0.0,
             step_count: 0,
             probes: Vec::new(),
+            largest_current: vec![0; n_cells],
             new_spikes: Vec::new(),
         })
     }
@@ -245,6 +249,7 @@ impl CellGroup {
             self.t += 0.5 * dt;
             let globals = StepGlobals { t: self.t, dt, celsius };
             self.assemble_matrix(&globals);
+            self.find_largest_currents();
             self.solve();
             self.update_voltage()?;
             self.t += 0.5 * dt;
@@ -347,6 +352,23 @@ impl CellGroup {
         }
     }
 
+    /// Per cell, the node with the largest (or a non-finite) membrane
+    /// current: if the step blows up, that is where it started, since the
+    /// solve spreads a non-finite value over the whole cell.
+    fn find_largest_currents(&mut self) {
+        for (c, cell) in self.cells.iter().enumerate() {
+            let mut best = (cell.nodes.start, -1.0);
+            for i in cell.nodes.clone() {
+                let r = self.rhs[i];
+                let magnitude = if r.is_finite() { r.abs() } else { f64::INFINITY };
+                if magnitude > best.1 {
+                    best = (i, magnitude);
+                }
+            }
+            self.largest_current[c] = best.0;
+        }
+    }
+
     /// v += Δv, and stops with an error naming the cell if v is no longer a
     /// finite number.
     fn update_voltage(&mut self) -> Result<()> {
@@ -358,8 +380,9 @@ impl CellGroup {
         if all_finite {
             return Ok(());
         }
-        let node = self.v.iter().position(|v| !v.is_finite()).unwrap_or(0);
-        let cell = self.cells.iter().find(|c| c.nodes.contains(&node)).expect("every node belongs to a cell");
+        let bad = self.v.iter().position(|v| !v.is_finite()).unwrap_or(0);
+        let c = self.cells.iter().position(|c| c.nodes.contains(&bad)).expect("every node belongs to a cell");
+        let (cell, node) = (&self.cells[c], self.largest_current[c]);
         let section = cell.layout.section_of[node - cell.nodes.start];
         Err(NeuriteError::NonFiniteVoltage {
             gid: cell.gid,
@@ -371,7 +394,7 @@ impl CellGroup {
 
     fn record(&mut self) {
         for probe in self.probes.iter_mut() {
-            if self.step_count % probe.every != 0 {
+            if !self.step_count.is_multiple_of(probe.every) {
                 continue;
             }
             let value = match &probe.source {
@@ -429,24 +452,17 @@ impl CellGroup {
         }
         // Density instances sit on segment nodes; x = 0 or 1 means the
         // segment next to that end, as NEURON's range variables.
-        let segment_node = cell.nodes.start
-            + cell.layout.first_segment_node[location.section.0]
-            + section.segment_index(location.x);
+        let segment_node =
+            cell.nodes.start + cell.layout.first_segment_node[location.section.0] + section.segment_index(location.x);
         let _ = node;
-        let instance = self.instance_node[slot]
-            .iter()
-            .position(|&n| n == segment_node)
-            .ok_or_else(not_inserted)?;
+        let instance = self.instance_node[slot].iter().position(|&n| n == segment_node).ok_or_else(not_inserted)?;
         Ok((slot, instance))
     }
 
     /// Slot and instance of point process `id` of cell `gid`.
     pub fn point_instance(&self, gid: Gid, id: PointProcessId) -> Result<(usize, usize)> {
         let cell = self.cell(gid).ok_or(NeuriteError::UnknownGid { gid })?;
-        let target = cell
-            .point_targets
-            .get(id.0)
-            .ok_or(NeuriteError::UnknownPointProcess { gid, id: id.0 })?;
+        let target = cell.point_targets.get(id.0).ok_or(NeuriteError::UnknownPointProcess { gid, id: id.0 })?;
         Ok((target.slot as usize, target.instance as usize))
     }
 

@@ -187,12 +187,7 @@ fn resample(values: &[f64], nseg: usize) -> Vec<f64> {
 impl CableCell {
     /// An empty cell called `name` (used in error messages).
     pub fn new(name: impl Into<String>) -> Self {
-        CableCell {
-            name: name.into(),
-            sections: Vec::new(),
-            point_processes: Vec::new(),
-            detector: None,
-        }
+        CableCell { name: name.into(), sections: Vec::new(), point_processes: Vec::new(), detector: None }
     }
 
     /// The cell's name.
@@ -217,10 +212,7 @@ impl CableCell {
 
     /// The section with id `id`.
     pub fn section(&self, id: SectionId) -> Result<&Section> {
-        self.sections.get(id.0).ok_or_else(|| NeuriteError::UnknownSection {
-            cell: self.name.clone(),
-            id: id.0,
-        })
+        self.sections.get(id.0).ok_or_else(|| NeuriteError::UnknownSection { cell: self.name.clone(), id: id.0 })
     }
 
     fn section_mut(&mut self, id: SectionId) -> Result<&mut Section> {
@@ -374,11 +366,10 @@ impl CableCell {
         let index = info.parameter_index(name)?;
         let section = self.section_mut(id)?;
         let section_name = section.name.clone();
-        let insertion = section
-            .density
-            .iter_mut()
-            .find(|d| std::ptr::eq(d.info, info))
-            .ok_or(NeuriteError::MechanismNotInserted { mechanism: mechanism.to_string(), section: section_name })?;
+        let insertion =
+            section.density.iter_mut().find(|d| std::ptr::eq(d.info, info)).ok_or(
+                NeuriteError::MechanismNotInserted { mechanism: mechanism.to_string(), section: section_name },
+            )?;
         Ok(&mut insertion.values[index])
     }
 
@@ -437,10 +428,7 @@ impl CableCell {
     /// Sets parameter `name` of a point process.
     pub fn set_point_parameter(&mut self, id: PointProcessId, name: &str, value: f64) -> Result<()> {
         let cell = self.name.clone();
-        let pp = self
-            .point_processes
-            .get_mut(id.0)
-            .ok_or(NeuriteError::UnknownSection { cell, id: id.0 })?;
+        let pp = self.point_processes.get_mut(id.0).ok_or(NeuriteError::UnknownSection { cell, id: id.0 })?;
         let index = pp.info.parameter_index(name)?;
         check_finite(pp.info.name, name, value)?;
         pp.values[index] = value;
@@ -458,8 +446,7 @@ impl CableCell {
 
     /// The section without a parent; the cell must be one tree.
     pub fn root(&self) -> Result<SectionId> {
-        let roots: Vec<usize> =
-            (0..self.sections.len()).filter(|&i| self.sections[i].parent.is_none()).collect();
+        let roots: Vec<usize> = (0..self.sections.len()).filter(|&i| self.sections[i].parent.is_none()).collect();
         match roots.as_slice() {
             [] => Err(NeuriteError::EmptyCell { cell: self.name.clone() }),
             [root] => Ok(SectionId(*root)),
@@ -491,7 +478,7 @@ impl CableCell {
     /// from them, as in NEURON.
     pub fn pt3d_add(&mut self, id: SectionId, x: f64, y: f64, z: f64, diam: f64) -> Result<()> {
         let section = self.section_mut(id)?;
-        if !(diam.is_finite() && diam >= 0.0) || !(x.is_finite() && y.is_finite() && z.is_finite()) {
+        if !(diam.is_finite() && diam >= 0.0 && x.is_finite() && y.is_finite() && z.is_finite()) {
             return Err(NeuriteError::InvalidSectionValue {
                 section: section.name.clone(),
                 parameter: "3-D point",
@@ -556,15 +543,13 @@ impl CableCell {
             }
             return;
         }
-        let mut angle: f32 =
-            if dir_y.abs() < 1e-6 && dir_x.abs() < 1e-6 { 0.0 } else { dir_y.atan2(dir_x) };
+        let mut angle: f32 = if dir_y.abs() < 1e-6 && dir_x.abs() < 1e-6 { 0.0 } else { dir_y.atan2(dir_x) };
         if arc > 0.0 && arc < 1.0 {
             angle = (f64::from(angle) + std::f64::consts::PI / 2.0) as f32;
         }
         if let Some(p) = parent {
-            let siblings: Vec<usize> = (0..self.sections.len())
-                .filter(|&i| self.sections[i].parent == Some((p, arc)))
-                .collect();
+            let siblings: Vec<usize> =
+                (0..self.sections.len()).filter(|&i| self.sections[i].parent == Some((p, arc))).collect();
             let count = siblings.len() as f32;
             if count > 1.0 {
                 let index = siblings.iter().position(|&i| i == id.0).unwrap_or(0) as f32;
@@ -873,14 +858,8 @@ mod tests {
         assert!(matches!(cell.insert(s, "hhh"), Err(NeuriteError::UnknownMechanism { .. })));
         assert!(matches!(cell.insert(s, "ExpSyn"), Err(NeuriteError::WrongMechanismKind { .. })));
         cell.insert(s, "hh").unwrap();
-        assert!(matches!(
-            cell.set_parameter(s, "hh", "gnabarr", 0.1),
-            Err(NeuriteError::UnknownVariable { .. })
-        ));
-        assert!(matches!(
-            cell.set_parameter(s, "pas", "g", 0.1),
-            Err(NeuriteError::MechanismNotInserted { .. })
-        ));
+        assert!(matches!(cell.set_parameter(s, "hh", "gnabarr", 0.1), Err(NeuriteError::UnknownVariable { .. })));
+        assert!(matches!(cell.set_parameter(s, "pas", "g", 0.1), Err(NeuriteError::MechanismNotInserted { .. })));
         assert!(matches!(
             cell.add_point_process(Location::new(s, 1.5), "ExpSyn"),
             Err(NeuriteError::LocationOutOfRange { .. })
@@ -894,10 +873,7 @@ mod tests {
             Err(NeuriteError::WrongMechanismKind { .. })
         ));
         let syn = cell.add_point_process(Location::new(s, 0.5), "ExpSyn").unwrap();
-        assert!(matches!(
-            cell.set_point_parameter(syn, "taux", 1.0),
-            Err(NeuriteError::UnknownVariable { .. })
-        ));
+        assert!(matches!(cell.set_point_parameter(syn, "taux", 1.0), Err(NeuriteError::UnknownVariable { .. })));
         assert!(cell.set_spike_detector(Location::new(SectionId(7), 0.5), 10.0).is_err());
     }
 
@@ -908,9 +884,8 @@ mod tests {
         cell.insert(s, "pas").unwrap();
         cell.set_parameter_at(Location::new(s, 0.75), "pas", "g", 0.5).unwrap();
         cell.set_nseg(s, 4).unwrap();
-        let g: Vec<f64> = (0..4)
-            .map(|i| cell.parameter_at(Location::new(s, (i as f64 + 0.5) / 4.0), "pas", "g").unwrap())
-            .collect();
+        let g: Vec<f64> =
+            (0..4).map(|i| cell.parameter_at(Location::new(s, (i as f64 + 0.5) / 4.0), "pas", "g").unwrap()).collect();
         assert_eq!(g, vec![0.001, 0.001, 0.5, 0.5]);
     }
 }

@@ -47,12 +47,7 @@ impl Random123Stream {
     /// A stream with ids `(id1, id2, id3)` at sequence position 0, with
     /// NEURON's default global index 0.
     pub fn new(id1: u32, id2: u32, id3: u32) -> Self {
-        let mut stream = Random123Stream {
-            counter: [0, id3, id1, id2],
-            block: [0; 4],
-            which: 0,
-            global_index: 0,
-        };
+        let mut stream = Random123Stream { counter: [0, id3, id1, id2], block: [0; 4], which: 0, global_index: 0 };
         stream.set_sequence(0, 0);
         stream
     }
@@ -110,19 +105,10 @@ mod tests {
     /// philox4x32_10).
     #[test]
     fn philox_known_answers() {
+        assert_eq!(philox4x32([0, 0, 0, 0], [0, 0]), [0x6627_e8d5, 0xe169_c58d, 0xbc57_ac4c, 0x9b00_dbd8]);
+        assert_eq!(philox4x32([u32::MAX; 4], [u32::MAX; 2]), [0x408f_276d, 0x41c8_3b0e, 0xa20b_c7c6, 0x6d54_51fd]);
         assert_eq!(
-            philox4x32([0, 0, 0, 0], [0, 0]),
-            [0x6627_e8d5, 0xe169_c58d, 0xbc57_ac4c, 0x9b00_dbd8]
-        );
-        assert_eq!(
-            philox4x32([u32::MAX; 4], [u32::MAX; 2]),
-            [0x408f_276d, 0x41c8_3b0e, 0xa20b_c7c6, 0x6d54_51fd]
-        );
-        assert_eq!(
-            philox4x32(
-                [0x243f_6a88, 0x85a3_08d3, 0x1319_8a2e, 0x0370_7344],
-                [0xa409_3822, 0x299f_31d0]
-            ),
+            philox4x32([0x243f_6a88, 0x85a3_08d3, 0x1319_8a2e, 0x0370_7344], [0xa409_3822, 0x299f_31d0]),
             [0xd16c_fe09, 0x94fd_cceb, 0x5001_e420, 0x2412_6ea1]
         );
     }

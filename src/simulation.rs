@@ -114,8 +114,7 @@ impl<C: Communicator> Simulation<C> {
             })
             .map(|(gid, _)| gid)
             .collect();
-        let all_spiking: std::collections::HashSet<Gid> =
-            comm.all_gather_gids(&spiking_gids).into_iter().collect();
+        let all_spiking: std::collections::HashSet<Gid> = comm.all_gather_gids(&spiking_gids).into_iter().collect();
         let mut netcons_by_source: HashMap<Gid, Vec<LocalNetCon>> = HashMap::new();
         let mut local_min_delay = f64::INFINITY;
         for &(id, nc) in network.netcons() {
@@ -139,9 +138,12 @@ impl<C: Communicator> Simulation<C> {
                     let (slot, instance) = groups[group].point_instance(gid, point_process)?;
                     EventTarget { slot: slot as u32, instance: instance as u32 }
                 }
-                NetConTarget::NetStim { gid } => {
-                    groups[group].artificial.iter().find(|(g, _)| *g == gid).map(|(_, t)| *t).expect("checked by Network")
-                }
+                NetConTarget::NetStim { gid } => groups[group]
+                    .artificial
+                    .iter()
+                    .find(|(g, _)| *g == gid)
+                    .map(|(_, t)| *t)
+                    .expect("checked by Network"),
             };
             local_min_delay = local_min_delay.min(nc.delay);
             netcons_by_source.entry(nc.source).or_default().push(LocalNetCon {
@@ -161,7 +163,11 @@ impl<C: Communicator> Simulation<C> {
         let steps_per_interval = ((interval / config.dt + 1e-9).floor() as u64).max(1);
         let pool = if threads > 1 {
             Some(rayon::ThreadPoolBuilder::new().num_threads(threads).build().map_err(|e| {
-                NeuriteError::InvalidParameter { what: format!("threads ({e})"), value: threads as f64, reason: "could not start the thread pool" }
+                NeuriteError::InvalidParameter {
+                    what: format!("threads ({e})"),
+                    value: threads as f64,
+                    reason: "could not start the thread pool",
+                }
             })?)
         } else {
             None
@@ -237,9 +243,11 @@ impl<C: Communicator> Simulation<C> {
 
     fn static_variable_name(mechanism: &str, name: &str) -> Result<&'static str> {
         let info = mechanisms::lookup(mechanism)?;
-        info.variables.iter().find(|v| v.name == name).map(|v| v.name).ok_or_else(|| {
-            NeuriteError::UnknownVariable { mechanism: mechanism.to_string(), name: name.to_string() }
-        })
+        info.variables
+            .iter()
+            .find(|v| v.name == name)
+            .map(|v| v.name)
+            .ok_or_else(|| NeuriteError::UnknownVariable { mechanism: mechanism.to_string(), name: name.to_string() })
     }
 
     /// Records variable `name` of density mechanism `mechanism` in the segment
@@ -393,7 +401,14 @@ impl<C: Communicator> Simulation<C> {
 
     /// Sets parameter or state `name` of density mechanism `mechanism` in the
     /// segment at `location` of cell `gid`.
-    pub fn set_variable(&mut self, gid: Gid, location: Location, mechanism: &str, name: &str, value: f64) -> Result<()> {
+    pub fn set_variable(
+        &mut self,
+        gid: Gid,
+        location: Location,
+        mechanism: &str,
+        name: &str,
+        value: f64,
+    ) -> Result<()> {
         let g = self.group_of(gid)?;
         let (slot, instance) = self.groups[g].density_instance(gid, location, mechanism)?;
         write_variable(&mut self.groups[g], slot, instance, name, value)

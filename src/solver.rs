@@ -51,10 +51,11 @@ mod tests {
             let pivot = (col..n).max_by(|&x, &y| m[x][col].abs().total_cmp(&m[y][col].abs())).unwrap();
             m.swap(col, pivot);
             r.swap(col, pivot);
+            let pivot_row = m[col].clone();
             for row in col + 1..n {
-                let f = m[row][col] / m[col][col];
-                for k in col..n {
-                    m[row][k] -= f * m[col][k];
+                let f = m[row][col] / pivot_row[col];
+                for (x, p) in m[row][col..].iter_mut().zip(&pivot_row[col..]) {
+                    *x -= f * p;
                 }
                 r[row] -= f * r[col];
             }

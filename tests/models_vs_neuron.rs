@@ -5,8 +5,7 @@ mod common;
 
 use common::*;
 use neurite::{
-    CableCell, Location, NetConTarget, NetStimParams, Network, SectionGeometry, SectionId, Simulation,
-    SimulationConfig,
+    CableCell, Location, NetConTarget, NetStimParams, Network, SectionGeometry, SectionId, Simulation, SimulationConfig,
 };
 
 fn section(cell: &mut CableCell, name: &str, l: f64, diam: f64, nseg: usize, ra: f64, cm: f64) -> SectionId {
@@ -77,7 +76,14 @@ fn branched() -> (Network, Vec<(&'static str, Location)>) {
     (net, probes)
 }
 
-fn compare(net: &Network, probes: &[(&str, Location)], config: SimulationConfig, tstop: f64, traces: &str, spikes: &str) {
+fn compare(
+    net: &Network,
+    probes: &[(&str, Location)],
+    config: SimulationConfig,
+    tstop: f64,
+    traces: &str,
+    spikes: &str,
+) {
     let mut sim = Simulation::new(net, config).unwrap();
     let ids: Vec<_> = probes.iter().map(|(_, loc)| sim.record_voltage(0, *loc).unwrap()).collect();
     sim.finitialize(-65.0).unwrap();
@@ -114,9 +120,13 @@ fn pt3d_cell() -> (CableCell, [SectionId; 3]) {
     cell.insert(soma, "hh").unwrap();
     let dend = section(&mut cell, "dend", 1.0, 1.0, 5, 140.0, 1.2);
     cell.connect(dend, soma, 1.0).unwrap();
-    for (x, y, z, d) in
-        [(15.0, 0.0, 0.0, 3.0), (40.0, 10.0, 0.0, 2.5), (90.0, 12.0, 5.0, 2.0), (160.0, 30.0, 5.0, 1.6), (200.0, 35.0, 8.0, 1.0)]
-    {
+    for (x, y, z, d) in [
+        (15.0, 0.0, 0.0, 3.0),
+        (40.0, 10.0, 0.0, 2.5),
+        (90.0, 12.0, 5.0, 2.0),
+        (160.0, 30.0, 5.0, 1.6),
+        (200.0, 35.0, 8.0, 1.0),
+    ] {
         cell.pt3d_add(dend, x, y, z, d).unwrap();
     }
     pas(&mut cell, dend, 0.0003, -65.0);
@@ -138,11 +148,22 @@ fn pt3d_geometry_matches_neuron() {
         for k in 0..section.nseg() {
             let row: Vec<&str> = rows.next().unwrap().split(',').collect();
             assert_eq!(row[0], section.name());
-            let (area, ri, diam): (f64, f64, f64) = (row[2].parse().unwrap(), row[3].parse().unwrap(), row[4].parse().unwrap());
+            let (area, ri, diam): (f64, f64, f64) =
+                (row[2].parse().unwrap(), row[3].parse().unwrap(), row[4].parse().unwrap());
             let ours_ri = 1.0 / electrics.rinv[k];
-            assert!((electrics.area[k] - area).abs() <= 1e-12 * area, "{} area {} vs {area}", row[0], electrics.area[k]);
+            assert!(
+                (electrics.area[k] - area).abs() <= 1e-12 * area,
+                "{} area {} vs {area}",
+                row[0],
+                electrics.area[k]
+            );
             assert!((ours_ri - ri).abs() <= 1e-12 * ri, "{} ri {ours_ri} vs {ri}", row[0]);
-            assert!((electrics.diam[k] - diam).abs() <= 1e-12 * diam, "{} diam {} vs {diam}", row[0], electrics.diam[k]);
+            assert!(
+                (electrics.diam[k] - diam).abs() <= 1e-12 * diam,
+                "{} diam {} vs {diam}",
+                row[0],
+                electrics.diam[k]
+            );
         }
     }
 }
@@ -159,8 +180,7 @@ fn pt3d_cell_matches_neuron() {
     cell.set_spike_detector(Location::new(soma, 0.5), 10.0).unwrap();
     let mut net = Network::new();
     net.add_cable_cell(0, cell).unwrap();
-    net.add_netstim(1, NetStimParams { start: 20.0, number: 2.0, interval: 10.0, ..NetStimParams::default() })
-        .unwrap();
+    net.add_netstim(1, NetStimParams { start: 20.0, number: 2.0, interval: 10.0, ..NetStimParams::default() }).unwrap();
     net.connect(1, NetConTarget::PointProcess { gid: 0, point_process: syn }, 0.01, 1.0).unwrap();
     let probes = [
         ("soma_v", Location::new(soma, 0.5)),
@@ -173,10 +193,16 @@ fn pt3d_cell_matches_neuron() {
 #[test]
 fn noisy_netstims_match_neuron_random123_streams() {
     let mut net = Network::new();
-    net.add_netstim(0, NetStimParams { start: 5.0, interval: 4.0, number: 50.0, noise: 0.5, random_ids: Some((1, 2, 3)) })
-        .unwrap();
-    net.add_netstim(1, NetStimParams { start: 0.0, interval: 2.0, number: 30.0, noise: 1.0, random_ids: Some((7, 0, 0)) })
-        .unwrap();
+    net.add_netstim(
+        0,
+        NetStimParams { start: 5.0, interval: 4.0, number: 50.0, noise: 0.5, random_ids: Some((1, 2, 3)) },
+    )
+    .unwrap();
+    net.add_netstim(
+        1,
+        NetStimParams { start: 0.0, interval: 2.0, number: 30.0, noise: 1.0, random_ids: Some((7, 0, 0)) },
+    )
+    .unwrap();
     // Default stream: (1, 0, gid + 1) = NEURON's (1, 0, 3) for the third NetStim.
     net.add_netstim(2, NetStimParams { start: 10.0, interval: 5.0, number: 20.0, noise: 0.3, random_ids: None })
         .unwrap();

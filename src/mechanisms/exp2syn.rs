@@ -2,8 +2,8 @@
 //! `Exp2Syn` (peak conductance equal to the weight).
 
 use super::{
-    EventOutbox, InstanceSetup, MatrixRows, Mechanism, MechanismInfo, MechanismKind,
-    StepGlobals, VariableInfo, cnexp_decay, columns,
+    EventOutbox, InstanceSetup, MatrixRows, Mechanism, MechanismInfo, MechanismKind, StepGlobals, VariableInfo,
+    cnexp_decay, columns,
 };
 
 /// Catalogue entry of `Exp2Syn`.

@@ -1,8 +1,8 @@
 //! Synapse with a single-exponential conductance, as NEURON's `ExpSyn`.
 
 use super::{
-    EventOutbox, InstanceSetup, MatrixRows, Mechanism, MechanismInfo, MechanismKind,
-    StepGlobals, VariableInfo, cnexp_decay, columns,
+    EventOutbox, InstanceSetup, MatrixRows, Mechanism, MechanismInfo, MechanismKind, StepGlobals, VariableInfo,
+    cnexp_decay, columns,
 };
 
 /// Catalogue entry of `ExpSyn`.

@@ -2,8 +2,8 @@
 //! `usetable_hh = 0`: rates are computed exactly at every call).
 
 use super::{
-    EventOutbox, InstanceSetup, MatrixRows, Mechanism, MechanismInfo, MechanismKind,
-    StepGlobals, VariableInfo, cnexp_relax, columns,
+    EventOutbox, InstanceSetup, MatrixRows, Mechanism, MechanismInfo, MechanismKind, StepGlobals, VariableInfo,
+    cnexp_relax, columns,
 };
 
 /// Catalogue entry of `hh`.
@@ -205,7 +205,7 @@ mod tests {
     /// NEURON's convention, rest at -65 mV).
     #[test]
     fn rates_match_closed_forms() {
-        for &v in &[-100.0, -80.0, -65.0, -40.0, -20.0, 0.0, 30.0] {
+        for &v in &[-100.0, -80.0, -65.0, -41.0, -20.0, 0.0, 30.0] {
             let r = hh_rates(v, 6.3);
             let am = 0.1 * (v + 40.0) / (1.0 - (-(v + 40.0) / 10.0).exp());
             let bm = 4.0 * (-(v + 65.0) / 18.0).exp();

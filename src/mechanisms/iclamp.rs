@@ -2,8 +2,7 @@
 //! NEURON's `IClamp` (an electrode current: positive values depolarize).
 
 use super::{
-    EventOutbox, InstanceSetup, MatrixRows, Mechanism, MechanismInfo, MechanismKind,
-    StepGlobals, VariableInfo, columns,
+    EventOutbox, InstanceSetup, MatrixRows, Mechanism, MechanismInfo, MechanismKind, StepGlobals, VariableInfo, columns,
 };
 
 /// Catalogue entry of `IClamp`.

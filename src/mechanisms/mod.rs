@@ -93,10 +93,7 @@ impl MechanismInfo {
     pub fn parameter_index(&self, name: &str) -> Result<usize, NeuriteError> {
         self.parameters()
             .position(|v| v.name == name)
-            .ok_or_else(|| NeuriteError::UnknownVariable {
-                mechanism: self.name.to_string(),
-                name: name.to_string(),
-            })
+            .ok_or_else(|| NeuriteError::UnknownVariable { mechanism: self.name.to_string(), name: name.to_string() })
     }
 
     /// Default values of the parameters, in order.
@@ -127,9 +124,7 @@ pub struct InstanceSetup {
 
 impl InstanceSetup {
     fn len(&self) -> usize {
-        self.parameters
-            .first()
-            .map_or(self.node_index.len(), |column| column.len())
+        self.parameters.first().map_or(self.node_index.len(), |column| column.len())
     }
 }
 
@@ -186,14 +181,7 @@ pub trait Mechanism: Send {
     fn advance_state(&mut self, v: &[f64], globals: &StepGlobals);
     /// NMODL NET_RECEIVE: an event with `weight` (flag 0) or a self event
     /// (flag != 0) arrives at `instance` at time `t`.
-    fn net_receive(
-        &mut self,
-        instance: usize,
-        weight: f64,
-        flag: f64,
-        t: f64,
-        outbox: &mut EventOutbox,
-    ) {
+    fn net_receive(&mut self, instance: usize, weight: f64, flag: f64, t: f64, outbox: &mut EventOutbox) {
         let _ = (instance, weight, flag, t, outbox);
     }
     /// Values of variable `name` for all instances.
@@ -203,14 +191,8 @@ pub trait Mechanism: Send {
 }
 
 /// The built-in mechanisms.
-pub static BUILTIN: [&MechanismInfo; 6] = [
-    &pas::INFO,
-    &hh::INFO,
-    &expsyn::INFO,
-    &exp2syn::INFO,
-    &iclamp::INFO,
-    &netstim::INFO,
-];
+pub static BUILTIN: [&MechanismInfo; 6] =
+    [&pas::INFO, &hh::INFO, &expsyn::INFO, &exp2syn::INFO, &iclamp::INFO, &netstim::INFO];
 
 /// Looks a built-in mechanism up by name.
 pub fn lookup(name: &str) -> Result<&'static MechanismInfo, NeuriteError> {
@@ -224,10 +206,7 @@ pub fn lookup(name: &str) -> Result<&'static MechanismInfo, NeuriteError> {
 /// Index of a built-in mechanism in `BUILTIN` (the order currents are summed
 /// in, as NEURON sums them in mechanism-type order).
 pub(crate) fn builtin_index(info: &MechanismInfo) -> usize {
-    BUILTIN
-        .iter()
-        .position(|candidate| std::ptr::eq(*candidate, info))
-        .expect("mechanism info comes from BUILTIN")
+    BUILTIN.iter().position(|candidate| std::ptr::eq(*candidate, info)).expect("mechanism info comes from BUILTIN")
 }
 
 /// NMODL's `cnexp` update for `y' = (y_inf - y) / tau`, written with the same

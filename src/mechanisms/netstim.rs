@@ -5,8 +5,7 @@
 //! the same spike times as in NEURON, on any number of ranks or threads.
 
 use super::{
-    EventOutbox, InstanceSetup, MatrixRows, Mechanism, MechanismInfo, MechanismKind,
-    StepGlobals, VariableInfo, columns,
+    EventOutbox, InstanceSetup, MatrixRows, Mechanism, MechanismInfo, MechanismKind, StepGlobals, VariableInfo, columns,
 };
 use crate::random123::Random123Stream;
 
@@ -50,11 +49,7 @@ impl NetStim {
 
     fn create(setup: InstanceSetup) -> Box<dyn Mechanism> {
         let count = setup.len();
-        let streams = setup
-            .random_ids
-            .iter()
-            .map(|&(a, b, c)| Random123Stream::new(a, b, c))
-            .collect();
+        let streams = setup.random_ids.iter().map(|&(a, b, c)| Random123Stream::new(a, b, c)).collect();
         let mut p = setup.parameters.into_iter();
         let mut next = || p.next().expect("NetStim: one column per parameter");
         Box::new(NetStim {
@@ -117,8 +112,7 @@ impl Mechanism for NetStim {
             self.noise[k] = self.noise[k].clamp(0.0, 1.0);
             if self.start[k] >= 0.0 && self.number[k] > 0.0 {
                 self.on[k] = 1.0;
-                let first = self.start[k] + self.invl(k, self.interval[k])
-                    - self.interval[k] * (1. - self.noise[k]);
+                let first = self.start[k] + self.invl(k, self.interval[k]) - self.interval[k] * (1. - self.noise[k]);
                 self.event[k] = first.max(0.0);
                 outbox.self_events.push((self.event[k], k, FLAG_INITIAL));
             }

@@ -1,8 +1,7 @@
 //! Passive leak, as NEURON's `pas`.
 
 use super::{
-    EventOutbox, InstanceSetup, MatrixRows, Mechanism, MechanismInfo, MechanismKind,
-    StepGlobals, VariableInfo, columns,
+    EventOutbox, InstanceSetup, MatrixRows, Mechanism, MechanismInfo, MechanismKind, StepGlobals, VariableInfo, columns,
 };
 
 /// Catalogue entry of `pas`.

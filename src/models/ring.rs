@@ -93,21 +93,14 @@ pub fn build_ring(params: &RingParams, keep: impl Fn(Gid) -> bool) -> Result<Net
             continue;
         }
         let theta = i as f64 * 2.0 * std::f64::consts::PI / n as f64;
-        let cell = ball_and_stick(
-            params.dend_nseg,
-            theta.cos() * params.radius,
-            theta.sin() * params.radius,
-            0.0,
-            theta,
-        )?;
+        let cell =
+            ball_and_stick(params.dend_nseg, theta.cos() * params.radius, theta.sin() * params.radius, 0.0, theta)?;
         network.add_cable_cell(gid, cell)?;
     }
     let stim = stimulus_gid(params);
     if keep(stim) {
-        network.add_netstim(
-            stim,
-            NetStimParams { start: params.stim_start, number: 1.0, ..NetStimParams::default() },
-        )?;
+        network
+            .add_netstim(stim, NetStimParams { start: params.stim_start, number: 1.0, ..NetStimParams::default() })?;
     }
     // NetCon ids: ring connection onto cell i is i, the stimulus is n.
     for i in 0..n {

@@ -51,11 +51,7 @@ pub fn max_abs_diff(a: &[f64], b: &[f64]) -> (f64, usize) {
 /// Spikes must be the same gids at the same steps: times equal to well
 /// under a step (NEURON's times carry accumulated round-off).
 pub fn assert_same_spikes(ours: &[Spike], reference: &[Spike], dt: f64) {
-    assert_eq!(
-        ours.len(),
-        reference.len(),
-        "spike counts differ:\nours {ours:?}\nNEURON {reference:?}"
-    );
+    assert_eq!(ours.len(), reference.len(), "spike counts differ:\nours {ours:?}\nNEURON {reference:?}");
     for (a, b) in ours.iter().zip(reference) {
         assert_eq!(a.gid, b.gid, "gid differs: ours {a:?} NEURON {b:?}");
         assert!((a.time - b.time).abs() < 1e-3 * dt, "spike step differs: ours {a:?} NEURON {b:?}");
