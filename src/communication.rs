@@ -1,33 +1,91 @@
-//! Communication between ranks, behind one small trait: serial (one rank),
-//! in-process threads (several ranks in one process, for tests) and MPI
-//! (cargo feature `mpi`).
+//! Communication between ranks, behind one small trait with three
+//! implementations: [`SerialCommunicator`] (one rank), [`ThreadCommunicator`]
+//! (several ranks as threads of one process, so plain `cargo test` exercises
+//! multi-rank runs) and `MpiCommunicator` (cargo feature `mpi`).
+//!
+//! Collectives return `Result`: when one rank fails, the others' collectives
+//! fail too instead of waiting forever (threads), or the whole job ends with
+//! the failing rank's message (MPI).
 
+use std::sync::{Arc, Condvar, Mutex};
+
+use crate::error::{NeuriteError, Result};
 use crate::network::Gid;
 use crate::recording::Spike;
 
 /// What the simulation needs from the ranks it runs on.
-pub trait Communicator: Send {
+pub trait Communicator {
     /// This rank, 0..size.
     fn rank(&self) -> usize;
     /// Number of ranks.
     fn size(&self) -> usize;
-    /// Every rank's spikes, concatenated in rank order (NEURON's spike
-    /// exchange: counts first, then the data).
-    fn all_gather_spikes(&mut self, local: &[Spike]) -> Vec<Spike>;
-    /// Every rank's gids, concatenated in rank order.
-    fn all_gather_gids(&mut self, local: &[Gid]) -> Vec<Gid>;
-    /// The minimum of `value` over all ranks.
-    fn all_reduce_min(&mut self, value: f64) -> f64;
-    /// The maximum of `value` over all ranks.
-    fn all_reduce_max(&mut self, value: f64) -> f64 {
-        -self.all_reduce_min(-value)
+    /// Every rank's bytes, indexed by rank (counts are exchanged first, then
+    /// the data). Collective.
+    fn all_gather_bytes(&mut self, local: &[u8]) -> Result<Vec<Vec<u8>>>;
+    /// The minimum of `value` over all ranks. Collective.
+    fn all_reduce_min(&mut self, value: f64) -> Result<f64> {
+        let all = self.all_gather_bytes(&value.to_le_bytes())?;
+        Ok(all.iter().map(|b| f64::from_le_bytes(b[..8].try_into().expect("8 bytes"))).fold(f64::INFINITY, f64::min))
     }
-    /// Waits until every rank gets here.
-    fn barrier(&mut self);
-    /// Ends the whole job with `message` (MPI_Abort under MPI).
-    fn abort(&mut self, message: &str) -> ! {
-        eprintln!("neurite rank {}: {message}", self.rank());
-        std::process::exit(1)
+    /// Waits until every rank gets here. Collective.
+    fn barrier(&mut self) -> Result<()> {
+        self.all_gather_bytes(&[]).map(|_| ())
+    }
+    /// This rank failed with `error`: the other ranks must not wait for it.
+    /// Threads: their next collective returns [`NeuriteError::RankFailed`].
+    /// MPI: the job ends (MPI_Abort) after printing the message.
+    fn fail(&mut self, error: &NeuriteError);
+}
+
+/// Every rank's spikes, in rank order. Collective.
+pub fn all_gather_spikes<C: Communicator + ?Sized>(comm: &mut C, local: &[Spike]) -> Result<Vec<Spike>> {
+    let mut bytes = Vec::with_capacity(local.len() * 16);
+    for spike in local {
+        bytes.extend_from_slice(&spike.gid.to_le_bytes());
+        bytes.extend_from_slice(&spike.time.to_le_bytes());
+    }
+    let all = comm.all_gather_bytes(&bytes)?;
+    let mut spikes = Vec::with_capacity(all.iter().map(|b| b.len() / 16).sum());
+    for chunk in all.iter().flat_map(|b| b.chunks_exact(16)) {
+        spikes.push(Spike {
+            gid: u64::from_le_bytes(chunk[..8].try_into().expect("8 bytes")),
+            time: f64::from_le_bytes(chunk[8..].try_into().expect("8 bytes")),
+        });
+    }
+    Ok(spikes)
+}
+
+/// Every rank's gids, indexed by rank. Collective.
+pub fn all_gather_gids<C: Communicator + ?Sized>(comm: &mut C, local: &[Gid]) -> Result<Vec<Vec<Gid>>> {
+    let bytes: Vec<u8> = local.iter().flat_map(|g| g.to_le_bytes()).collect();
+    Ok(comm
+        .all_gather_bytes(&bytes)?
+        .iter()
+        .map(|b| b.chunks_exact(8).map(|c| u64::from_le_bytes(c.try_into().expect("8 bytes"))).collect())
+        .collect())
+}
+
+/// Makes every rank agree on a setup step: if any rank's `local` is an
+/// error, every rank returns an error (its own, or the first failing rank's
+/// as [`NeuriteError::RankFailed`]). Collective.
+pub fn agree<C: Communicator + ?Sized, T>(comm: &mut C, local: Result<T>) -> Result<T> {
+    let message = match &local {
+        Ok(_) => Vec::new(),
+        Err(e) => {
+            let mut m = e.to_string().into_bytes();
+            m.insert(0, b'!'); // never empty
+            m
+        }
+    };
+    let all = comm.all_gather_bytes(&message)?;
+    if local.is_err() {
+        return local;
+    }
+    match all.iter().position(|m| !m.is_empty()) {
+        None => local,
+        Some(rank) => {
+            Err(NeuriteError::RankFailed { rank, message: String::from_utf8_lossy(&all[rank][1..]).into_owned() })
+        }
     }
 }
 
@@ -42,14 +100,253 @@ impl Communicator for SerialCommunicator {
     fn size(&self) -> usize {
         1
     }
-    fn all_gather_spikes(&mut self, local: &[Spike]) -> Vec<Spike> {
-        local.to_vec()
+    fn all_gather_bytes(&mut self, local: &[u8]) -> Result<Vec<Vec<u8>>> {
+        Ok(vec![local.to_vec()])
     }
-    fn all_gather_gids(&mut self, local: &[Gid]) -> Vec<Gid> {
-        local.to_vec()
+    fn fail(&mut self, _error: &NeuriteError) {}
+}
+
+/// State shared by the ranks of a [`ThreadCommunicator`] world.
+#[derive(Debug)]
+struct Rendezvous {
+    /// Deposits of the collective in progress.
+    slots: Vec<Option<Vec<u8>>>,
+    arrived: usize,
+    /// Completed collectives so far.
+    generation: u64,
+    /// Result of the last completed collective.
+    result: Arc<Vec<Vec<u8>>>,
+    /// Set when a rank failed: (rank, message).
+    failure: Option<(usize, String)>,
+}
+
+/// A rank that runs as a thread of this process; all ranks of one world
+/// share a rendezvous. Made by [`ThreadCommunicator::world`].
+#[derive(Debug)]
+pub struct ThreadCommunicator {
+    rank: usize,
+    size: usize,
+    shared: Arc<(Mutex<Rendezvous>, Condvar)>,
+}
+
+impl ThreadCommunicator {
+    /// `size` connected ranks, to be moved into one thread each.
+    pub fn world(size: usize) -> Vec<ThreadCommunicator> {
+        let shared = Arc::new((
+            Mutex::new(Rendezvous {
+                slots: vec![None; size],
+                arrived: 0,
+                generation: 0,
+                result: Arc::new(Vec::new()),
+                failure: None,
+            }),
+            Condvar::new(),
+        ));
+        (0..size).map(|rank| ThreadCommunicator { rank, size, shared: Arc::clone(&shared) }).collect()
     }
-    fn all_reduce_min(&mut self, value: f64) -> f64 {
-        value
+
+    fn failed(failure: &(usize, String)) -> NeuriteError {
+        NeuriteError::RankFailed { rank: failure.0, message: failure.1.clone() }
     }
-    fn barrier(&mut self) {}
+}
+
+impl Communicator for ThreadCommunicator {
+    fn rank(&self) -> usize {
+        self.rank
+    }
+    fn size(&self) -> usize {
+        self.size
+    }
+    fn all_gather_bytes(&mut self, local: &[u8]) -> Result<Vec<Vec<u8>>> {
+        let (lock, ready) = &*self.shared;
+        let mut state = lock.lock().unwrap_or_else(|p| p.into_inner());
+        if let Some(failure) = &state.failure {
+            return Err(Self::failed(failure));
+        }
+        state.slots[self.rank] = Some(local.to_vec());
+        state.arrived += 1;
+        let generation = state.generation;
+        if state.arrived == self.size {
+            let result: Vec<Vec<u8>> = state.slots.iter_mut().map(|s| s.take().unwrap_or_default()).collect();
+            state.result = Arc::new(result);
+            state.arrived = 0;
+            state.generation += 1;
+            ready.notify_all();
+            return Ok(state.result.as_ref().clone());
+        }
+        while state.generation == generation {
+            if let Some(failure) = &state.failure {
+                return Err(Self::failed(failure));
+            }
+            state = ready.wait(state).unwrap_or_else(|p| p.into_inner());
+        }
+        Ok(state.result.as_ref().clone())
+    }
+    fn fail(&mut self, error: &NeuriteError) {
+        let (lock, ready) = &*self.shared;
+        let mut state = lock.lock().unwrap_or_else(|p| p.into_inner());
+        if state.failure.is_none() {
+            let message = match error {
+                NeuriteError::RankFailed { message, .. } => message.clone(),
+                other => other.to_string(),
+            };
+            state.failure = Some((self.rank, message));
+        }
+        ready.notify_all();
+    }
+}
+
+impl Drop for ThreadCommunicator {
+    /// A rank that ends (or panics) mid-run must not leave the others
+    /// waiting: mark the world failed if a collective is in progress.
+    fn drop(&mut self) {
+        if std::thread::panicking() {
+            self.fail(&NeuriteError::RankFailed { rank: self.rank, message: "rank panicked".into() });
+        }
+    }
+}
+
+/// Runs `body` on `size` in-process ranks (one thread each) and returns each
+/// rank's result in rank order. A panic on any rank is re-raised here after
+/// all ranks have finished.
+pub fn run_thread_ranks<T: Send>(size: usize, body: impl Fn(ThreadCommunicator) -> T + Sync) -> Vec<T> {
+    let world = ThreadCommunicator::world(size);
+    std::thread::scope(|scope| {
+        let handles: Vec<_> = world.into_iter().map(|comm| scope.spawn(|| body(comm))).collect();
+        let results: Vec<std::thread::Result<T>> = handles.into_iter().map(|h| h.join()).collect();
+        results.into_iter().map(|r| r.unwrap_or_else(|p| std::panic::resume_unwind(p))).collect()
+    })
+}
+
+#[cfg(feature = "mpi")]
+pub use mpi_backend::MpiCommunicator;
+
+#[cfg(feature = "mpi")]
+mod mpi_backend {
+    use mpi::datatype::PartitionMut;
+    use mpi::traits::Communicator as _;
+    use mpi::traits::*;
+
+    use super::Communicator;
+    use crate::error::{NeuriteError, Result};
+
+    /// A rank of an MPI job (rsmpi). Owns the MPI environment: MPI is
+    /// finalized when it is dropped.
+    pub struct MpiCommunicator {
+        world: mpi::topology::SimpleCommunicator,
+        _universe: mpi::environment::Universe,
+    }
+
+    impl MpiCommunicator {
+        /// Initializes MPI (once per process) and joins MPI_COMM_WORLD.
+        /// Also makes a panic on any rank end the whole job.
+        pub fn init() -> Option<Self> {
+            let universe = mpi::initialize()?;
+            let world = universe.world();
+            let default_hook = std::panic::take_hook();
+            std::panic::set_hook(Box::new(move |info| {
+                default_hook(info);
+                mpi::topology::SimpleCommunicator::world().abort(70);
+            }));
+            Some(MpiCommunicator { world, _universe: universe })
+        }
+    }
+
+    impl Communicator for MpiCommunicator {
+        fn rank(&self) -> usize {
+            self.world.rank() as usize
+        }
+        fn size(&self) -> usize {
+            self.world.size() as usize
+        }
+        fn all_gather_bytes(&mut self, local: &[u8]) -> Result<Vec<Vec<u8>>> {
+            let size = self.size();
+            let count = local.len() as i32;
+            let mut counts = vec![0i32; size];
+            self.world.all_gather_into(&count, &mut counts[..]);
+            let displs: Vec<i32> = counts
+                .iter()
+                .scan(0i32, |acc, &c| {
+                    let d = *acc;
+                    *acc += c;
+                    Some(d)
+                })
+                .collect();
+            let total: i32 = counts.iter().sum();
+            if total == 0 {
+                // Nothing to move (MPI rejects the empty buffers).
+                return Ok(vec![Vec::new(); size]);
+            }
+            let mut buffer = vec![0u8; total as usize];
+            {
+                let mut partition = PartitionMut::new(&mut buffer[..], &counts[..], &displs[..]);
+                self.world.all_gather_varcount_into(local, &mut partition);
+            }
+            Ok(counts.iter().zip(&displs).map(|(&c, &d)| buffer[d as usize..(d + c) as usize].to_vec()).collect())
+        }
+        fn all_reduce_min(&mut self, value: f64) -> Result<f64> {
+            let mut out = 0.0f64;
+            self.world.all_reduce_into(&value, &mut out, mpi::collective::SystemOperation::min());
+            Ok(out)
+        }
+        fn barrier(&mut self) -> Result<()> {
+            self.world.barrier();
+            Ok(())
+        }
+        fn fail(&mut self, error: &NeuriteError) {
+            eprintln!("neurite: rank {} of {}: {error}; aborting the MPI job", self.rank(), self.size());
+            self.world.abort(1);
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn thread_ranks_gather_in_rank_order_many_times() {
+        let results = run_thread_ranks(4, |mut comm| {
+            let mut seen = Vec::new();
+            for round in 0..50u8 {
+                let mine = vec![comm.rank() as u8; comm.rank() + round as usize % 3];
+                let all = comm.all_gather_bytes(&mine).unwrap();
+                seen.push(all);
+            }
+            (comm.all_reduce_min(comm.rank() as f64 + 1.0).unwrap(), seen)
+        });
+        for (min, seen) in &results {
+            assert_eq!(*min, 1.0);
+            for (round, all) in seen.iter().enumerate() {
+                for (rank, bytes) in all.iter().enumerate() {
+                    assert_eq!(bytes, &vec![rank as u8; rank + round % 3]);
+                }
+            }
+        }
+    }
+
+    #[test]
+    fn a_failing_rank_releases_the_others() {
+        let results = run_thread_ranks(3, |mut comm| {
+            if comm.rank() == 1 {
+                comm.fail(&NeuriteError::NotInitialized);
+                return Err(NeuriteError::NotInitialized);
+            }
+            comm.barrier()
+        });
+        assert!(matches!(results[0], Err(NeuriteError::RankFailed { rank: 1, .. })));
+        assert!(matches!(results[2], Err(NeuriteError::RankFailed { rank: 1, .. })));
+    }
+
+    #[test]
+    fn agree_spreads_the_first_error() {
+        let results = run_thread_ranks(3, |mut comm| {
+            let local = if comm.rank() == 2 { Err(NeuriteError::InvalidDt { dt: 0.0 }) } else { Ok(()) };
+            agree(&mut comm, local)
+        });
+        assert!(matches!(results[0], Err(NeuriteError::RankFailed { rank: 2, .. })));
+        assert!(matches!(results[2], Err(NeuriteError::InvalidDt { .. })));
+        let msg = results[1].as_ref().unwrap_err().to_string();
+        assert!(msg.contains("rank 2") && msg.contains("dt"), "{msg}");
+    }
 }

@@ -168,6 +168,38 @@ pub enum NeuriteError {
     /// A run asked for before `finitialize`.
     #[error("the simulation must be initialized with finitialize before it can run")]
     NotInitialized,
+    /// Another rank failed; its message.
+    #[error("rank {rank} failed: {message}")]
+    RankFailed {
+        /// The rank that failed first.
+        rank: usize,
+        /// Its error message.
+        message: String,
+    },
+    /// A gid placed on more than one rank.
+    #[error("gid {gid} is set on rank {first} and on rank {second}")]
+    GidOnTwoRanks {
+        /// The gid.
+        gid: u64,
+        /// One rank.
+        first: usize,
+        /// The other rank.
+        second: usize,
+    },
+    /// Two cells with one gid.
+    #[error("gid {gid} is already used by another cell")]
+    DuplicateGid {
+        /// The gid.
+        gid: u64,
+    },
+    /// A cell added on a rank its gid is not assigned to.
+    #[error("gid {gid} is not assigned to rank {rank}: call set_gid2node({gid}, {rank}) first")]
+    GidNotOnThisRank {
+        /// The gid.
+        gid: u64,
+        /// This rank.
+        rank: usize,
+    },
     /// Writing an output file failed.
     #[error("could not write `{path}`: {message}")]
     Io {

@@ -30,14 +30,15 @@ pub struct Event {
     pub flag: f64,
 }
 
-/// Order of events due at the same time: NetCon events by NetCon id, then
+/// Order of events due at the same time: NetCon events by NetCon id (target
+/// gid, then creation index), then
 /// self events by the gid that sent them and the order it sent them in.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
 pub enum EventKey {
     /// From a NetCon.
     NetCon {
         /// NetCon id.
-        id: u64,
+        id: crate::network::NetConId,
         /// Spike time bits of the source (two spikes of one source at the
         /// same delivery time cannot be told apart otherwise).
         sequence: u64,
@@ -112,6 +113,12 @@ impl EventQueue {
 mod tests {
     use super::*;
 
+    use crate::network::NetConId;
+
+    fn nc(index: u32) -> NetConId {
+        NetConId { target: 0, index }
+    }
+
     fn event(time: f64, key: EventKey) -> Event {
         Event { time, key, target: EventTarget { slot: 0, instance: 0 }, weight: 0.0, flag: 0.0 }
     }
@@ -119,13 +126,13 @@ mod tests {
     #[test]
     fn pops_in_time_then_key_order_whatever_the_push_order() {
         let events = [
-            event(2.0, EventKey::NetCon { id: 5, sequence: 0 }),
+            event(2.0, EventKey::NetCon { id: nc(5), sequence: 0 }),
             event(1.0, EventKey::SelfEvent { gid: 3, sequence: 9 }),
-            event(1.0, EventKey::NetCon { id: 7, sequence: 0 }),
-            event(1.0, EventKey::NetCon { id: 2, sequence: 0 }),
-            event(0.5, EventKey::NetCon { id: 9, sequence: 0 }),
+            event(1.0, EventKey::NetCon { id: nc(7), sequence: 0 }),
+            event(1.0, EventKey::NetCon { id: nc(2), sequence: 0 }),
+            event(0.5, EventKey::NetCon { id: nc(9), sequence: 0 }),
         ];
-        let expected = [(0.5, 9), (1.0, 2), (1.0, 7), (1.0, u64::MAX), (2.0, 5)];
+        let expected = [(0.5, 9), (1.0, 2), (1.0, 7), (1.0, u32::MAX), (2.0, 5)];
         for rotation in 0..events.len() {
             let mut queue = EventQueue::new();
             for k in 0..events.len() {
@@ -134,8 +141,8 @@ mod tests {
             let mut got = Vec::new();
             while let Some(e) = queue.pop_due(f64::INFINITY) {
                 let id = match e.key {
-                    EventKey::NetCon { id, .. } => id,
-                    EventKey::SelfEvent { .. } => u64::MAX,
+                    EventKey::NetCon { id, .. } => id.index,
+                    EventKey::SelfEvent { .. } => u32::MAX,
                 };
                 got.push((e.time, id));
             }
@@ -146,7 +153,7 @@ mod tests {
     #[test]
     fn only_due_events_are_popped() {
         let mut queue = EventQueue::new();
-        queue.push(event(1.0, EventKey::NetCon { id: 0, sequence: 0 }));
+        queue.push(event(1.0, EventKey::NetCon { id: nc(0), sequence: 0 }));
         assert!(queue.pop_due(0.999).is_none());
         assert!(queue.pop_due(1.0).is_some());
         assert!(queue.is_empty());

@@ -21,14 +21,18 @@ pub mod mechanisms;
 pub mod models;
 pub mod morphology;
 pub mod network;
+pub mod parallel;
 pub mod random123;
 pub mod recording;
 pub mod simulation;
 pub mod solver;
 
-pub use communication::{Communicator, SerialCommunicator};
+#[cfg(feature = "mpi")]
+pub use communication::MpiCommunicator;
+pub use communication::{Communicator, SerialCommunicator, ThreadCommunicator, run_thread_ranks};
 pub use error::{NeuriteError, Result};
 pub use morphology::{CableCell, Location, PointProcessId, SectionGeometry, SectionId};
 pub use network::{CellDescription, Gid, NetCon, NetConId, NetConTarget, NetStimParams, Network};
+pub use parallel::ParallelContext;
 pub use recording::{Spike, Trace, write_spikes_csv, write_traces_csv};
 pub use simulation::{Simulation, SimulationConfig, TraceId};

@@ -85,17 +85,24 @@ pub struct NetCon {
     pub delay: f64,
 }
 
-/// Index of a NetCon in its network; ties between events due at the same time
-/// are broken by it, so that the order never depends on ranks or threads.
+/// Identity of a NetCon: its target gid and its creation index among the
+/// NetCons ending on that gid. Ties between events due at the same time are
+/// broken by it, so the order never depends on ranks or threads (the NetCons
+/// of a gid are created on the rank that owns it, in program order).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
-pub struct NetConId(pub u64);
+pub struct NetConId {
+    /// Gid of the cell the NetCon ends on.
+    pub target: Gid,
+    /// Creation index among the NetCons ending on `target`.
+    pub index: u32,
+}
 
 /// Cells by gid and the NetCons that end on them.
 #[derive(Debug, Clone, Default)]
 pub struct Network {
     cells: BTreeMap<Gid, CellDescription>,
     netcons: Vec<(NetConId, NetCon)>,
-    next_netcon: u64,
+    netcons_per_target: BTreeMap<Gid, u32>,
 }
 
 impl Network {
@@ -104,10 +111,17 @@ impl Network {
         Self::default()
     }
 
-    /// Adds a cable cell with gid `gid`, replacing any cell of that gid.
+    /// Adds a cable cell with gid `gid`.
     pub fn add_cable_cell(&mut self, gid: Gid, cell: CableCell) -> Result<()> {
         cell.tree_order()?;
-        self.cells.insert(gid, CellDescription::Cable(cell));
+        self.insert(gid, CellDescription::Cable(cell))
+    }
+
+    fn insert(&mut self, gid: Gid, cell: CellDescription) -> Result<()> {
+        if self.cells.contains_key(&gid) {
+            return Err(NeuriteError::DuplicateGid { gid });
+        }
+        self.cells.insert(gid, cell);
         Ok(())
     }
 
@@ -124,8 +138,7 @@ impl Network {
         check("number", params.number, params.number >= 0.0, "must be >= 0")?;
         check("start", params.start, true, "must be finite")?;
         check("noise", params.noise, (0.0..=1.0).contains(&params.noise), "must be in [0, 1]")?;
-        self.cells.insert(gid, CellDescription::NetStim(params));
-        Ok(())
+        self.insert(gid, CellDescription::NetStim(params))
     }
 
     /// The cells, in gid order.
@@ -148,20 +161,12 @@ impl Network {
         self.cells.is_empty()
     }
 
-    /// Connects `source` to `target`. The target must be a cell of this
-    /// network; the source may be any gid (with several ranks it may live on
-    /// another rank). The id of the NetCon is its creation index, unless
-    /// given with [`Network::connect_with_id`].
+    /// Connects `source` to `target` (NEURON's `gid_connect`). The target
+    /// must be a cell of this network; the source may be any gid (with several
+    /// ranks it may live on another rank).
     pub fn connect(&mut self, source: Gid, target: NetConTarget, weight: f64, delay: f64) -> Result<NetConId> {
-        let id = NetConId(self.next_netcon);
-        self.connect_with_id(id, NetCon { source, target, weight, delay })?;
-        Ok(id)
-    }
-
-    /// Adds a NetCon with an explicit id; ids must be the same for the same
-    /// connection whatever the rank that creates it.
-    pub fn connect_with_id(&mut self, id: NetConId, netcon: NetCon) -> Result<()> {
-        if !(netcon.delay.is_finite() && netcon.delay >= 0.0) {
+        let netcon = NetCon { source, target, weight, delay };
+        if !(delay.is_finite() && delay >= 0.0) {
             return Err(NeuriteError::NegativeDelay { source_gid: netcon.source, delay: netcon.delay });
         }
         if !netcon.weight.is_finite() {
@@ -172,9 +177,11 @@ impl Network {
             });
         }
         self.check_target(netcon.target)?;
+        let count = self.netcons_per_target.entry(target.gid()).or_insert(0);
+        let id = NetConId { target: target.gid(), index: *count };
+        *count += 1;
         self.netcons.push((id, netcon));
-        self.next_netcon = self.next_netcon.max(id.0 + 1);
-        Ok(())
+        Ok(id)
     }
 
     fn check_target(&self, target: NetConTarget) -> Result<()> {
@@ -211,11 +218,33 @@ impl Network {
 
     /// Sets the weight of a NetCon.
     pub fn set_weight(&mut self, id: NetConId, weight: f64) -> Result<()> {
-        for (nid, nc) in self.netcons.iter_mut() {
-            if *nid == id {
-                nc.weight = weight;
-            }
+        let netcon = self.netcon_mut(id)?;
+        if !weight.is_finite() {
+            return Err(NeuriteError::InvalidParameter {
+                what: format!("NetCon from gid {}.weight", netcon.source),
+                value: weight,
+                reason: "must be a finite number",
+            });
         }
+        netcon.weight = weight;
         Ok(())
+    }
+
+    /// Sets the delay (ms) of a NetCon.
+    pub fn set_delay(&mut self, id: NetConId, delay: f64) -> Result<()> {
+        let netcon = self.netcon_mut(id)?;
+        if !(delay.is_finite() && delay >= 0.0) {
+            return Err(NeuriteError::NegativeDelay { source_gid: netcon.source, delay });
+        }
+        netcon.delay = delay;
+        Ok(())
+    }
+
+    fn netcon_mut(&mut self, id: NetConId) -> Result<&mut NetCon> {
+        self.netcons
+            .iter_mut()
+            .find(|(nid, _)| *nid == id)
+            .map(|(_, nc)| nc)
+            .ok_or(NeuriteError::UnknownGid { gid: id.target })
     }
 }

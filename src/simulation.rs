@@ -4,12 +4,12 @@
 //! NEURON's ParallelContext does. The same code runs serially, on threads
 //! and on MPI ranks, so results never depend on how cells are distributed.
 
-use std::collections::HashMap;
+use std::collections::{HashMap, HashSet};
 
 use rayon::prelude::*;
 
 use crate::cell_group::{CellGroup, Probe, ProbeSource};
-use crate::communication::{Communicator, SerialCommunicator};
+use crate::communication::{Communicator, SerialCommunicator, agree, all_gather_gids, all_gather_spikes};
 use crate::error::{NeuriteError, Result};
 use crate::events::{Event, EventKey, EventTarget};
 use crate::mechanisms::{self, MechanismKind, VariableRole};
@@ -27,11 +27,15 @@ pub struct SimulationConfig {
     /// Cell groups integrated in parallel on this rank (threads); results do
     /// not depend on it.
     pub threads: usize,
+    /// Longest interval between spike exchanges, ms (NEURON's
+    /// `set_maxstep`); the interval is the smaller of this and the minimum
+    /// NetCon delay.
+    pub max_step: f64,
 }
 
 impl Default for SimulationConfig {
     fn default() -> Self {
-        SimulationConfig { dt: 0.025, celsius: 6.3, threads: 1 }
+        SimulationConfig { dt: 0.025, celsius: 6.3, threads: 1, max_step: DEFAULT_MAX_STEP }
     }
 }
 
@@ -50,6 +54,102 @@ struct LocalNetCon {
     target: EventTarget,
     weight: f64,
     delay: f64,
+}
+
+/// NEURON's default `maxstep`: without NetCons, ranks still meet every 10 ms.
+const DEFAULT_MAX_STEP: f64 = 10.0;
+
+/// The part of setup that needs no other rank.
+struct LocalSetup {
+    groups: Vec<CellGroup>,
+    owner: HashMap<Gid, usize>,
+    netcons_by_source: HashMap<Gid, Vec<LocalNetCon>>,
+    min_delay: f64,
+    max_step: f64,
+    pool: Option<rayon::ThreadPool>,
+}
+
+impl LocalSetup {
+    fn new(network: &Network, config: &SimulationConfig) -> Result<Self> {
+        if !(config.dt.is_finite() && config.dt > 0.0) {
+            return Err(NeuriteError::InvalidDt { dt: config.dt });
+        }
+        if !config.celsius.is_finite() {
+            return Err(NeuriteError::InvalidParameter {
+                what: "celsius".into(),
+                value: config.celsius,
+                reason: "must be a finite number",
+            });
+        }
+        if !(config.max_step.is_finite() && config.max_step >= config.dt) {
+            return Err(NeuriteError::InvalidParameter {
+                what: "max_step".into(),
+                value: config.max_step,
+                reason: "must be a finite number of ms at least dt",
+            });
+        }
+        let threads = config.threads.max(1);
+        let cells: Vec<(Gid, &CellDescription)> = network.cells().collect();
+        // Contiguous chunks of gids per group keep neighbours together.
+        let chunk = cells.len().div_ceil(threads).max(1);
+        let groups: Vec<CellGroup> = cells.chunks(chunk).map(CellGroup::new).collect::<Result<_>>()?;
+        let mut owner = HashMap::new();
+        for (g, group) in groups.iter().enumerate() {
+            for cell in &group.cells {
+                owner.insert(cell.gid, g);
+            }
+            for (gid, _) in &group.artificial {
+                owner.insert(*gid, g);
+            }
+        }
+        let mut netcons_by_source: HashMap<Gid, Vec<LocalNetCon>> = HashMap::new();
+        let mut min_delay = f64::INFINITY;
+        for &(id, nc) in network.netcons() {
+            if nc.delay < config.dt {
+                return Err(NeuriteError::InvalidParameter {
+                    what: format!("NetCon gid {} -> gid {} delay", nc.source, nc.target.gid()),
+                    value: nc.delay,
+                    reason: "must be at least dt: spikes are exchanged every minimum delay",
+                });
+            }
+            let group = owner[&nc.target.gid()];
+            let target = match nc.target {
+                NetConTarget::PointProcess { gid, point_process } => {
+                    let (slot, instance) = groups[group].point_instance(gid, point_process)?;
+                    EventTarget { slot: slot as u32, instance: instance as u32 }
+                }
+                NetConTarget::NetStim { gid } => groups[group]
+                    .artificial
+                    .iter()
+                    .find(|(g, _)| *g == gid)
+                    .map(|(_, t)| *t)
+                    .ok_or(NeuriteError::UnknownGid { gid })?,
+            };
+            min_delay = min_delay.min(nc.delay);
+            netcons_by_source.entry(nc.source).or_default().push(LocalNetCon {
+                id,
+                group,
+                target,
+                weight: nc.weight,
+                delay: nc.delay,
+            });
+        }
+        for list in netcons_by_source.values_mut() {
+            list.sort_by_key(|nc| nc.id);
+        }
+        let pool = if threads > 1 {
+            Some(rayon::ThreadPoolBuilder::new().num_threads(threads).build().map_err(|e| {
+                NeuriteError::InvalidParameter {
+                    what: format!("threads ({e})"),
+                    value: threads as f64,
+                    reason: "could not start the thread pool",
+                }
+            })?)
+        } else {
+            None
+        };
+        Ok(LocalSetup { groups, owner, netcons_by_source, min_delay, max_step: config.max_step, pool })
+    }
 }
 
 /// A network being simulated on this rank.
@@ -78,35 +178,24 @@ impl Simulation<SerialCommunicator> {
 
 impl<C: Communicator> Simulation<C> {
     /// A simulation of this rank's part `network` of a larger network, talking
-    /// to the other ranks through `comm`. Every rank must call this.
+    /// to the other ranks through `comm`. Collective: every rank must call
+    /// it, and if setup fails on any rank it fails on every rank.
     pub fn with_communicator(network: &Network, config: SimulationConfig, mut comm: C) -> Result<Self> {
-        if !(config.dt.is_finite() && config.dt > 0.0) {
-            return Err(NeuriteError::InvalidDt { dt: config.dt });
-        }
-        if !config.celsius.is_finite() {
-            return Err(NeuriteError::InvalidParameter {
-                what: "celsius".into(),
-                value: config.celsius,
-                reason: "must be a finite number",
-            });
-        }
-        let threads = config.threads.max(1);
-        let cells: Vec<(Gid, &CellDescription)> = network.cells().collect();
-        // Contiguous chunks of gids per group keep neighbours together.
-        let chunk = cells.len().div_ceil(threads).max(1);
-        let groups: Vec<CellGroup> = cells.chunks(chunk).map(CellGroup::new).collect::<Result<_>>()?;
-        let mut owner = HashMap::new();
-        for (g, group) in groups.iter().enumerate() {
-            for cell in &group.cells {
-                owner.insert(cell.gid, g);
-            }
-            for (gid, _) in &group.artificial {
-                owner.insert(*gid, g);
-            }
-        }
+        let local = LocalSetup::new(network, &config);
+        let mut local = agree(&mut comm, local)?;
 
-        // Every source gid must exist somewhere and be able to spike.
-        let spiking_gids: Vec<Gid> = network
+        // Where every gid lives, and which gids can spike.
+        let gids: Vec<Gid> = network.cells().map(|(gid, _)| gid).collect();
+        let placement = all_gather_gids(&mut comm, &gids)?;
+        let mut home: HashMap<Gid, usize> = HashMap::new();
+        for (rank, rank_gids) in placement.iter().enumerate() {
+            for &gid in rank_gids {
+                if let Some(first) = home.insert(gid, rank) {
+                    return Err(NeuriteError::GidOnTwoRanks { gid, first, second: rank });
+                }
+            }
+        }
+        let spiking: Vec<Gid> = network
             .cells()
             .filter(|(_, c)| match c {
                 CellDescription::Cable(cell) => cell.spike_detector().is_some(),
@@ -114,76 +203,38 @@ impl<C: Communicator> Simulation<C> {
             })
             .map(|(gid, _)| gid)
             .collect();
-        let all_spiking: std::collections::HashSet<Gid> = comm.all_gather_gids(&spiking_gids).into_iter().collect();
-        let mut netcons_by_source: HashMap<Gid, Vec<LocalNetCon>> = HashMap::new();
-        let mut local_min_delay = f64::INFINITY;
-        for &(id, nc) in network.netcons() {
-            if !all_spiking.contains(&nc.source) {
-                return Err(if network.cell(nc.source).is_some() {
-                    NeuriteError::NoSpikeDetector { gid: nc.source }
+        let spiking: HashSet<Gid> = all_gather_gids(&mut comm, &spiking)?.into_iter().flatten().collect();
+        let sources_ok = network
+            .netcons()
+            .iter()
+            .map(|(_, nc)| {
+                if spiking.contains(&nc.source) {
+                    Ok(())
+                } else if home.contains_key(&nc.source) {
+                    Err(NeuriteError::NoSpikeDetector { gid: nc.source })
                 } else {
-                    NeuriteError::UnknownGid { gid: nc.source }
-                });
-            }
-            if nc.delay < config.dt {
-                return Err(NeuriteError::InvalidParameter {
-                    what: format!("NetCon {} (gid {} -> gid {}).delay", id.0, nc.source, nc.target.gid()),
-                    value: nc.delay,
-                    reason: "must be at least dt: spikes are exchanged every minimum delay",
-                });
-            }
-            let group = owner[&nc.target.gid()];
-            let target = match nc.target {
-                NetConTarget::PointProcess { gid, point_process } => {
-                    let (slot, instance) = groups[group].point_instance(gid, point_process)?;
-                    EventTarget { slot: slot as u32, instance: instance as u32 }
+                    Err(NeuriteError::UnknownGid { gid: nc.source })
                 }
-                NetConTarget::NetStim { gid } => groups[group]
-                    .artificial
-                    .iter()
-                    .find(|(g, _)| *g == gid)
-                    .map(|(_, t)| *t)
-                    .expect("checked by Network"),
-            };
-            local_min_delay = local_min_delay.min(nc.delay);
-            netcons_by_source.entry(nc.source).or_default().push(LocalNetCon {
-                id,
-                group,
-                target,
-                weight: nc.weight,
-                delay: nc.delay,
-            });
-        }
-        for list in netcons_by_source.values_mut() {
-            list.sort_by_key(|nc| nc.id);
-        }
-        let min_delay = comm.all_reduce_min(local_min_delay);
-        // Without any NetCon, exchange rarely (every 10 ms, NEURON's maxstep).
-        let interval = if min_delay.is_finite() { min_delay } else { 10.0 };
+            })
+            .collect::<Result<()>>();
+        agree(&mut comm, sources_ok)?;
+
+        let min_delay = comm.all_reduce_min(local.min_delay)?;
+        let interval = min_delay.min(local.max_step);
+        let interval = if interval.is_finite() { interval } else { DEFAULT_MAX_STEP };
         let steps_per_interval = ((interval / config.dt + 1e-9).floor() as u64).max(1);
-        let pool = if threads > 1 {
-            Some(rayon::ThreadPoolBuilder::new().num_threads(threads).build().map_err(|e| {
-                NeuriteError::InvalidParameter {
-                    what: format!("threads ({e})"),
-                    value: threads as f64,
-                    reason: "could not start the thread pool",
-                }
-            })?)
-        } else {
-            None
-        };
         Ok(Simulation {
             config,
-            groups,
-            owner,
-            netcons_by_source,
+            groups: std::mem::take(&mut local.groups),
+            owner: std::mem::take(&mut local.owner),
+            netcons_by_source: std::mem::take(&mut local.netcons_by_source),
             min_delay,
             steps_per_interval,
             initialized: false,
             spikes: Vec::new(),
             outgoing: Vec::new(),
             comm,
-            pool,
+            pool: local.pool.take(),
         })
     }
 
@@ -286,10 +337,10 @@ impl<C: Communicator> Simulation<C> {
 
     /// Every rank's spikes, sorted by time then gid (collective: every rank
     /// must call it).
-    pub fn gather_spikes(&mut self) -> Vec<Spike> {
-        let mut all = self.comm.all_gather_spikes(&self.spikes);
+    pub fn gather_spikes(&mut self) -> Result<Vec<Spike>> {
+        let mut all = all_gather_spikes(&mut self.comm, &self.spikes)?;
         sort_spikes(&mut all);
-        all
+        Ok(all)
     }
 
     /// NEURON's `finitialize(v_init)`: t = 0, v = `v_init` (mV) everywhere,
@@ -326,7 +377,11 @@ impl<C: Communicator> Simulation<C> {
         let mut done = 0;
         while done < total {
             let steps = self.steps_per_interval.min(total - done);
-            self.advance_groups(steps)?;
+            if let Err(err) = self.advance_groups(steps) {
+                // The other ranks must not wait for this one.
+                self.comm.fail(&err);
+                return Err(err);
+            }
             self.exchange_spikes()?;
             done += steps;
         }
@@ -353,7 +408,7 @@ impl<C: Communicator> Simulation<C> {
         for group in self.groups.iter_mut() {
             self.outgoing.append(&mut group.new_spikes);
         }
-        let mut all = self.comm.all_gather_spikes(&self.outgoing);
+        let mut all = all_gather_spikes(&mut self.comm, &self.outgoing)?;
         sort_spikes(&mut all);
         let dt = self.config.dt;
         for spike in &all {
@@ -364,12 +419,15 @@ impl<C: Communicator> Simulation<C> {
             for nc in netcons {
                 let event = Event {
                     time: spike.time + nc.delay,
-                    key: EventKey::NetCon { id: nc.id.0, sequence: spike.time.to_bits() },
+                    key: EventKey::NetCon { id: nc.id, sequence: spike.time.to_bits() },
                     target: nc.target,
                     weight: nc.weight,
                     flag: 0.0,
                 };
-                self.groups[nc.group].push_netcon_event(event, dt)?;
+                if let Err(err) = self.groups[nc.group].push_netcon_event(event, dt) {
+                    self.comm.fail(&err);
+                    return Err(err);
+                }
             }
         }
         Ok(())

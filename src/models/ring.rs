@@ -4,7 +4,7 @@
 
 use crate::error::Result;
 use crate::morphology::{CableCell, Location, PointProcessId, SectionGeometry};
-use crate::network::{Gid, NetCon, NetConId, NetConTarget, NetStimParams, Network};
+use crate::network::{Gid, NetConTarget, NetStimParams, Network};
 
 /// Parameters of the ring, with the tutorial's defaults.
 #[derive(Debug, Clone, Copy, PartialEq, serde::Serialize, serde::Deserialize)]
@@ -102,7 +102,6 @@ pub fn build_ring(params: &RingParams, keep: impl Fn(Gid) -> bool) -> Result<Net
         network
             .add_netstim(stim, NetStimParams { start: params.stim_start, number: 1.0, ..NetStimParams::default() })?;
     }
-    // NetCon ids: ring connection onto cell i is i, the stimulus is n.
     for i in 0..n {
         let gid = i as Gid;
         if !keep(gid) {
@@ -110,17 +109,11 @@ pub fn build_ring(params: &RingParams, keep: impl Fn(Gid) -> bool) -> Result<Net
         }
         let source = ((i + n - 1) % n) as Gid;
         let target = NetConTarget::PointProcess { gid, point_process: SYNAPSE };
-        network.connect_with_id(
-            NetConId(i as u64),
-            NetCon { source, target, weight: params.syn_weight, delay: params.syn_delay },
-        )?;
+        network.connect(source, target, params.syn_weight, params.syn_delay)?;
     }
     if n > 0 && keep(0) {
         let target = NetConTarget::PointProcess { gid: 0, point_process: SYNAPSE };
-        network.connect_with_id(
-            NetConId(n as u64),
-            NetCon { source: stim, target, weight: params.stim_weight, delay: params.stim_delay },
-        )?;
+        network.connect(stim, target, params.stim_weight, params.stim_delay)?;
     }
     Ok(network)
 }
