@@ -78,11 +78,9 @@ pub fn agree<C: Communicator + ?Sized, T>(comm: &mut C, local: Result<T>) -> Res
         }
     };
     let all = comm.all_gather_bytes(&message)?;
-    if local.is_err() {
-        return local;
-    }
+    let local = local?;
     match all.iter().position(|m| !m.is_empty()) {
-        None => local,
+        None => Ok(local),
         Some(rank) => {
             Err(NeuriteError::RankFailed { rank, message: String::from_utf8_lossy(&all[rank][1..]).into_owned() })
         }

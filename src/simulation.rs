@@ -204,19 +204,15 @@ impl<C: Communicator> Simulation<C> {
             .map(|(gid, _)| gid)
             .collect();
         let spiking: HashSet<Gid> = all_gather_gids(&mut comm, &spiking)?.into_iter().flatten().collect();
-        let sources_ok = network
-            .netcons()
-            .iter()
-            .map(|(_, nc)| {
-                if spiking.contains(&nc.source) {
-                    Ok(())
-                } else if home.contains_key(&nc.source) {
-                    Err(NeuriteError::NoSpikeDetector { gid: nc.source })
-                } else {
-                    Err(NeuriteError::UnknownGid { gid: nc.source })
-                }
-            })
-            .collect::<Result<()>>();
+        let sources_ok = network.netcons().iter().try_for_each(|(_, nc)| {
+            if spiking.contains(&nc.source) {
+                Ok(())
+            } else if home.contains_key(&nc.source) {
+                Err(NeuriteError::NoSpikeDetector { gid: nc.source })
+            } else {
+                Err(NeuriteError::UnknownGid { gid: nc.source })
+            }
+        });
         agree(&mut comm, sources_ok)?;
 
         let min_delay = comm.all_reduce_min(local.min_delay)?;
