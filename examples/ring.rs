@@ -70,8 +70,10 @@ fn main() {
 #[cfg(not(feature = "mpi"))]
 fn refuse_mpiexec_without_mpi() {
     for var in ["OMPI_COMM_WORLD_SIZE", "PMI_SIZE", "PMIX_SIZE", "MPI_LOCALNRANKS"] {
-        if let Some(size) = std::env::var(var).ok().and_then(|v| v.parse::<usize>().ok()) {
-            if size > 1 {
+        if let Some(size) = std::env::var(var).ok().and_then(|v| v.parse::<usize>().ok())
+            && size > 1
+        {
+            {
                 eprintln!(
                     "ring: started by mpiexec with {size} ranks ({var}), but this binary was built without MPI; \
                      rebuild with `cargo build --release --features mpi --example ring`"
