@@ -74,10 +74,10 @@ fn random_spec(seed: u64) -> Spec {
         let target = rng.below(n_cells as u64);
         netcons.push(((n_cells + k) as Gid, target, 0, 0.1, delays[rng.below(delays.len() as u64) as usize]));
     }
-    for target in 0..n_cells {
+    for (target, cell) in cells.iter().enumerate() {
         for _ in 0..1 + rng.below(5) {
             let source = rng.below(total);
-            let synapse = rng.below(cells[target].synapses.len() as u64) as usize;
+            let synapse = rng.below(cell.synapses.len() as u64) as usize;
             let weight = rng.uniform(0.02, 0.12);
             let delay = delays[rng.below(delays.len() as u64) as usize];
             netcons.push((source, target as Gid, synapse, weight, delay));
