@@ -137,6 +137,9 @@ pub struct PointProcess {
     pub values: Vec<f64>,
 }
 
+/// NEURON's default NetCon threshold, mV.
+pub const DEFAULT_THRESHOLD: f64 = 10.0;
+
 /// Threshold spike detector (NEURON's `NetCon(sec(x)._ref_v, None)` given to
 /// `ParallelContext.cell`): a spike whenever v rises above `threshold`.
 #[derive(Debug, Clone, Copy, PartialEq)]
@@ -435,8 +438,9 @@ impl CableCell {
         Ok(())
     }
 
-    /// Watches v at `location` for upward crossings of `threshold` (mV); the
-    /// cell's spikes are those crossings.
+    /// Watches v at `location` for upward crossings of `threshold` (mV,
+    /// NEURON's default is [`DEFAULT_THRESHOLD`]); the cell's spikes are
+    /// those crossings, detected as NEURON does at the start of each step.
     pub fn set_spike_detector(&mut self, location: Location, threshold: f64) -> Result<()> {
         self.check_location(location)?;
         check_finite("NetCon", "threshold", threshold)?;

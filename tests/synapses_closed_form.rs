@@ -63,3 +63,17 @@ fn exp2syn_is_a_normalised_difference_of_exponentials() {
     assert!((peak - w).abs() < 1e-6 * w, "peak {peak}");
     assert!((times[k_peak] - times[onset - 1] - tp).abs() <= dt);
 }
+
+#[test]
+fn a_netstim_started_by_an_event_fires_its_train_from_the_arrival_time() {
+    // NetStim gid 1 is off (start < 0) until gid 0's spike reaches it.
+    let mut net = Network::new();
+    net.add_netstim(0, NetStimParams { start: 4.0, number: 1.0, ..Default::default() }).unwrap();
+    net.add_netstim(1, NetStimParams { start: -1.0, number: 3.0, interval: 10.0, ..Default::default() }).unwrap();
+    net.connect(0, NetConTarget::NetStim { gid: 1 }, 1.0, 1.5).unwrap();
+    let mut sim = Simulation::new(&net, SimulationConfig::default()).unwrap();
+    sim.finitialize(-65.0).unwrap();
+    sim.run(60.0).unwrap();
+    let times: Vec<(u64, f64)> = sim.spikes().iter().map(|s| (s.gid, s.time)).collect();
+    assert_eq!(times, vec![(0, 4.0), (1, 5.5), (1, 15.5), (1, 25.5)]);
+}
