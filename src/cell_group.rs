@@ -2,17 +2,23 @@
 //! one set of arrays, one storage per mechanism type, one event queue. The
 //! fixed-step loop (`advance`) lives here and follows NEURON's order of
 //! operations.
+//!
+//! Cells of identical shape (the same tree of nodes) are interleaved, as
+//! CoreNEURON permutes nodes: node k of the cell in lane c of a block sits at
+//! `base + k * width + c`. Every per-node loop (matrix assembly, the Hines
+//! solve, the update) then runs over `width` cells at once in contiguous
+//! memory and vectorizes, while each cell's arithmetic stays exactly what it
+//! would be alone, so results never depend on how cells are grouped.
 
-use std::ops::Range;
+use std::collections::HashMap;
 
 use crate::discretization::CellNodes;
 use crate::error::{NeuriteError, Result};
 use crate::events::{Event, EventKey, EventQueue, EventTarget};
-use crate::mechanisms::{self, EventOutbox, InstanceSetup, MatrixRows, Mechanism, MechanismKind, StepGlobals};
-use crate::morphology::{CableCell, Location, PointProcessId};
+use crate::mechanisms::{self, EventOutbox, InstanceSetup, Mechanism, MechanismKind, StepGlobals};
+use crate::morphology::{CableCell, Location, PointProcessId, SectionId};
 use crate::network::{CellDescription, Gid};
 use crate::recording::{Spike, Trace};
-use crate::solver::hines_solve;
 
 /// NEURON records a threshold crossing 1e-10 ms after the step it is seen in.
 const THRESHOLD_TIME_OFFSET: f64 = 1e-10;
@@ -25,16 +31,177 @@ struct Detector {
     above: bool,
 }
 
+/// What the group keeps of a cable cell's description: enough to resolve
+/// locations and name sections, not the whole description.
+#[derive(Debug, Clone)]
+struct SectionMap {
+    names: Vec<String>,
+    nseg: Vec<u32>,
+    first_segment: Vec<u32>,
+    zero_end: Vec<u32>,
+    one_end: Vec<u32>,
+}
+
+impl SectionMap {
+    fn new(cell: &CableCell, layout: &CellNodes) -> Self {
+        let to_u32 = |v: &[usize]| v.iter().map(|&x| x as u32).collect();
+        SectionMap {
+            names: cell.sections().iter().map(|s| s.name().to_string()).collect(),
+            nseg: cell.sections().iter().map(|s| s.nseg() as u32).collect(),
+            first_segment: to_u32(&layout.first_segment_node),
+            zero_end: to_u32(&layout.zero_end_node),
+            one_end: to_u32(&layout.one_end_node),
+        }
+    }
+
+    /// Local node at `location`, as NEURON's `node_exact`.
+    fn node(&self, location: Location) -> Result<usize> {
+        let s = location.section.0;
+        let name = self.names.get(s).ok_or(NeuriteError::UnknownSection { cell: String::new(), id: s })?;
+        let x = location.x;
+        if !(0.0..=1.0).contains(&x) {
+            return Err(NeuriteError::LocationOutOfRange { section: name.clone(), x });
+        }
+        Ok(if x == 0.0 {
+            self.zero_end[s] as usize
+        } else if x == 1.0 {
+            self.one_end[s] as usize
+        } else {
+            self.first_segment[s] as usize + self.segment(s, x)
+        })
+    }
+
+    /// Local node of the segment containing `x` (density mechanisms live on
+    /// segments; x = 0 and 1 mean the end segments, as NEURON's range
+    /// variables).
+    fn segment_node(&self, location: Location) -> Result<usize> {
+        self.node(location)?;
+        let s = location.section.0;
+        Ok(self.first_segment[s] as usize + self.segment(s, location.x))
+    }
+
+    fn segment(&self, s: usize, x: f64) -> usize {
+        let n = self.nseg[s] as usize;
+        ((n as f64 * x) as usize).min(n - 1)
+    }
+
+    /// Section owning local node `node` (the root node belongs to the root
+    /// section).
+    fn section_of(&self, node: usize) -> SectionId {
+        (0..self.names.len())
+            .find(|&s| {
+                let first = self.first_segment[s] as usize;
+                (first..=self.one_end[s] as usize).contains(&node)
+            })
+            .map_or(SectionId(0), SectionId)
+    }
+}
+
 /// A cable cell in the group.
 #[derive(Debug, Clone)]
 pub(crate) struct GroupCell {
     pub gid: Gid,
-    pub nodes: Range<usize>,
-    pub layout: CellNodes,
-    pub description: CableCell,
+    name: String,
+    block: usize,
+    lane: usize,
+    sections: SectionMap,
     detector: Option<Detector>,
     /// Per point process id: where its instance lives.
     pub point_targets: Vec<EventTarget>,
+}
+
+/// Cells of one shape, interleaved.
+#[derive(Debug, Clone)]
+struct Block {
+    base: usize,
+    width: usize,
+    /// Parent of each local node (unused for node 0, the root).
+    parent: Vec<usize>,
+    /// Group cell index of each lane.
+    cells: Vec<usize>,
+}
+
+impl Block {
+    fn node(&self, lane: usize, local: usize) -> usize {
+        self.base + local * self.width + lane
+    }
+    fn len(&self) -> usize {
+        self.parent.len() * self.width
+    }
+}
+
+/// Nodes of a mechanism's instances.
+#[derive(Debug, Clone)]
+enum InstanceNodes {
+    /// Instance k sits on node `start + k`: kernels work on slices of the
+    /// group's arrays directly.
+    Contiguous { start: usize },
+    /// Anything else: voltages are gathered into `v`, and the kernel's
+    /// `rhs`/`d` contributions added back node by node.
+    Scattered { nodes: Vec<usize>, v: Vec<f64>, rhs: Vec<f64>, d: Vec<f64> },
+    /// Artificial cells have no node.
+    Detached,
+}
+
+/// One mechanism type of the group.
+struct Slot {
+    mechanism: Box<dyn Mechanism>,
+    nodes: InstanceNodes,
+    /// Gid of each instance (point processes and artificial cells: events
+    /// and spikes need it).
+    owner: Vec<Gid>,
+}
+
+impl Slot {
+    fn instance_at(&self, node: usize) -> Option<usize> {
+        let count = self.mechanism.len();
+        match &self.nodes {
+            InstanceNodes::Contiguous { start } => (node >= *start && node < start + count).then(|| node - start),
+            InstanceNodes::Scattered { nodes, .. } => nodes.iter().position(|&n| n == node),
+            InstanceNodes::Detached => None,
+        }
+    }
+
+    /// BREAKPOINT of every instance into the group's matrix.
+    fn current(&mut self, v: &[f64], rhs: &mut [f64], d: &mut [f64], globals: &StepGlobals) {
+        let count = self.mechanism.len();
+        match &mut self.nodes {
+            InstanceNodes::Contiguous { start } => {
+                let range = *start..*start + count;
+                self.mechanism.current(&v[range.clone()], &mut rhs[range.clone()], &mut d[range], globals);
+            }
+            InstanceNodes::Scattered { nodes, v: v_inst, rhs: rhs_inst, d: d_inst } => {
+                for (vi, &node) in v_inst.iter_mut().zip(nodes.iter()) {
+                    *vi = v[node];
+                }
+                rhs_inst.fill(0.0);
+                d_inst.fill(0.0);
+                self.mechanism.current(v_inst, rhs_inst, d_inst, globals);
+                // rhs + (0 - i) rounds exactly as rhs - i: the same bits as
+                // writing in place.
+                for ((&node, r), g) in nodes.iter().zip(rhs_inst.iter()).zip(d_inst.iter()) {
+                    rhs[node] += r;
+                    d[node] += g;
+                }
+            }
+            InstanceNodes::Detached => {}
+        }
+    }
+
+    /// Runs `f` with the voltage of each instance.
+    fn with_voltages(&mut self, v: &[f64], f: impl FnOnce(&mut dyn Mechanism, &[f64])) {
+        let count = self.mechanism.len();
+        match &mut self.nodes {
+            InstanceNodes::Contiguous { start } => f(self.mechanism.as_mut(), &v[*start..*start + count]),
+            InstanceNodes::Scattered { nodes, v: v_inst, .. } => {
+                for (vi, &node) in v_inst.iter_mut().zip(nodes.iter()) {
+                    *vi = v[node];
+                }
+                f(self.mechanism.as_mut(), v_inst)
+            }
+            InstanceNodes::Detached => f(self.mechanism.as_mut(), &[]),
+        }
+    }
 }
 
 /// Where a probe reads from.
@@ -56,155 +223,218 @@ pub(crate) struct CellGroup {
     pub cells: Vec<GroupCell>,
     /// Artificial cells: gid and where their instance lives.
     pub artificial: Vec<(Gid, EventTarget)>,
+    blocks: Vec<Block>,
     v: Vec<f64>,
     rhs: Vec<f64>,
     d: Vec<f64>,
     a: Vec<f64>,
     b: Vec<f64>,
-    parent: Vec<usize>,
-    /// Capacitance term cm * 1e-3 / dt per node, mA/cm² per mV.
-    cap_factor: Vec<f64>,
+    /// Specific capacitance per node, µF/cm² (0 for nodes without membrane).
     cm: Vec<f64>,
-    mechanisms: Vec<Box<dyn Mechanism>>,
-    /// Per slot and instance: the gid that owns the instance.
-    instance_gid: Vec<Vec<Gid>>,
-    /// Per slot and instance: the node of the instance (none for artificial
-    /// cells).
-    instance_node: Vec<Vec<usize>>,
+    /// cm * 1e-3 / dt per node, the capacitive conductance, S/cm².
+    cap_factor: Vec<f64>,
+    slots: Vec<Slot>,
     queue: EventQueue,
     outbox: EventOutbox,
     self_event_sequence: u64,
     pub t: f64,
     step_count: u64,
     pub probes: Vec<Probe>,
-    /// Per cell: node with the largest membrane current this step.
-    largest_current: Vec<usize>,
     /// Spikes found since the last exchange.
     pub new_spikes: Vec<Spike>,
+}
+
+/// Instances of one mechanism type while the group is being built.
+#[derive(Default)]
+struct SlotBuilder {
+    setup: InstanceSetup,
+    nodes: Vec<usize>,
+    owner: Vec<Gid>,
+}
+
+impl SlotBuilder {
+    fn push(&mut self, node: Option<usize>, area_factor: Option<f64>, values: &[f64], owner: Gid) -> usize {
+        if self.setup.parameters.is_empty() {
+            self.setup.parameters = vec![Vec::new(); values.len()];
+        }
+        for (column, value) in self.setup.parameters.iter_mut().zip(values) {
+            column.push(*value);
+        }
+        self.nodes.extend(node);
+        self.setup.area_factor.extend(area_factor);
+        self.owner.push(owner);
+        self.setup.count += 1;
+        self.setup.count - 1
+    }
+
+    /// Sorts the instances by node (so that they are contiguous whenever
+    /// their nodes are) and builds the slot. Returns it and, per old
+    /// instance index, the new one.
+    fn build(mut self, info: &'static mechanisms::MechanismInfo) -> (Slot, Vec<usize>) {
+        let count = self.setup.count;
+        let mut order: Vec<usize> = (0..count).collect();
+        if !self.nodes.is_empty() {
+            order.sort_by_key(|&k| self.nodes[k]);
+        }
+        let permute = |values: &[f64]| order.iter().map(|&k| values[k]).collect::<Vec<f64>>();
+        for column in self.setup.parameters.iter_mut() {
+            *column = permute(column);
+        }
+        if !self.setup.area_factor.is_empty() {
+            self.setup.area_factor = permute(&self.setup.area_factor);
+        }
+        if !self.setup.random_ids.is_empty() {
+            self.setup.random_ids = order.iter().map(|&k| self.setup.random_ids[k]).collect();
+        }
+        if self.setup.parameters.is_empty() {
+            self.setup.parameters = vec![Vec::new(); info.parameters().count()];
+        }
+        let nodes: Vec<usize> = order.iter().filter_map(|&k| self.nodes.get(k).copied()).collect();
+        let owner: Vec<Gid> = match info.kind {
+            MechanismKind::Density => Vec::new(),
+            _ => order.iter().map(|&k| self.owner[k]).collect(),
+        };
+        let mut new_index = vec![0; count];
+        for (new, &old) in order.iter().enumerate() {
+            new_index[old] = new;
+        }
+        let instance_nodes = if info.kind == MechanismKind::Artificial {
+            InstanceNodes::Detached
+        } else if nodes.windows(2).all(|w| w[1] == w[0] + 1) {
+            InstanceNodes::Contiguous { start: nodes.first().copied().unwrap_or(0) }
+        } else {
+            let n = nodes.len();
+            InstanceNodes::Scattered { nodes, v: vec![0.0; n], rhs: vec![0.0; n], d: vec![0.0; n] }
+        };
+        let mechanism = (info.create)(self.setup);
+        (Slot { mechanism, nodes: instance_nodes, owner }, new_index)
+    }
 }
 
 impl CellGroup {
     /// Packs the cells `cells` (gid, description) into one group.
     pub fn new(cells: &[(Gid, &CellDescription)]) -> Result<Self> {
-        let mut setups: Vec<InstanceSetup> = vec![InstanceSetup::default(); mechanisms::BUILTIN.len()];
-        let mut owners: Vec<Vec<Gid>> = vec![Vec::new(); mechanisms::BUILTIN.len()];
-        let mut group_cells = Vec::new();
-        let mut artificial = Vec::new();
-        let (mut parent, mut cm) = (Vec::new(), Vec::new());
-        let mut a_all = Vec::new();
-        let mut b_all = Vec::new();
+        // Lay out every cable cell and sort the cells into blocks of one shape.
+        let mut layouts: Vec<(Gid, &CableCell, CellNodes)> = Vec::new();
+        let mut artificial_cells = Vec::new();
         for &(gid, description) in cells {
             match description {
-                CellDescription::Cable(cell) => {
-                    let layout = CellNodes::new(cell)?;
-                    let offset = parent.len();
-                    let (a, b) = layout.coefficients();
-                    a_all.extend(a);
-                    b_all.extend(b);
-                    parent.extend(layout.parent.iter().map(|&p| if p == usize::MAX { p } else { p + offset }));
-                    cm.extend(&layout.cm);
-                    // Density mechanisms: one instance per segment.
-                    for (sid, section) in cell.sections().iter().enumerate() {
-                        for insertion in section.density_mechanisms() {
-                            let slot = mechanisms::builtin_index(insertion.info);
-                            let setup = &mut setups[slot];
-                            if setup.parameters.is_empty() {
-                                setup.parameters = vec![Vec::new(); insertion.values.len()];
-                            }
-                            for k in 0..section.nseg() {
-                                setup.node_index.push(offset + layout.first_segment_node[sid] + k);
-                                for (column, values) in setup.parameters.iter_mut().zip(&insertion.values) {
-                                    column.push(values[k]);
-                                }
-                                owners[slot].push(gid);
-                            }
-                        }
-                    }
-                    // Point processes.
-                    let mut point_targets = Vec::new();
-                    for pp in cell.point_processes() {
-                        let slot = mechanisms::builtin_index(pp.info);
-                        let setup = &mut setups[slot];
-                        let node = layout.node_at(cell, pp.location);
-                        if setup.parameters.is_empty() {
-                            setup.parameters = vec![Vec::new(); pp.values.len()];
-                        }
-                        point_targets.push(EventTarget { slot: slot as u32, instance: setup.node_index.len() as u32 });
-                        setup.node_index.push(offset + node);
-                        setup.area_factor.push(1.0e2 / layout.area[node]);
-                        for (column, value) in setup.parameters.iter_mut().zip(&pp.values) {
-                            column.push(*value);
-                        }
-                        owners[slot].push(gid);
-                    }
-                    let detector = cell.spike_detector().map(|det| Detector {
-                        node: offset + layout.node_at(cell, det.location),
-                        threshold: det.threshold,
-                        above: false,
-                    });
-                    group_cells.push(GroupCell {
-                        gid,
-                        nodes: offset..offset + layout.len(),
-                        layout,
-                        description: cell.clone(),
-                        detector,
-                        point_targets,
-                    });
-                }
-                CellDescription::NetStim(params) => {
-                    let info = &mechanisms::netstim::INFO;
-                    let slot = mechanisms::builtin_index(info);
-                    let setup = &mut setups[slot];
-                    if setup.parameters.is_empty() {
-                        setup.parameters = vec![Vec::new(); 4];
-                    }
-                    let instance = setup.parameters[0].len();
-                    for (column, value) in
-                        setup.parameters.iter_mut().zip([params.interval, params.number, params.start, params.noise])
-                    {
-                        column.push(value);
-                    }
-                    let ids = params.random_ids.unwrap_or((1, 0, (gid as u32).wrapping_add(1)));
-                    setup.random_ids.push(ids);
-                    owners[slot].push(gid);
-                    artificial.push((gid, EventTarget { slot: slot as u32, instance: instance as u32 }));
-                }
+                CellDescription::Cable(cell) => layouts.push((gid, cell, CellNodes::new(cell)?)),
+                CellDescription::NetStim(params) => artificial_cells.push((gid, *params)),
             }
         }
-        let n = parent.len();
-        let n_cells = group_cells.len();
-        let instance_node: Vec<Vec<usize>> = setups.iter().map(|s| s.node_index.clone()).collect();
-        let mechanisms: Vec<Box<dyn Mechanism>> = mechanisms::BUILTIN
-            .iter()
-            .zip(setups)
-            .map(|(info, mut setup)| {
-                if setup.parameters.is_empty() {
-                    setup.parameters = vec![Vec::new(); info.parameters().count()];
+        let mut shape_index: HashMap<&[usize], usize> = HashMap::new();
+        let mut blocks: Vec<Block> = Vec::new();
+        for (c, (_, _, layout)) in layouts.iter().enumerate() {
+            let b = *shape_index.entry(layout.parent.as_slice()).or_insert_with(|| {
+                blocks.push(Block { base: 0, width: 0, parent: layout.parent.clone(), cells: Vec::new() });
+                blocks.len() - 1
+            });
+            blocks[b].cells.push(c);
+            blocks[b].width += 1;
+        }
+        let mut total = 0;
+        for block in blocks.iter_mut() {
+            block.base = total;
+            total += block.len();
+        }
+        let mut lane_of = vec![(0, 0); layouts.len()];
+        for (b, block) in blocks.iter().enumerate() {
+            for (lane, &c) in block.cells.iter().enumerate() {
+                lane_of[c] = (b, lane);
+            }
+        }
+
+        let (mut a, mut bcoef, mut cm) = (vec![0.0; total], vec![0.0; total], vec![0.0; total]);
+        let mut builders: Vec<SlotBuilder> = mechanisms::BUILTIN.iter().map(|_| SlotBuilder::default()).collect();
+        let mut group_cells = Vec::with_capacity(layouts.len());
+        let mut point_old_index = Vec::with_capacity(layouts.len());
+        for (c, (gid, cell, layout)) in layouts.iter().enumerate() {
+            let (b, lane) = lane_of[c];
+            let block = &blocks[b];
+            let global = |local: usize| block.node(lane, local);
+            let (la, lb) = layout.coefficients();
+            for k in 0..layout.len() {
+                a[global(k)] = la[k];
+                bcoef[global(k)] = lb[k];
+                cm[global(k)] = layout.cm[k];
+            }
+            for (sid, section) in cell.sections().iter().enumerate() {
+                for insertion in section.density_mechanisms() {
+                    let slot = mechanisms::builtin_index(insertion.info);
+                    for k in 0..section.nseg() {
+                        let values: Vec<f64> = insertion.values.iter().map(|column| column[k]).collect();
+                        let node = global(layout.first_segment_node[sid] + k);
+                        builders[slot].push(Some(node), None, &values, *gid);
+                    }
                 }
-                (info.create)(setup)
-            })
-            .collect();
+            }
+            let mut old = Vec::new();
+            for pp in cell.point_processes() {
+                let slot = mechanisms::builtin_index(pp.info);
+                let local = layout.node_at(cell, pp.location);
+                let instance =
+                    builders[slot].push(Some(global(local)), Some(1.0e2 / layout.area[local]), &pp.values, *gid);
+                old.push((slot, instance));
+            }
+            point_old_index.push(old);
+            let detector = cell.spike_detector().map(|det| Detector {
+                node: global(layout.node_at(cell, det.location)),
+                threshold: det.threshold,
+                above: false,
+            });
+            group_cells.push(GroupCell {
+                gid: *gid,
+                name: cell.name().to_string(),
+                block: b,
+                lane,
+                sections: SectionMap::new(cell, layout),
+                detector,
+                point_targets: Vec::new(),
+            });
+        }
+        let netstim_slot = mechanisms::builtin_index(&mechanisms::netstim::INFO);
+        let mut artificial_old = Vec::new();
+        for (gid, params) in &artificial_cells {
+            let values = [params.interval, params.number, params.start, params.noise];
+            let instance = builders[netstim_slot].push(None, None, &values, *gid);
+            // Default stream (1, 0, gid + 1): NEURON's serial default when
+            // NetStims are made in gid order.
+            let ids = params.random_ids.unwrap_or((1, 0, (*gid as u32).wrapping_add(1)));
+            builders[netstim_slot].setup.random_ids.push(ids);
+            artificial_old.push((*gid, instance));
+        }
+
+        let mut slots = Vec::with_capacity(builders.len());
+        let mut new_index = Vec::with_capacity(builders.len());
+        for (builder, info) in builders.into_iter().zip(mechanisms::BUILTIN.iter()) {
+            let (slot, map) = builder.build(info);
+            slots.push(slot);
+            new_index.push(map);
+        }
+        let target = |slot: usize, old: usize| EventTarget { slot: slot as u32, instance: new_index[slot][old] as u32 };
+        for (cell, old) in group_cells.iter_mut().zip(point_old_index) {
+            cell.point_targets = old.into_iter().map(|(slot, k)| target(slot, k)).collect();
+        }
+        let artificial = artificial_old.into_iter().map(|(gid, k)| (gid, target(netstim_slot, k))).collect();
         Ok(CellGroup {
             cells: group_cells,
             artificial,
-            v: vec![0.0; n],
-            rhs: vec![0.0; n],
-            d: vec![0.0; n],
-            a: a_all,
-            b: b_all,
-            parent,
-            cap_factor: vec![0.0; n],
+            blocks,
+            v: vec![0.0; total],
+            rhs: vec![0.0; total],
+            d: vec![0.0; total],
+            a,
+            b: bcoef,
             cm,
-            mechanisms,
-            instance_gid: owners,
-            instance_node,
+            cap_factor: vec![0.0; total],
+            slots,
             queue: EventQueue::new(),
             outbox: EventOutbox::default(),
             self_event_sequence: 0,
             t: 0.0,
             step_count: 0,
             probes: Vec::new(),
-            largest_current: vec![0; n_cells],
             new_spikes: Vec::new(),
         })
     }
@@ -222,9 +452,10 @@ impl CellGroup {
             *cf = 0.001 / dt * cm;
         }
         let globals = StepGlobals { t: 0.0, dt, celsius };
-        for slot in 0..self.mechanisms.len() {
-            self.mechanisms[slot].initialize(&self.v, &globals, &mut self.outbox);
-            self.flush_outbox(slot);
+        for s in 0..self.slots.len() {
+            let outbox = &mut self.outbox;
+            self.slots[s].with_voltages(&self.v, |m, v| m.initialize(v, &globals, outbox));
+            self.flush_outbox(s);
         }
         for cell in self.cells.iter_mut() {
             if let Some(det) = cell.detector.as_mut() {
@@ -241,21 +472,20 @@ impl CellGroup {
         self.record();
     }
 
-    /// Advances `steps` fixed steps of `dt` ms.
+    /// Advances `steps` fixed steps of `dt` ms, in NEURON's order.
     pub fn advance(&mut self, steps: u64, dt: f64, celsius: f64) -> Result<()> {
         for _ in 0..steps {
             self.detect_spikes();
             self.deliver_events(self.t + 0.5 * dt);
             self.t += 0.5 * dt;
-            let globals = StepGlobals { t: self.t, dt, celsius };
-            self.assemble_matrix(&globals);
-            self.find_largest_currents();
+            let mid = StepGlobals { t: self.t, dt, celsius };
+            self.assemble_matrix(&mid);
             self.solve();
-            self.update_voltage()?;
+            self.update_voltage(&mid)?;
             self.t += 0.5 * dt;
-            let globals = StepGlobals { t: self.t, dt, celsius };
-            for mechanism in self.mechanisms.iter_mut() {
-                mechanism.advance_state(&self.v, &globals);
+            let end = StepGlobals { t: self.t, dt, celsius };
+            for slot in self.slots.iter_mut() {
+                slot.with_voltages(&self.v, |m, v| m.advance_state(v, &end));
             }
             self.step_count += 1;
             self.record();
@@ -286,7 +516,7 @@ impl CellGroup {
         while let Some(event) = self.queue.pop_due(until) {
             let slot = event.target.slot as usize;
             let instance = event.target.instance as usize;
-            self.mechanisms[slot].net_receive(instance, event.weight, event.flag, event.time, &mut self.outbox);
+            self.slots[slot].mechanism.net_receive(instance, event.weight, event.flag, event.time, &mut self.outbox);
             self.flush_outbox(slot);
         }
     }
@@ -297,21 +527,21 @@ impl CellGroup {
             self.self_event_sequence += 1;
             self.queue.push(Event {
                 time,
-                key: EventKey::SelfEvent { gid: self.instance_gid[slot][instance], sequence: self.self_event_sequence },
+                key: EventKey::SelfEvent { gid: self.slots[slot].owner[instance], sequence: self.self_event_sequence },
                 target: EventTarget { slot: slot as u32, instance: instance as u32 },
                 weight: 0.0,
                 flag,
             });
         }
         for (instance, time) in self.outbox.spikes.drain(..) {
-            self.new_spikes.push(Spike { gid: self.instance_gid[slot][instance], time });
+            self.new_spikes.push(Spike { gid: self.slots[slot].owner[instance], time });
         }
     }
 
     /// Queues a NetCon event; fails if it is already too late for it.
     pub fn push_netcon_event(&mut self, event: Event, dt: f64) -> Result<()> {
         if event.time <= self.t - 0.5 * dt {
-            let gid = self.instance_gid[event.target.slot as usize][event.target.instance as usize];
+            let gid = self.slots[event.target.slot as usize].owner[event.target.instance as usize];
             return Err(NeuriteError::InvalidParameter {
                 what: format!("event for gid {gid} at t = {} ms (now t = {} ms)", event.time, self.t),
                 value: event.time,
@@ -323,73 +553,62 @@ impl CellGroup {
     }
 
     /// NEURON's `setup_tree_matrix`: membrane currents and conductances,
-    /// capacitance, then the axial terms.
+    /// then capacitance and the axial terms.
     fn assemble_matrix(&mut self, globals: &StepGlobals) {
         self.rhs.fill(0.0);
         self.d.fill(0.0);
-        let mut rows = MatrixRows { v: &self.v, rhs: &mut self.rhs, d: &mut self.d };
-        for mechanism in self.mechanisms.iter_mut() {
-            mechanism.current(&mut rows, globals);
+        for slot in self.slots.iter_mut() {
+            slot.current(&self.v, &mut self.rhs, &mut self.d, globals);
         }
-        for (d, cf) in self.d.iter_mut().zip(&self.cap_factor) {
-            *d += cf;
-        }
-        for cell in &self.cells {
-            for i in cell.nodes.start + 1..cell.nodes.end {
-                let p = self.parent[i];
-                let dv = self.v[p] - self.v[i];
-                self.rhs[i] -= self.b[i] * dv;
-                self.rhs[p] += self.a[i] * dv;
-                self.d[i] -= self.b[i];
-                self.d[p] -= self.a[i];
-            }
+        for block in &self.blocks {
+            assemble_block(block, &self.v, &self.a, &self.b, &self.cap_factor, &mut self.rhs, &mut self.d);
         }
     }
 
     fn solve(&mut self) {
-        for cell in &self.cells {
-            hines_solve(cell.nodes.clone(), &self.parent, &self.a, &self.b, &mut self.d, &mut self.rhs);
+        for block in &self.blocks {
+            solve_block(block, &self.a, &self.b, &mut self.d, &mut self.rhs);
         }
     }
 
-    /// Per cell, the node with the largest (or a non-finite) membrane
-    /// current: if the step blows up, that is where it started, since the
-    /// solve spreads a non-finite value over the whole cell.
-    fn find_largest_currents(&mut self) {
-        for (c, cell) in self.cells.iter().enumerate() {
-            let mut best = (cell.nodes.start, -1.0);
-            for i in cell.nodes.clone() {
-                let r = self.rhs[i];
-                let magnitude = if r.is_finite() { r.abs() } else { f64::INFINITY };
-                if magnitude > best.1 {
-                    best = (i, magnitude);
-                }
-            }
-            self.largest_current[c] = best.0;
-        }
-    }
-
-    /// v += Δv, and stops with an error naming the cell if v is no longer a
-    /// finite number.
-    fn update_voltage(&mut self) -> Result<()> {
-        let mut all_finite = true;
-        for (v, dv) in self.v.iter_mut().zip(&self.rhs) {
-            *v += dv;
-            all_finite &= v.is_finite();
-        }
+    /// v += Δv; if that would make any v non-finite, stops with an error
+    /// naming the cell, and the section where the membrane current was
+    /// largest (the solve spreads a blow-up over the whole cell).
+    fn update_voltage(&mut self, globals: &StepGlobals) -> Result<()> {
+        let all_finite = self.v.iter().zip(&self.rhs).fold(true, |ok, (v, dv)| ok & (v + dv).is_finite());
         if all_finite {
+            for (v, dv) in self.v.iter_mut().zip(&self.rhs) {
+                *v += dv;
+            }
             return Ok(());
         }
-        let bad = self.v.iter().position(|v| !v.is_finite()).unwrap_or(0);
-        let c = self.cells.iter().position(|c| c.nodes.contains(&bad)).expect("every node belongs to a cell");
-        let (cell, node) = (&self.cells[c], self.largest_current[c]);
-        let section = cell.layout.section_of[node - cell.nodes.start];
+        let bad = self.v.iter().zip(&self.rhs).position(|(v, dv)| !(v + dv).is_finite()).unwrap_or(0);
+        let value = self.v[bad] + self.rhs[bad];
+        let c = self.cell_of_node(bad);
+        // v is still the voltage before the step: recompute the currents.
+        self.assemble_matrix(globals);
+        let cell = &self.cells[c];
+        let block = &self.blocks[cell.block];
+        let (mut node, mut largest) = (0, -1.0);
+        for k in 0..block.parent.len() {
+            let r = self.rhs[block.node(cell.lane, k)];
+            let magnitude = if r.is_finite() { r.abs() } else { f64::INFINITY };
+            if magnitude > largest {
+                (node, largest) = (k, magnitude);
+            }
+        }
+        let section = cell.sections.section_of(node);
         Err(NeuriteError::NonFiniteVoltage {
             gid: cell.gid,
-            section: cell.description.sections()[section.0].name().to_string(),
-            t: self.t + 0.0,
-            value: self.v[node],
+            section: cell.sections.names[section.0].clone(),
+            t: globals.t,
+            value,
         })
+    }
+
+    fn cell_of_node(&self, node: usize) -> usize {
+        let block = self.blocks.iter().find(|b| (b.base..b.base + b.len()).contains(&node)).expect("node in a block");
+        block.cells[(node - block.base) % block.width]
     }
 
     fn record(&mut self) {
@@ -400,7 +619,7 @@ impl CellGroup {
             let value = match &probe.source {
                 ProbeSource::Voltage { node } => self.v[*node],
                 ProbeSource::Variable { slot, instance, name } => {
-                    self.mechanisms[*slot].variable(name).map_or(f64::NAN, |values| values[*instance])
+                    self.slots[*slot].mechanism.variable(name).map_or(f64::NAN, |values| values[*instance])
                 }
             };
             probe.trace.times.push(self.t);
@@ -420,60 +639,61 @@ impl CellGroup {
 
     // ---- lookup -----------------------------------------------------------
 
-    /// The cable cell with gid `gid`.
-    pub fn cell(&self, gid: Gid) -> Option<&GroupCell> {
-        self.cells.iter().find(|c| c.gid == gid)
+    fn cell(&self, gid: Gid) -> Result<&GroupCell> {
+        self.cells.iter().find(|c| c.gid == gid).ok_or(NeuriteError::UnknownGid { gid })
+    }
+
+    fn global_node(&self, cell: &GroupCell, local: usize) -> usize {
+        self.blocks[cell.block].node(cell.lane, local)
+    }
+
+    fn section_error(cell: &GroupCell, e: NeuriteError) -> NeuriteError {
+        match e {
+            NeuriteError::UnknownSection { id, .. } => NeuriteError::UnknownSection { cell: cell.name.clone(), id },
+            other => other,
+        }
     }
 
     /// Node index (in the group) of `location` on cable cell `gid`.
     pub fn node(&self, gid: Gid, location: Location) -> Result<usize> {
-        let cell = self.cell(gid).ok_or(NeuriteError::UnknownGid { gid })?;
-        let section = cell.description.section(location.section)?;
-        if !(0.0..=1.0).contains(&location.x) {
-            return Err(NeuriteError::LocationOutOfRange { section: section.name().to_string(), x: location.x });
-        }
-        Ok(cell.nodes.start + cell.layout.node_at(&cell.description, location))
+        let cell = self.cell(gid)?;
+        let local = cell.sections.node(location).map_err(|e| Self::section_error(cell, e))?;
+        Ok(self.global_node(cell, local))
     }
 
     /// Slot and instance of density mechanism `mechanism` in the segment at
     /// `location` of cell `gid`.
     pub fn density_instance(&self, gid: Gid, location: Location, mechanism: &str) -> Result<(usize, usize)> {
-        let node = self.node(gid, location)?;
+        let cell = self.cell(gid)?;
+        let local = cell.sections.segment_node(location).map_err(|e| Self::section_error(cell, e))?;
         let info = mechanisms::lookup(mechanism)?;
         let slot = mechanisms::builtin_index(info);
-        let cell = self.cell(gid).expect("node() found the cell");
-        let section = cell.description.section(location.section)?;
         let not_inserted = || NeuriteError::MechanismNotInserted {
             mechanism: mechanism.to_string(),
-            section: section.name().to_string(),
+            section: cell.sections.names[location.section.0].clone(),
         };
         if info.kind != MechanismKind::Density {
             return Err(not_inserted());
         }
-        // Density instances sit on segment nodes; x = 0 or 1 means the
-        // segment next to that end, as NEURON's range variables.
-        let segment_node =
-            cell.nodes.start + cell.layout.first_segment_node[location.section.0] + section.segment_index(location.x);
-        let _ = node;
-        let instance = self.instance_node[slot].iter().position(|&n| n == segment_node).ok_or_else(not_inserted)?;
+        let instance = self.slots[slot].instance_at(self.global_node(cell, local)).ok_or_else(not_inserted)?;
         Ok((slot, instance))
     }
 
     /// Slot and instance of point process `id` of cell `gid`.
     pub fn point_instance(&self, gid: Gid, id: PointProcessId) -> Result<(usize, usize)> {
-        let cell = self.cell(gid).ok_or(NeuriteError::UnknownGid { gid })?;
+        let cell = self.cell(gid)?;
         let target = cell.point_targets.get(id.0).ok_or(NeuriteError::UnknownPointProcess { gid, id: id.0 })?;
         Ok((target.slot as usize, target.instance as usize))
     }
 
-    /// Values of variable `name` of mechanism slot `slot`.
+    /// The mechanism in slot `slot`.
     pub fn mechanism(&self, slot: usize) -> &dyn Mechanism {
-        self.mechanisms[slot].as_ref()
+        self.slots[slot].mechanism.as_ref()
     }
 
-    /// Mutable access to mechanism slot `slot`.
+    /// Mutable access to the mechanism in slot `slot`.
     pub fn mechanism_mut(&mut self, slot: usize) -> &mut dyn Mechanism {
-        self.mechanisms[slot].as_mut()
+        self.slots[slot].mechanism.as_mut()
     }
 
     /// Membrane potentials of all nodes, mV.
@@ -489,5 +709,102 @@ impl CellGroup {
     /// Number of nodes in the group.
     pub fn node_count(&self) -> usize {
         self.v.len()
+    }
+
+    /// Bytes of simulation state held by the group (node arrays, mechanism
+    /// storage, maps), for memory reports.
+    pub fn state_bytes(&self) -> usize {
+        let nodes = 8 * (self.v.len() * 7);
+        let slots: usize = self
+            .slots
+            .iter()
+            .map(|s| {
+                let vars = s.mechanism.info().variables.len() * s.mechanism.len() * 8;
+                let node_index = match &s.nodes {
+                    InstanceNodes::Scattered { nodes, .. } => nodes.len() * 32,
+                    _ => 0,
+                };
+                vars + node_index + s.owner.len() * 8
+            })
+            .sum();
+        let cells: usize = self
+            .cells
+            .iter()
+            .map(|c| {
+                std::mem::size_of::<GroupCell>()
+                    + c.sections.names.iter().map(|n| n.len() + 24).sum::<usize>()
+                    + c.sections.nseg.len() * 16
+                    + c.point_targets.len() * 8
+            })
+            .sum();
+        nodes + slots + cells
+    }
+}
+
+/// Capacitance and axial terms of one block, in NEURON's order for every
+/// node: its membrane terms are already in, then `cm/dt`, its own axial term,
+/// and then (later in the loop) those of its children.
+fn assemble_block(block: &Block, v: &[f64], a: &[f64], b: &[f64], cap: &[f64], rhs: &mut [f64], d: &mut [f64]) {
+    let w = block.width;
+    let root = block.base..block.base + w;
+    for (d, c) in d[root.clone()].iter_mut().zip(&cap[root]) {
+        *d += c;
+    }
+    for k in 1..block.parent.len() {
+        let row = block.base + k * w;
+        let prow = block.base + block.parent[k] * w;
+        // The parent row comes first in memory: split so both rows are
+        // borrowed at once, and the loop below runs over plain slices.
+        let (v_lo, v_hi) = v.split_at(row);
+        let (rhs_lo, rhs_hi) = rhs.split_at_mut(row);
+        let (d_lo, d_hi) = d.split_at_mut(row);
+        let (vp, vi) = (&v_lo[prow..prow + w], &v_hi[..w]);
+        let (rp, ri) = (&mut rhs_lo[prow..prow + w], &mut rhs_hi[..w]);
+        let (dp, di) = (&mut d_lo[prow..prow + w], &mut d_hi[..w]);
+        let (ak, bk, ck) = (&a[row..row + w], &b[row..row + w], &cap[row..row + w]);
+        for c in 0..w {
+            let dv = vp[c] - vi[c];
+            ri[c] -= bk[c] * dv;
+            rp[c] += ak[c] * dv;
+            di[c] += ck[c];
+            di[c] -= bk[c];
+            dp[c] -= ak[c];
+        }
+    }
+}
+
+/// The Hines solve of one block, all lanes at once: eliminate each node from
+/// its parent's row leaves first, then back substitute root first. On return
+/// `rhs` holds Δv.
+fn solve_block(block: &Block, a: &[f64], b: &[f64], d: &mut [f64], rhs: &mut [f64]) {
+    let w = block.width;
+    for k in (1..block.parent.len()).rev() {
+        let row = block.base + k * w;
+        let prow = block.base + block.parent[k] * w;
+        let (d_lo, d_hi) = d.split_at_mut(row);
+        let (rhs_lo, rhs_hi) = rhs.split_at_mut(row);
+        let (dp, di) = (&mut d_lo[prow..prow + w], &d_hi[..w]);
+        let (rp, ri) = (&mut rhs_lo[prow..prow + w], &rhs_hi[..w]);
+        let (ak, bk) = (&a[row..row + w], &b[row..row + w]);
+        for c in 0..w {
+            let p = ak[c] / di[c];
+            dp[c] -= p * bk[c];
+            rp[c] -= p * ri[c];
+        }
+    }
+    let root = block.base..block.base + w;
+    for (r, d) in rhs[root.clone()].iter_mut().zip(&d[root]) {
+        *r /= d;
+    }
+    for k in 1..block.parent.len() {
+        let row = block.base + k * w;
+        let prow = block.base + block.parent[k] * w;
+        let (rhs_lo, rhs_hi) = rhs.split_at_mut(row);
+        let (rp, ri) = (&rhs_lo[prow..prow + w], &mut rhs_hi[..w]);
+        let (bk, dk) = (&b[row..row + w], &d[row..row + w]);
+        for c in 0..w {
+            ri[c] -= bk[c] * rp[c];
+            ri[c] /= dk[c];
+        }
     }
 }

@@ -17,6 +17,7 @@ pub mod communication;
 pub mod discretization;
 pub mod error;
 pub mod events;
+pub mod math;
 pub mod mechanisms;
 pub mod models;
 pub mod morphology;

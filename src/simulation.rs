@@ -266,6 +266,12 @@ impl<C: Communicator> Simulation<C> {
         self.groups.iter().map(|g| g.node_count()).sum()
     }
 
+    /// Bytes of simulation state on this rank (node arrays, mechanism
+    /// storage, cell maps; not the event queue or recordings).
+    pub fn state_bytes(&self) -> usize {
+        self.groups.iter().map(|g| g.state_bytes()).sum()
+    }
+
     fn group_of(&self, gid: Gid) -> Result<usize> {
         self.owner.get(&gid).copied().ok_or(NeuriteError::UnknownGid { gid })
     }

@@ -2,8 +2,8 @@
 //! `Exp2Syn` (peak conductance equal to the weight).
 
 use super::{
-    EventOutbox, InstanceSetup, MatrixRows, Mechanism, MechanismInfo, MechanismKind, StepGlobals, VariableInfo,
-    cnexp_decay, columns,
+    EventOutbox, InstanceSetup, Mechanism, MechanismInfo, MechanismKind, StepGlobals, VariableInfo, cnexp_decay,
+    columns,
 };
 
 /// Catalogue entry of `Exp2Syn`.
@@ -27,7 +27,6 @@ pub static INFO: MechanismInfo = MechanismInfo {
 #[derive(Debug, Clone)]
 #[allow(non_snake_case)]
 pub struct Exp2Syn {
-    node_index: Vec<usize>,
     area_factor: Vec<f64>,
     tau1: Vec<f64>,
     tau2: Vec<f64>,
@@ -41,11 +40,10 @@ pub struct Exp2Syn {
 
 impl Exp2Syn {
     fn create(setup: InstanceSetup) -> Box<dyn Mechanism> {
-        let count = setup.node_index.len();
+        let count = setup.count;
         let mut p = setup.parameters.into_iter();
         let mut next = || p.next().expect("Exp2Syn: one column per parameter");
         Box::new(Exp2Syn {
-            node_index: setup.node_index,
             area_factor: setup.area_factor,
             tau1: next(),
             tau2: next(),
@@ -81,7 +79,7 @@ impl Mechanism for Exp2Syn {
     }
 
     fn len(&self) -> usize {
-        self.node_index.len()
+        self.A.len()
     }
 
     fn initialize(&mut self, _v: &[f64], _globals: &StepGlobals, _outbox: &mut EventOutbox) {
@@ -94,17 +92,15 @@ impl Mechanism for Exp2Syn {
         }
     }
 
-    fn current(&mut self, rows: &mut MatrixRows<'_>, _globals: &StepGlobals) {
-        for k in 0..self.len() {
-            let node = self.node_index[k];
-            let v = rows.v[node];
+    fn current(&mut self, v: &[f64], rhs: &mut [f64], d: &mut [f64], _globals: &StepGlobals) {
+        for k in 0..v.len() {
             let g = self.B[k] - self.A[k];
-            let i_plus = g * (v + 0.001 - self.e[k]);
-            let i = g * (v - self.e[k]);
+            let i_plus = g * (v[k] + 0.001 - self.e[k]);
+            let i = g * (v[k] - self.e[k]);
             self.g[k] = g;
             self.i[k] = i;
-            rows.rhs[node] -= i * self.area_factor[k];
-            rows.d[node] += (i_plus - i) / 0.001 * self.area_factor[k];
+            rhs[k] -= i * self.area_factor[k];
+            d[k] += (i_plus - i) / 0.001 * self.area_factor[k];
         }
     }
 

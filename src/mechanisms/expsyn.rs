@@ -1,8 +1,8 @@
 //! Synapse with a single-exponential conductance, as NEURON's `ExpSyn`.
 
 use super::{
-    EventOutbox, InstanceSetup, MatrixRows, Mechanism, MechanismInfo, MechanismKind, StepGlobals, VariableInfo,
-    cnexp_decay, columns,
+    EventOutbox, InstanceSetup, Mechanism, MechanismInfo, MechanismKind, StepGlobals, VariableInfo, cnexp_decay,
+    columns,
 };
 
 /// Catalogue entry of `ExpSyn`.
@@ -21,7 +21,6 @@ pub static INFO: MechanismInfo = MechanismInfo {
 /// `ExpSyn` instances, structure-of-arrays.
 #[derive(Debug, Clone)]
 pub struct ExpSyn {
-    node_index: Vec<usize>,
     area_factor: Vec<f64>,
     tau: Vec<f64>,
     e: Vec<f64>,
@@ -31,11 +30,10 @@ pub struct ExpSyn {
 
 impl ExpSyn {
     fn create(setup: InstanceSetup) -> Box<dyn Mechanism> {
-        let count = setup.node_index.len();
+        let count = setup.count;
         let mut p = setup.parameters.into_iter();
         let mut next = || p.next().expect("ExpSyn: one column per parameter");
         Box::new(ExpSyn {
-            node_index: setup.node_index,
             area_factor: setup.area_factor,
             tau: next(),
             e: next(),
@@ -51,29 +49,30 @@ impl Mechanism for ExpSyn {
     }
 
     fn len(&self) -> usize {
-        self.node_index.len()
+        self.g.len()
     }
 
     fn initialize(&mut self, _v: &[f64], _globals: &StepGlobals, _outbox: &mut EventOutbox) {
         self.g.fill(0.0);
     }
 
-    fn current(&mut self, rows: &mut MatrixRows<'_>, _globals: &StepGlobals) {
-        for k in 0..self.len() {
-            let node = self.node_index[k];
-            let v = rows.v[node];
-            let g_plus = self.g[k] * (v + 0.001 - self.e[k]);
-            let i = self.g[k] * (v - self.e[k]);
-            self.i[k] = i;
-            let g = (g_plus - i) / 0.001 * self.area_factor[k];
-            rows.rhs[node] -= i * self.area_factor[k];
-            rows.d[node] += g;
+    fn current(&mut self, v: &[f64], rhs: &mut [f64], d: &mut [f64], _globals: &StepGlobals) {
+        let n = v.len();
+        let (g, e, i, factor) = (&self.g[..n], &self.e[..n], &mut self.i[..n], &self.area_factor[..n]);
+        let (rhs, d) = (&mut rhs[..n], &mut d[..n]);
+        for k in 0..n {
+            let i_plus = g[k] * (v[k] + 0.001 - e[k]);
+            let current = g[k] * (v[k] - e[k]);
+            i[k] = current;
+            let conductance = (i_plus - current) / 0.001 * factor[k];
+            rhs[k] -= current * factor[k];
+            d[k] += conductance;
         }
     }
 
     fn advance_state(&mut self, _v: &[f64], globals: &StepGlobals) {
-        for k in 0..self.len() {
-            self.g[k] = cnexp_decay(self.g[k], self.tau[k], globals.dt);
+        for (g, tau) in self.g.iter_mut().zip(&self.tau) {
+            *g = cnexp_decay(*g, *tau, globals.dt);
         }
     }
 

@@ -2,8 +2,8 @@
 //! `usetable_hh = 0`: rates are computed exactly at every call).
 
 use super::{
-    EventOutbox, InstanceSetup, MatrixRows, Mechanism, MechanismInfo, MechanismKind, StepGlobals, VariableInfo,
-    cnexp_relax, columns,
+    EventOutbox, InstanceSetup, Mechanism, MechanismInfo, MechanismKind, StepGlobals, VariableInfo, cnexp_relax,
+    columns,
 };
 
 /// Catalogue entry of `hh`.
@@ -32,7 +32,6 @@ pub static INFO: MechanismInfo = MechanismInfo {
 /// `hh` instances, structure-of-arrays.
 #[derive(Debug, Clone)]
 pub struct Hh {
-    node_index: Vec<usize>,
     gnabar: Vec<f64>,
     gkbar: Vec<f64>,
     gl: Vec<f64>,
@@ -100,11 +99,10 @@ pub fn hh_rates_q10(v: f64, q10: f64) -> HhRates {
 
 impl Hh {
     fn create(setup: InstanceSetup) -> Box<dyn Mechanism> {
-        let count = setup.node_index.len();
+        let count = setup.count;
         let mut p = setup.parameters.into_iter();
         let mut next = || p.next().expect("hh: one column per parameter");
         Box::new(Hh {
-            node_index: setup.node_index,
             gnabar: next(),
             gkbar: next(),
             gl: next(),
@@ -152,39 +150,40 @@ impl Mechanism for Hh {
     }
 
     fn len(&self) -> usize {
-        self.node_index.len()
+        self.m.len()
     }
 
     fn initialize(&mut self, v: &[f64], globals: &StepGlobals, _outbox: &mut EventOutbox) {
         let q10 = hh_q10(globals.celsius);
-        for i in 0..self.len() {
-            let rates = hh_rates_q10(v[self.node_index[i]], q10);
+        for i in 0..v.len() {
+            let rates = hh_rates_q10(v[i], q10);
             self.m[i] = rates.inf[0];
             self.h[i] = rates.inf[1];
             self.n[i] = rates.inf[2];
         }
     }
 
-    fn current(&mut self, rows: &mut MatrixRows<'_>, _globals: &StepGlobals) {
-        for i in 0..self.len() {
-            let node = self.node_index[i];
-            let v = rows.v[node];
-            let g_plus = self.total_current(i, v + 0.001);
-            let rhs = self.total_current(i, v);
-            let g = (g_plus - rhs) / 0.001;
-            rows.rhs[node] -= rhs;
-            rows.d[node] += g;
+    fn current(&mut self, v: &[f64], rhs: &mut [f64], d: &mut [f64], _globals: &StepGlobals) {
+        let n = v.len();
+        let (rhs, d) = (&mut rhs[..n], &mut d[..n]);
+        for i in 0..n {
+            let g_plus = self.total_current(i, v[i] + 0.001);
+            let current = self.total_current(i, v[i]);
+            rhs[i] -= current;
+            d[i] += (g_plus - current) / 0.001;
         }
     }
 
     fn advance_state(&mut self, v: &[f64], globals: &StepGlobals) {
         let dt = globals.dt;
         let q10 = hh_q10(globals.celsius);
-        for i in 0..self.len() {
-            let r = hh_rates_q10(v[self.node_index[i]], q10);
-            self.m[i] = cnexp_relax(self.m[i], r.inf[0], r.tau[0], dt);
-            self.h[i] = cnexp_relax(self.h[i], r.inf[1], r.tau[1], dt);
-            self.n[i] = cnexp_relax(self.n[i], r.inf[2], r.tau[2], dt);
+        let n = v.len();
+        let (m, h, gate_n) = (&mut self.m[..n], &mut self.h[..n], &mut self.n[..n]);
+        for i in 0..n {
+            let r = hh_rates_q10(v[i], q10);
+            m[i] = cnexp_relax(m[i], r.inf[0], r.tau[0], dt);
+            h[i] = cnexp_relax(h[i], r.inf[1], r.tau[1], dt);
+            gate_n[i] = cnexp_relax(gate_n[i], r.inf[2], r.tau[2], dt);
         }
     }
 

@@ -1,9 +1,7 @@
 //! Current clamp: a square pulse of current injected at a location, as
 //! NEURON's `IClamp` (an electrode current: positive values depolarize).
 
-use super::{
-    EventOutbox, InstanceSetup, MatrixRows, Mechanism, MechanismInfo, MechanismKind, StepGlobals, VariableInfo, columns,
-};
+use super::{EventOutbox, InstanceSetup, Mechanism, MechanismInfo, MechanismKind, StepGlobals, VariableInfo, columns};
 
 /// Catalogue entry of `IClamp`.
 pub static INFO: MechanismInfo = MechanismInfo {
@@ -21,7 +19,6 @@ pub static INFO: MechanismInfo = MechanismInfo {
 /// `IClamp` instances, structure-of-arrays.
 #[derive(Debug, Clone)]
 pub struct IClamp {
-    node_index: Vec<usize>,
     area_factor: Vec<f64>,
     del: Vec<f64>,
     dur: Vec<f64>,
@@ -31,17 +28,10 @@ pub struct IClamp {
 
 impl IClamp {
     fn create(setup: InstanceSetup) -> Box<dyn Mechanism> {
-        let count = setup.node_index.len();
+        let count = setup.count;
         let mut p = setup.parameters.into_iter();
         let mut next = || p.next().expect("IClamp: one column per parameter");
-        Box::new(IClamp {
-            node_index: setup.node_index,
-            area_factor: setup.area_factor,
-            del: next(),
-            dur: next(),
-            amp: next(),
-            i: vec![0.0; count],
-        })
+        Box::new(IClamp { area_factor: setup.area_factor, del: next(), dur: next(), amp: next(), i: vec![0.0; count] })
     }
 }
 
@@ -51,21 +41,21 @@ impl Mechanism for IClamp {
     }
 
     fn len(&self) -> usize {
-        self.node_index.len()
+        self.amp.len()
     }
 
     fn initialize(&mut self, _v: &[f64], _globals: &StepGlobals, _outbox: &mut EventOutbox) {
         self.i.fill(0.0);
     }
 
-    fn current(&mut self, rows: &mut MatrixRows<'_>, globals: &StepGlobals) {
+    fn current(&mut self, v: &[f64], rhs: &mut [f64], _d: &mut [f64], globals: &StepGlobals) {
         let t = globals.t;
-        for k in 0..self.len() {
+        for k in 0..v.len() {
             let on = t < self.del[k] + self.dur[k] && t >= self.del[k];
             let i = if on { self.amp[k] } else { 0.0 };
             self.i[k] = i;
             // An electrode current enters the cell: it adds to the rhs.
-            rows.rhs[self.node_index[k]] += i * self.area_factor[k];
+            rhs[k] += i * self.area_factor[k];
         }
     }
 

@@ -110,8 +110,8 @@ impl MechanismInfo {
 /// Everything a mechanism needs to build its storage for a set of instances.
 #[derive(Debug, Clone, Default)]
 pub struct InstanceSetup {
-    /// Node of each instance (empty for artificial cells).
-    pub node_index: Vec<usize>,
+    /// Number of instances.
+    pub count: usize,
     /// Per instance: 1e2 / node area (µm²), the factor that turns a point
     /// current in nA into mA/cm² of the node (empty for density mechanisms).
     pub area_factor: Vec<f64>,
@@ -120,12 +120,6 @@ pub struct InstanceSetup {
     pub parameters: Vec<Vec<f64>>,
     /// Per instance: ids of the random stream (NetStim noise).
     pub random_ids: Vec<(u32, u32, u32)>,
-}
-
-impl InstanceSetup {
-    fn len(&self) -> usize {
-        self.parameters.first().map_or(self.node_index.len(), |column| column.len())
-    }
 }
 
 /// Global values every mechanism may read during a step.
@@ -140,16 +134,6 @@ pub struct StepGlobals {
     pub celsius: f64,
 }
 
-/// The matrix rows a mechanism adds its currents and conductances to.
-pub struct MatrixRows<'a> {
-    /// Membrane potential per node, mV.
-    pub v: &'a [f64],
-    /// Right-hand side per node (minus the membrane current density, mA/cm²).
-    pub rhs: &'a mut [f64],
-    /// Diagonal per node (conductance density, S/cm²).
-    pub d: &'a mut [f64],
-}
-
 /// Events a mechanism emits while receiving an event.
 #[derive(Debug, Default)]
 pub struct EventOutbox {
@@ -162,7 +146,11 @@ pub struct EventOutbox {
 /// One mechanism type with all its instances in a cell group.
 ///
 /// Each call covers every instance, so there is one dynamic dispatch per
-/// mechanism type per step, never one per compartment.
+/// mechanism type per step, never one per compartment. Kernels see only
+/// instance-indexed arrays: the cell group gathers the voltage of each
+/// instance's node into `v` and adds `rhs` and `d` back into the matrix (or
+/// passes slices of its own arrays when the instances' nodes are
+/// contiguous), so a kernel is a plain loop that vectorizes.
 pub trait Mechanism: Send {
     /// Static description of the type.
     fn info(&self) -> &'static MechanismInfo;
@@ -172,12 +160,16 @@ pub trait Mechanism: Send {
     fn is_empty(&self) -> bool {
         self.len() == 0
     }
-    /// NMODL INITIAL: states to their steady state at the node voltages `v`.
+    /// NMODL INITIAL: states to their steady state at the voltages `v` (mV,
+    /// one per instance).
     fn initialize(&mut self, v: &[f64], globals: &StepGlobals, outbox: &mut EventOutbox);
-    /// NMODL BREAKPOINT: add `-i` to `rhs` and `di/dv` to `d` for every
-    /// instance, with `di/dv` from a 1 µV difference as NEURON computes it.
-    fn current(&mut self, rows: &mut MatrixRows<'_>, globals: &StepGlobals);
-    /// NMODL SOLVE: advance states by `dt` with the new voltages.
+    /// NMODL BREAKPOINT: for each instance k, subtract the current from
+    /// `rhs[k]` and add its conductance `di/dv` to `d[k]` (mA/cm² and S/cm²
+    /// of the instance's node), `di/dv` from a 1 µV difference as NEURON
+    /// computes it. `v`, `rhs` and `d` have one entry per instance.
+    fn current(&mut self, v: &[f64], rhs: &mut [f64], d: &mut [f64], globals: &StepGlobals);
+    /// NMODL SOLVE: advance states by `dt` with the new voltages `v` (one
+    /// per instance).
     fn advance_state(&mut self, v: &[f64], globals: &StepGlobals);
     /// NMODL NET_RECEIVE: an event with `weight` (flag 0) or a self event
     /// (flag != 0) arrives at `instance` at time `t`.

