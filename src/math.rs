@@ -10,8 +10,8 @@
 const LOG2E: f64 = std::f64::consts::LOG2_E;
 /// ln 2 split in a high part with trailing zero bits (exact products with
 /// small integers) and the rest.
-const LN2_HI: f64 = 6.931_471_803_691_238_164_90e-1;
-const LN2_LO: f64 = 1.908_214_929_270_587_700_02e-10;
+const LN2_HI: f64 = f64::from_bits(0x3FE6_2E42_FEE0_0000);
+const LN2_LO: f64 = f64::from_bits(0x3DEA_39EF_3579_3C76);
 /// 1.5 * 2^52: adding it rounds to an integer held in the low mantissa bits.
 const ROUND_SHIFT: f64 = 6_755_399_441_055_744.0;
 const ROUND_SHIFT_BITS: i64 = 0x4338_0000_0000_0000;

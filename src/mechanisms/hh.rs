@@ -155,8 +155,8 @@ impl Mechanism for Hh {
 
     fn initialize(&mut self, v: &[f64], globals: &StepGlobals, _outbox: &mut EventOutbox) {
         let q10 = hh_q10(globals.celsius);
-        for i in 0..v.len() {
-            let rates = hh_rates_q10(v[i], q10);
+        for (i, &vi) in v.iter().enumerate() {
+            let rates = hh_rates_q10(vi, q10);
             self.m[i] = rates.inf[0];
             self.h[i] = rates.inf[1];
             self.n[i] = rates.inf[2];

@@ -50,12 +50,12 @@ impl Mechanism for IClamp {
 
     fn current(&mut self, v: &[f64], rhs: &mut [f64], _d: &mut [f64], globals: &StepGlobals) {
         let t = globals.t;
-        for k in 0..v.len() {
+        for (k, rhs) in rhs.iter_mut().enumerate().take(v.len()) {
             let on = t < self.del[k] + self.dur[k] && t >= self.del[k];
             let i = if on { self.amp[k] } else { 0.0 };
             self.i[k] = i;
             // An electrode current enters the cell: it adds to the rhs.
-            rhs[k] += i * self.area_factor[k];
+            *rhs += i * self.area_factor[k];
         }
     }
 
