@@ -762,14 +762,35 @@ fn assemble_block(block: &Block, v: &[f64], a: &[f64], b: &[f64], cap: &[f64], r
         let (rp, ri) = (&mut rhs_lo[prow..prow + w], &mut rhs_hi[..w]);
         let (dp, di) = (&mut d_lo[prow..prow + w], &mut d_hi[..w]);
         let (ak, bk, ck) = (&a[row..row + w], &b[row..row + w], &cap[row..row + w]);
-        for c in 0..w {
-            let dv = vp[c] - vi[c];
-            ri[c] -= bk[c] * dv;
-            rp[c] += ak[c] * dv;
-            di[c] += ck[c];
-            di[c] -= bk[c];
-            dp[c] -= ak[c];
-        }
+        assemble_row(vp, vi, rp, ri, dp, di, ak, bk, ck);
+    }
+}
+
+/// One node row of every lane: parent row `p`, own row `i`. The rows are
+/// separate slices (function arguments never alias), so the loop vectorizes.
+#[allow(clippy::too_many_arguments)]
+#[inline(always)]
+fn assemble_row(
+    vp: &[f64],
+    vi: &[f64],
+    rp: &mut [f64],
+    ri: &mut [f64],
+    dp: &mut [f64],
+    di: &mut [f64],
+    a: &[f64],
+    b: &[f64],
+    cap: &[f64],
+) {
+    let w = vi.len();
+    let (vp, rp, ri, dp, di, a, b, cap) =
+        (&vp[..w], &mut rp[..w], &mut ri[..w], &mut dp[..w], &mut di[..w], &a[..w], &b[..w], &cap[..w]);
+    for c in 0..w {
+        let dv = vp[c] - vi[c];
+        ri[c] -= b[c] * dv;
+        rp[c] += a[c] * dv;
+        di[c] += cap[c];
+        di[c] -= b[c];
+        dp[c] -= a[c];
     }
 }
 
@@ -785,12 +806,7 @@ fn solve_block(block: &Block, a: &[f64], b: &[f64], d: &mut [f64], rhs: &mut [f6
         let (rhs_lo, rhs_hi) = rhs.split_at_mut(row);
         let (dp, di) = (&mut d_lo[prow..prow + w], &d_hi[..w]);
         let (rp, ri) = (&mut rhs_lo[prow..prow + w], &rhs_hi[..w]);
-        let (ak, bk) = (&a[row..row + w], &b[row..row + w]);
-        for c in 0..w {
-            let p = ak[c] / di[c];
-            dp[c] -= p * bk[c];
-            rp[c] -= p * ri[c];
-        }
+        triangularize_row(dp, rp, di, ri, &a[row..row + w], &b[row..row + w]);
     }
     let root = block.base..block.base + w;
     for (r, d) in rhs[root.clone()].iter_mut().zip(&d[root]) {
@@ -801,10 +817,29 @@ fn solve_block(block: &Block, a: &[f64], b: &[f64], d: &mut [f64], rhs: &mut [f6
         let prow = block.base + block.parent[k] * w;
         let (rhs_lo, rhs_hi) = rhs.split_at_mut(row);
         let (rp, ri) = (&rhs_lo[prow..prow + w], &mut rhs_hi[..w]);
-        let (bk, dk) = (&b[row..row + w], &d[row..row + w]);
-        for c in 0..w {
-            ri[c] -= bk[c] * rp[c];
-            ri[c] /= dk[c];
-        }
+        back_substitute_row(ri, rp, &b[row..row + w], &d[row..row + w]);
+    }
+}
+
+/// Eliminates one node row of every lane from its parent row.
+#[inline(always)]
+fn triangularize_row(dp: &mut [f64], rp: &mut [f64], di: &[f64], ri: &[f64], a: &[f64], b: &[f64]) {
+    let w = di.len();
+    let (dp, rp, ri, a, b) = (&mut dp[..w], &mut rp[..w], &ri[..w], &a[..w], &b[..w]);
+    for c in 0..w {
+        let p = a[c] / di[c];
+        dp[c] -= p * b[c];
+        rp[c] -= p * ri[c];
+    }
+}
+
+/// Back substitution of one node row of every lane from its parent row.
+#[inline(always)]
+fn back_substitute_row(ri: &mut [f64], rp: &[f64], b: &[f64], d: &[f64]) {
+    let w = ri.len();
+    let (rp, b, d) = (&rp[..w], &b[..w], &d[..w]);
+    for c in 0..w {
+        ri[c] -= b[c] * rp[c];
+        ri[c] /= d[c];
     }
 }

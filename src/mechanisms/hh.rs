@@ -1,6 +1,8 @@
 //! Hodgkin–Huxley squid axon channels, as NEURON's `hh.mod` (with
 //! `usetable_hh = 0`: rates are computed exactly at every call).
 
+use crate::math::exp;
+
 use super::{
     EventOutbox, InstanceSetup, Mechanism, MechanismInfo, MechanismKind, StepGlobals, VariableInfo, cnexp_relax,
     columns,
@@ -60,7 +62,7 @@ pub struct HhRates {
 /// `vtrap(x, y) = x / (exp(x/y) - 1)`, with its limit near x = 0.
 #[inline(always)]
 fn vtrap(x: f64, y: f64) -> f64 {
-    if (x / y).abs() < 1e-6 { y * (1.0 - x / y / 2.0) } else { x / ((x / y).exp() - 1.0) }
+    if (x / y).abs() < 1e-6 { y * (1.0 - x / y / 2.0) } else { x / (exp(x / y) - 1.0) }
 }
 
 /// The rate functions of `hh.mod` at voltage `v` (mV) and temperature
@@ -80,17 +82,17 @@ pub fn hh_q10(celsius: f64) -> f64 {
 #[inline(always)]
 pub fn hh_rates_q10(v: f64, q10: f64) -> HhRates {
     let alpha = 0.1 * vtrap(-(v + 40.0), 10.0);
-    let beta = 4.0 * (-(v + 65.0) / 18.0).exp();
+    let beta = 4.0 * exp(-(v + 65.0) / 18.0);
     let sum = alpha + beta;
     let mtau = 1.0 / (q10 * sum);
     let minf = alpha / sum;
-    let alpha = 0.07 * (-(v + 65.0) / 20.0).exp();
-    let beta = 1.0 / ((-(v + 35.0) / 10.0).exp() + 1.0);
+    let alpha = 0.07 * exp(-(v + 65.0) / 20.0);
+    let beta = 1.0 / (exp(-(v + 35.0) / 10.0) + 1.0);
     let sum = alpha + beta;
     let htau = 1.0 / (q10 * sum);
     let hinf = alpha / sum;
     let alpha = 0.01 * vtrap(-(v + 55.0), 10.0);
-    let beta = 0.125 * (-(v + 65.0) / 80.0).exp();
+    let beta = 0.125 * exp(-(v + 65.0) / 80.0);
     let sum = alpha + beta;
     let ntau = 1.0 / (q10 * sum);
     let ninf = alpha / sum;

@@ -205,13 +205,13 @@ pub(crate) fn builtin_index(info: &MechanismInfo) -> usize {
 /// operations nocmodl emits, so that results round as in NEURON.
 #[inline(always)]
 pub(crate) fn cnexp_relax(y: f64, y_inf: f64, tau: f64, dt: f64) -> f64 {
-    y + (1. - (dt * ((-1.0) / tau)).exp()) * (-(y_inf / tau) / ((-1.0) / tau) - y)
+    y + (1. - crate::math::exp(dt * ((-1.0) / tau))) * (-(y_inf / tau) / ((-1.0) / tau) - y)
 }
 
 /// NMODL's `cnexp` update for `y' = -y / tau`.
 #[inline(always)]
 pub(crate) fn cnexp_decay(y: f64, tau: f64, dt: f64) -> f64 {
-    y + (1. - (dt * ((-1.0) / tau)).exp()) * (-(0.0) / ((-1.0) / tau) - y)
+    y + (1. - crate::math::exp(dt * ((-1.0) / tau))) * (-(0.0) / ((-1.0) / tau) - y)
 }
 
 /// Helper for `variable`/`variable_mut`: picks a column by name.
