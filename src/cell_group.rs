@@ -19,6 +19,7 @@ use crate::mechanisms::{self, EventOutbox, InstanceSetup, Mechanism, MechanismKi
 use crate::morphology::{CableCell, Location, PointProcessId, SectionId};
 use crate::network::{CellDescription, Gid};
 use crate::recording::{Spike, Trace};
+use crate::solver::{InterleavedTree, hines_solve_interleaved};
 
 /// NEURON records a threshold crossing 1e-10 ms after the step it is seen in.
 const THRESHOLD_TIME_OFFSET: f64 = 1e-10;
@@ -567,7 +568,8 @@ impl CellGroup {
 
     fn solve(&mut self) {
         for block in &self.blocks {
-            solve_block(block, &self.a, &self.b, &mut self.d, &mut self.rhs);
+            let tree = InterleavedTree { base: block.base, width: block.width, parent: &block.parent };
+            hines_solve_interleaved(&tree, &self.a, &self.b, &mut self.d, &mut self.rhs);
         }
     }
 
@@ -791,55 +793,5 @@ fn assemble_row(
         di[c] += cap[c];
         di[c] -= b[c];
         dp[c] -= a[c];
-    }
-}
-
-/// The Hines solve of one block, all lanes at once: eliminate each node from
-/// its parent's row leaves first, then back substitute root first. On return
-/// `rhs` holds Δv.
-fn solve_block(block: &Block, a: &[f64], b: &[f64], d: &mut [f64], rhs: &mut [f64]) {
-    let w = block.width;
-    for k in (1..block.parent.len()).rev() {
-        let row = block.base + k * w;
-        let prow = block.base + block.parent[k] * w;
-        let (d_lo, d_hi) = d.split_at_mut(row);
-        let (rhs_lo, rhs_hi) = rhs.split_at_mut(row);
-        let (dp, di) = (&mut d_lo[prow..prow + w], &d_hi[..w]);
-        let (rp, ri) = (&mut rhs_lo[prow..prow + w], &rhs_hi[..w]);
-        triangularize_row(dp, rp, di, ri, &a[row..row + w], &b[row..row + w]);
-    }
-    let root = block.base..block.base + w;
-    for (r, d) in rhs[root.clone()].iter_mut().zip(&d[root]) {
-        *r /= d;
-    }
-    for k in 1..block.parent.len() {
-        let row = block.base + k * w;
-        let prow = block.base + block.parent[k] * w;
-        let (rhs_lo, rhs_hi) = rhs.split_at_mut(row);
-        let (rp, ri) = (&rhs_lo[prow..prow + w], &mut rhs_hi[..w]);
-        back_substitute_row(ri, rp, &b[row..row + w], &d[row..row + w]);
-    }
-}
-
-/// Eliminates one node row of every lane from its parent row.
-#[inline(always)]
-fn triangularize_row(dp: &mut [f64], rp: &mut [f64], di: &[f64], ri: &[f64], a: &[f64], b: &[f64]) {
-    let w = di.len();
-    let (dp, rp, ri, a, b) = (&mut dp[..w], &mut rp[..w], &ri[..w], &a[..w], &b[..w]);
-    for c in 0..w {
-        let p = a[c] / di[c];
-        dp[c] -= p * b[c];
-        rp[c] -= p * ri[c];
-    }
-}
-
-/// Back substitution of one node row of every lane from its parent row.
-#[inline(always)]
-fn back_substitute_row(ri: &mut [f64], rp: &[f64], b: &[f64], d: &[f64]) {
-    let w = ri.len();
-    let (rp, b, d) = (&rp[..w], &b[..w], &d[..w]);
-    for c in 0..w {
-        ri[c] -= b[c] * rp[c];
-        ri[c] /= d[c];
     }
 }

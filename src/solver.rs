@@ -32,6 +32,71 @@ pub fn hines_solve(
     }
 }
 
+/// `width` trees of the same shape stored interleaved: node k of tree c is
+/// at `base + k * width + c` (CoreNEURON's layout for vectorizing across
+/// cells).
+#[derive(Debug, Clone, Copy)]
+pub struct InterleavedTree<'a> {
+    /// Index of node 0 of tree 0.
+    pub base: usize,
+    /// Number of trees.
+    pub width: usize,
+    /// Parent of each node of the shape (`parent[k] < k`; entry 0 unused).
+    pub parent: &'a [usize],
+}
+
+/// The Hines solve of `width` interleaved trees at once, each with exactly
+/// the operations [`hines_solve`] does on it alone: eliminate each node from
+/// its parent's row leaves first, then back substitute root first. On return
+/// `rhs` holds the solution.
+pub fn hines_solve_interleaved(tree: &InterleavedTree<'_>, a: &[f64], b: &[f64], d: &mut [f64], rhs: &mut [f64]) {
+    let w = tree.width;
+    let block = tree;
+    for k in (1..block.parent.len()).rev() {
+        let row = block.base + k * w;
+        let prow = block.base + block.parent[k] * w;
+        let (d_lo, d_hi) = d.split_at_mut(row);
+        let (rhs_lo, rhs_hi) = rhs.split_at_mut(row);
+        let (dp, di) = (&mut d_lo[prow..prow + w], &d_hi[..w]);
+        let (rp, ri) = (&mut rhs_lo[prow..prow + w], &rhs_hi[..w]);
+        triangularize_row(dp, rp, di, ri, &a[row..row + w], &b[row..row + w]);
+    }
+    let root = block.base..block.base + w;
+    for (r, d) in rhs[root.clone()].iter_mut().zip(&d[root]) {
+        *r /= d;
+    }
+    for k in 1..block.parent.len() {
+        let row = block.base + k * w;
+        let prow = block.base + block.parent[k] * w;
+        let (rhs_lo, rhs_hi) = rhs.split_at_mut(row);
+        let (rp, ri) = (&rhs_lo[prow..prow + w], &mut rhs_hi[..w]);
+        back_substitute_row(ri, rp, &b[row..row + w], &d[row..row + w]);
+    }
+}
+
+/// Eliminates one node row of every lane from its parent row.
+#[inline(always)]
+fn triangularize_row(dp: &mut [f64], rp: &mut [f64], di: &[f64], ri: &[f64], a: &[f64], b: &[f64]) {
+    let w = di.len();
+    let (dp, rp, ri, a, b) = (&mut dp[..w], &mut rp[..w], &ri[..w], &a[..w], &b[..w]);
+    for c in 0..w {
+        let p = a[c] / di[c];
+        dp[c] -= p * b[c];
+        rp[c] -= p * ri[c];
+    }
+}
+
+/// Back substitution of one node row of every lane from its parent row.
+#[inline(always)]
+fn back_substitute_row(ri: &mut [f64], rp: &[f64], b: &[f64], d: &[f64]) {
+    let w = ri.len();
+    let (rp, b, d) = (&rp[..w], &b[..w], &d[..w]);
+    for c in 0..w {
+        ri[c] -= b[c] * rp[c];
+        ri[c] /= d[c];
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -66,6 +131,38 @@ mod tests {
             x[row] = (r[row] - s) / m[row][row];
         }
         x
+    }
+
+    #[test]
+    fn interleaved_solve_equals_solving_each_tree_alone_bit_for_bit() {
+        let mut rng = Lcg(7);
+        let n = 37;
+        let width = 9;
+        let base = 5;
+        let mut parent = vec![usize::MAX; n];
+        for (k, p) in parent.iter_mut().enumerate().skip(1) {
+            *p = (rng.next() * k as f64) as usize;
+        }
+        let total = base + n * width;
+        let fill =
+            |rng: &mut Lcg, lo: f64, hi: f64| (0..total).map(|_| lo + (hi - lo) * rng.next()).collect::<Vec<_>>();
+        let (a, b) = (fill(&mut rng, -1.0, -0.1), fill(&mut rng, -1.0, -0.1));
+        let (mut d, mut rhs) = (fill(&mut rng, 3.0, 5.0), fill(&mut rng, -1.0, 1.0));
+        // Each tree alone, in its own contiguous arrays.
+        let mut expected = Vec::new();
+        for c in 0..width {
+            let pick = |v: &[f64]| (0..n).map(|k| v[base + k * width + c]).collect::<Vec<_>>();
+            let (ac, bc, mut dc, mut rc) = (pick(&a), pick(&b), pick(&d), pick(&rhs));
+            hines_solve(0..n, &parent, &ac, &bc, &mut dc, &mut rc);
+            expected.push(rc);
+        }
+        let tree = InterleavedTree { base, width, parent: &parent };
+        hines_solve_interleaved(&tree, &a, &b, &mut d, &mut rhs);
+        for c in 0..width {
+            for k in 0..n {
+                assert_eq!(rhs[base + k * width + c].to_bits(), expected[c][k].to_bits());
+            }
+        }
     }
 
     #[test]

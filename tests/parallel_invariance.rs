@@ -364,3 +364,29 @@ fn cells_must_be_placed_before_they_are_added() {
     });
     assert_eq!(results[0], Err(NeuriteError::GidNotOnThisRank { gid: 1, rank: 0 }));
 }
+
+#[test]
+fn the_poisson_network_is_rank_and_thread_invariant_and_busy() {
+    use neurite::models::poisson::{PoissonParams, build_poisson_network};
+    let params = PoissonParams { cells: 40, stims: 30, inputs_per_cell: 30, ..Default::default() };
+    let total = (params.cells + params.stims) as u64;
+    let run = |nhost: usize, threads: usize| {
+        run_thread_ranks(nhost, |comm| {
+            let mut pc = ParallelContext::new(comm, SimulationConfig { threads, ..Default::default() });
+            let (id, n) = (pc.id(), pc.nhost());
+            for gid in 0..total {
+                pc.set_gid2node(gid, (gid % n as u64) as usize).unwrap();
+            }
+            pc.add_network(build_poisson_network(&params, |gid| (gid % n as u64) as usize == id).unwrap()).unwrap();
+            pc.finitialize(-65.0).unwrap();
+            pc.psolve(300.0).unwrap();
+            pc.gather_spikes().unwrap()
+        })
+        .remove(0)
+    };
+    let serial = run(1, 1);
+    let cell_spikes = serial.iter().filter(|s| s.gid < params.cells as u64).count();
+    assert!(cell_spikes > 100, "only {cell_spikes} cell spikes");
+    assert_eq!(bits(&run(3, 2)), bits(&serial));
+    assert_eq!(bits(&run(2, 1)), bits(&serial));
+}

@@ -1,3 +1,4 @@
 //! Ready-made models used by the examples, tests and benchmarks.
 
+pub mod poisson;
 pub mod ring;
