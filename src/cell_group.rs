@@ -230,9 +230,8 @@ pub(crate) struct CellGroup {
     d: Vec<f64>,
     a: Vec<f64>,
     b: Vec<f64>,
-    /// Specific capacitance per node, µF/cm² (0 for nodes without membrane).
-    cm: Vec<f64>,
-    /// cm * 1e-3 / dt per node, the capacitive conductance, S/cm².
+    /// cm * 1e-3 / dt per node, the capacitive conductance, S/cm² (0 for
+    /// nodes without membrane).
     cap_factor: Vec<f64>,
     slots: Vec<Slot>,
     queue: EventQueue,
@@ -245,142 +244,170 @@ pub(crate) struct CellGroup {
     pub new_spikes: Vec<Spike>,
 }
 
-/// Instances of one mechanism type while the group is being built.
-#[derive(Default)]
-struct SlotBuilder {
-    setup: InstanceSetup,
-    nodes: Vec<usize>,
-    owner: Vec<Gid>,
+/// Where each instance of one mechanism type goes, decided before any value
+/// is stored: instances are ordered by node (creation order among equals), so
+/// that they are contiguous whenever their nodes are.
+struct SlotPlan {
+    /// Node of each instance, in creation order (artificial cells: none).
+    nodes: Vec<u32>,
+    /// Final index of each instance, by creation index.
+    final_index: Vec<u32>,
+    count: usize,
 }
 
-impl SlotBuilder {
-    fn push(&mut self, node: Option<usize>, area_factor: Option<f64>, values: &[f64], owner: Gid) -> usize {
-        if self.setup.parameters.is_empty() {
-            self.setup.parameters = vec![Vec::new(); values.len()];
-        }
-        for (column, value) in self.setup.parameters.iter_mut().zip(values) {
-            column.push(*value);
-        }
-        self.nodes.extend(node);
-        self.setup.area_factor.extend(area_factor);
-        self.owner.push(owner);
-        self.setup.count += 1;
-        self.setup.count - 1
+impl SlotPlan {
+    fn new() -> Self {
+        SlotPlan { nodes: Vec::new(), final_index: Vec::new(), count: 0 }
     }
 
-    /// Sorts the instances by node (so that they are contiguous whenever
-    /// their nodes are) and builds the slot. Returns it and, per old
-    /// instance index, the new one.
-    fn build(mut self, info: &'static mechanisms::MechanismInfo) -> (Slot, Vec<usize>) {
-        let count = self.setup.count;
-        let mut order: Vec<usize> = (0..count).collect();
-        if !self.nodes.is_empty() {
-            order.sort_by_key(|&k| self.nodes[k]);
+    fn add(&mut self, node: Option<usize>) {
+        if let Some(node) = node {
+            self.nodes.push(node as u32);
         }
-        let permute = |values: &[f64]| order.iter().map(|&k| values[k]).collect::<Vec<f64>>();
-        for column in self.setup.parameters.iter_mut() {
-            *column = permute(column);
+        self.count += 1;
+    }
+
+    /// Orders the instances; returns how the kernel will reach their nodes.
+    fn plan(&mut self, kind: MechanismKind) -> InstanceNodes {
+        let mut order: Vec<u32> = (0..self.count as u32).collect();
+        if kind != MechanismKind::Artificial {
+            order.sort_by_key(|&k| self.nodes[k as usize]);
         }
-        if !self.setup.area_factor.is_empty() {
-            self.setup.area_factor = permute(&self.setup.area_factor);
-        }
-        if !self.setup.random_ids.is_empty() {
-            self.setup.random_ids = order.iter().map(|&k| self.setup.random_ids[k]).collect();
-        }
-        if self.setup.parameters.is_empty() {
-            self.setup.parameters = vec![Vec::new(); info.parameters().count()];
-        }
-        let nodes: Vec<usize> = order.iter().filter_map(|&k| self.nodes.get(k).copied()).collect();
-        let owner: Vec<Gid> = match info.kind {
-            MechanismKind::Density => Vec::new(),
-            _ => order.iter().map(|&k| self.owner[k]).collect(),
-        };
-        let mut new_index = vec![0; count];
+        self.final_index = vec![0; self.count];
         for (new, &old) in order.iter().enumerate() {
-            new_index[old] = new;
+            self.final_index[old as usize] = new as u32;
         }
-        let instance_nodes = if info.kind == MechanismKind::Artificial {
-            InstanceNodes::Detached
-        } else if nodes.windows(2).all(|w| w[1] == w[0] + 1) {
-            InstanceNodes::Contiguous { start: nodes.first().copied().unwrap_or(0) }
+        if kind == MechanismKind::Artificial {
+            return InstanceNodes::Detached;
+        }
+        let sorted: Vec<usize> = order.iter().map(|&k| self.nodes[k as usize] as usize).collect();
+        self.nodes = Vec::new();
+        if sorted.windows(2).all(|w| w[1] == w[0] + 1) {
+            InstanceNodes::Contiguous { start: sorted.first().copied().unwrap_or(0) }
         } else {
-            let n = nodes.len();
-            InstanceNodes::Scattered { nodes, v: vec![0.0; n], rhs: vec![0.0; n], d: vec![0.0; n] }
-        };
-        let mechanism = (info.create)(self.setup);
-        (Slot { mechanism, nodes: instance_nodes, owner }, new_index)
+            let n = sorted.len();
+            InstanceNodes::Scattered { nodes: sorted, v: vec![0.0; n], rhs: vec![0.0; n], d: vec![0.0; n] }
+        }
+    }
+}
+
+/// Fills the storage of one mechanism type in the planned order.
+struct SlotFill {
+    setup: InstanceSetup,
+    owner: Vec<Gid>,
+    next: usize,
+}
+
+impl SlotFill {
+    fn new(info: &'static mechanisms::MechanismInfo, count: usize) -> Self {
+        let point_like = info.kind != MechanismKind::Density;
+        SlotFill {
+            setup: InstanceSetup {
+                count,
+                area_factor: if info.kind == MechanismKind::Point { vec![0.0; count] } else { Vec::new() },
+                parameters: vec![vec![0.0; count]; info.parameters().count()],
+                random_ids: if info.kind == MechanismKind::Artificial { vec![(0, 0, 0); count] } else { Vec::new() },
+            },
+            owner: if point_like { vec![0; count] } else { Vec::new() },
+            next: 0,
+        }
+    }
+
+    /// Stores the next instance (in creation order); returns its index.
+    fn put(&mut self, plan: &SlotPlan, values: impl Iterator<Item = f64>, area_factor: Option<f64>, gid: Gid) -> usize {
+        let k = plan.final_index[self.next] as usize;
+        self.next += 1;
+        for (column, value) in self.setup.parameters.iter_mut().zip(values) {
+            column[k] = value;
+        }
+        if let Some(f) = area_factor {
+            self.setup.area_factor[k] = f;
+        }
+        if !self.owner.is_empty() {
+            self.owner[k] = gid;
+        }
+        k
     }
 }
 
 impl CellGroup {
-    /// Packs the cells `cells` (gid, description) into one group.
-    pub fn new(cells: &[(Gid, &CellDescription)]) -> Result<Self> {
-        // Lay out every cable cell and sort the cells into blocks of one shape.
-        let mut layouts: Vec<(Gid, &CableCell, CellNodes)> = Vec::new();
-        let mut artificial_cells = Vec::new();
-        for &(gid, description) in cells {
-            match description {
-                CellDescription::Cable(cell) => layouts.push((gid, cell, CellNodes::new(cell)?)),
-                CellDescription::NetStim(params) => artificial_cells.push((gid, *params)),
-            }
-        }
-        let mut shape_index: HashMap<&[usize], usize> = HashMap::new();
+    /// Packs the cells `cells` (gid, description) into one group for time
+    /// step `dt` (ms). Cells are laid out one at a time, so building needs
+    /// little memory beyond the group's own.
+    pub fn new(cells: &[(Gid, &CellDescription)], dt: f64) -> Result<Self> {
+        let cables: Vec<(Gid, &CableCell)> = cells
+            .iter()
+            .filter_map(|&(gid, c)| match c {
+                CellDescription::Cable(cell) => Some((gid, cell)),
+                CellDescription::NetStim(_) => None,
+            })
+            .collect();
+        let stims: Vec<(Gid, crate::network::NetStimParams)> = cells
+            .iter()
+            .filter_map(|&(gid, c)| match c {
+                CellDescription::NetStim(p) => Some((gid, *p)),
+                CellDescription::Cable(_) => None,
+            })
+            .collect();
+
+        // Shapes: cells with the same tree of nodes share a block.
+        let mut shape_index: HashMap<Vec<usize>, usize> = HashMap::new();
         let mut blocks: Vec<Block> = Vec::new();
-        for (c, (_, _, layout)) in layouts.iter().enumerate() {
-            let b = *shape_index.entry(layout.parent.as_slice()).or_insert_with(|| {
-                blocks.push(Block { base: 0, width: 0, parent: layout.parent.clone(), cells: Vec::new() });
-                blocks.len() - 1
-            });
+        let mut lane_of = Vec::with_capacity(cables.len());
+        for (c, (_, cell)) in cables.iter().enumerate() {
+            let parent = CellNodes::topology(cell)?;
+            let b = match shape_index.get(&parent) {
+                Some(&b) => b,
+                None => {
+                    blocks.push(Block { base: 0, width: 0, parent: parent.clone(), cells: Vec::new() });
+                    shape_index.insert(parent, blocks.len() - 1);
+                    blocks.len() - 1
+                }
+            };
+            lane_of.push((b, blocks[b].width));
             blocks[b].cells.push(c);
             blocks[b].width += 1;
         }
+        drop(shape_index);
         let mut total = 0;
         for block in blocks.iter_mut() {
             block.base = total;
             total += block.len();
         }
-        let mut lane_of = vec![(0, 0); layouts.len()];
-        for (b, block) in blocks.iter().enumerate() {
-            for (lane, &c) in block.cells.iter().enumerate() {
-                lane_of[c] = (b, lane);
-            }
-        }
 
-        let (mut a, mut bcoef, mut cm) = (vec![0.0; total], vec![0.0; total], vec![0.0; total]);
-        let mut builders: Vec<SlotBuilder> = mechanisms::BUILTIN.iter().map(|_| SlotBuilder::default()).collect();
-        let mut group_cells = Vec::with_capacity(layouts.len());
-        let mut point_old_index = Vec::with_capacity(layouts.len());
-        for (c, (gid, cell, layout)) in layouts.iter().enumerate() {
+        // Pass 1: nodes of every instance, to order them.
+        let mut plans: Vec<SlotPlan> = mechanisms::BUILTIN.iter().map(|_| SlotPlan::new()).collect();
+        let (mut a, mut bcoef, mut cap) = (vec![0.0; total], vec![0.0; total], vec![0.0; total]);
+        let mut group_cells = Vec::with_capacity(cables.len());
+        let mut point_areas: Vec<Vec<f64>> = Vec::with_capacity(cables.len());
+        for (c, (gid, cell)) in cables.iter().enumerate() {
             let (b, lane) = lane_of[c];
             let block = &blocks[b];
-            let global = |local: usize| block.node(lane, local);
+            let layout = CellNodes::new(cell)?;
             let (la, lb) = layout.coefficients();
             for k in 0..layout.len() {
-                a[global(k)] = la[k];
-                bcoef[global(k)] = lb[k];
-                cm[global(k)] = layout.cm[k];
+                let i = block.node(lane, k);
+                a[i] = la[k];
+                bcoef[i] = lb[k];
+                cap[i] = 0.001 / dt * layout.cm[k];
             }
             for (sid, section) in cell.sections().iter().enumerate() {
                 for insertion in section.density_mechanisms() {
-                    let slot = mechanisms::builtin_index(insertion.info);
+                    let plan = &mut plans[mechanisms::builtin_index(insertion.info)];
                     for k in 0..section.nseg() {
-                        let values: Vec<f64> = insertion.values.iter().map(|column| column[k]).collect();
-                        let node = global(layout.first_segment_node[sid] + k);
-                        builders[slot].push(Some(node), None, &values, *gid);
+                        plan.add(Some(block.node(lane, layout.first_segment_node[sid] + k)));
                     }
                 }
             }
-            let mut old = Vec::new();
+            let mut areas = Vec::with_capacity(cell.point_processes().len());
             for pp in cell.point_processes() {
-                let slot = mechanisms::builtin_index(pp.info);
                 let local = layout.node_at(cell, pp.location);
-                let instance =
-                    builders[slot].push(Some(global(local)), Some(1.0e2 / layout.area[local]), &pp.values, *gid);
-                old.push((slot, instance));
+                plans[mechanisms::builtin_index(pp.info)].add(Some(block.node(lane, local)));
+                areas.push(layout.area[local]);
             }
-            point_old_index.push(old);
+            point_areas.push(areas);
             let detector = cell.spike_detector().map(|det| Detector {
-                node: global(layout.node_at(cell, det.location)),
+                node: block.node(lane, layout.node_at(cell, det.location)),
                 threshold: det.threshold,
                 above: false,
             });
@@ -389,35 +416,55 @@ impl CellGroup {
                 name: cell.name().to_string(),
                 block: b,
                 lane,
-                sections: SectionMap::new(cell, layout),
+                sections: SectionMap::new(cell, &layout),
                 detector,
                 point_targets: Vec::new(),
             });
         }
         let netstim_slot = mechanisms::builtin_index(&mechanisms::netstim::INFO);
-        let mut artificial_old = Vec::new();
-        for (gid, params) in &artificial_cells {
+        for _ in &stims {
+            plans[netstim_slot].add(None);
+        }
+        let instance_nodes: Vec<InstanceNodes> =
+            plans.iter_mut().zip(mechanisms::BUILTIN.iter()).map(|(plan, info)| plan.plan(info.kind)).collect();
+
+        // Pass 2: values, written straight to their final place.
+        let mut fills: Vec<SlotFill> =
+            plans.iter().zip(mechanisms::BUILTIN.iter()).map(|(plan, info)| SlotFill::new(info, plan.count)).collect();
+        for (c, (gid, cell)) in cables.iter().enumerate() {
+            for section in cell.sections() {
+                for insertion in section.density_mechanisms() {
+                    let slot = mechanisms::builtin_index(insertion.info);
+                    for k in 0..section.nseg() {
+                        fills[slot].put(&plans[slot], insertion.values.iter().map(|column| column.get(k)), None, *gid);
+                    }
+                }
+            }
+            let mut targets = Vec::with_capacity(cell.point_processes().len());
+            for (pp, area) in cell.point_processes().iter().zip(&point_areas[c]) {
+                let slot = mechanisms::builtin_index(pp.info);
+                let k = fills[slot].put(&plans[slot], pp.values.iter().copied(), Some(1.0e2 / area), *gid);
+                targets.push(EventTarget { slot: slot as u32, instance: k as u32 });
+            }
+            group_cells[c].point_targets = targets;
+        }
+        let mut artificial = Vec::with_capacity(stims.len());
+        for (gid, params) in &stims {
             let values = [params.interval, params.number, params.start, params.noise];
-            let instance = builders[netstim_slot].push(None, None, &values, *gid);
+            let fill = &mut fills[netstim_slot];
+            let k = fill.put(&plans[netstim_slot], values.into_iter(), None, *gid);
             // Default stream (1, 0, gid + 1): NEURON's serial default when
             // NetStims are made in gid order.
-            let ids = params.random_ids.unwrap_or((1, 0, (*gid as u32).wrapping_add(1)));
-            builders[netstim_slot].setup.random_ids.push(ids);
-            artificial_old.push((*gid, instance));
+            fill.setup.random_ids[k] = params.random_ids.unwrap_or((1, 0, (*gid as u32).wrapping_add(1)));
+            artificial.push((*gid, EventTarget { slot: netstim_slot as u32, instance: k as u32 }));
         }
-
-        let mut slots = Vec::with_capacity(builders.len());
-        let mut new_index = Vec::with_capacity(builders.len());
-        for (builder, info) in builders.into_iter().zip(mechanisms::BUILTIN.iter()) {
-            let (slot, map) = builder.build(info);
-            slots.push(slot);
-            new_index.push(map);
-        }
-        let target = |slot: usize, old: usize| EventTarget { slot: slot as u32, instance: new_index[slot][old] as u32 };
-        for (cell, old) in group_cells.iter_mut().zip(point_old_index) {
-            cell.point_targets = old.into_iter().map(|(slot, k)| target(slot, k)).collect();
-        }
-        let artificial = artificial_old.into_iter().map(|(gid, k)| (gid, target(netstim_slot, k))).collect();
+        drop(plans);
+        let slots: Vec<Slot> = fills
+            .into_iter()
+            .zip(instance_nodes)
+            .zip(mechanisms::BUILTIN.iter())
+            .map(|((fill, nodes), info)| Slot { mechanism: (info.create)(fill.setup), nodes, owner: fill.owner })
+            .collect();
         Ok(CellGroup {
             cells: group_cells,
             artificial,
@@ -427,8 +474,7 @@ impl CellGroup {
             d: vec![0.0; total],
             a,
             b: bcoef,
-            cm,
-            cap_factor: vec![0.0; total],
+            cap_factor: cap,
             slots,
             queue: EventQueue::new(),
             outbox: EventOutbox::default(),
@@ -449,9 +495,6 @@ impl CellGroup {
         self.new_spikes.clear();
         self.self_event_sequence = 0;
         self.v.fill(v_init);
-        for (cf, cm) in self.cap_factor.iter_mut().zip(&self.cm) {
-            *cf = 0.001 / dt * cm;
-        }
         let globals = StepGlobals { t: 0.0, dt, celsius };
         for s in 0..self.slots.len() {
             let outbox = &mut self.outbox;

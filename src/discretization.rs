@@ -59,13 +59,43 @@ impl CellNodes {
             let electrics = section.electrics();
             for k in 0..section.nseg() {
                 let parent = if k == 0 { attach } else { nodes.parent.len() - 1 };
-                nodes.push(parent, electrics.area[k], electrics.rinv[k], section.cm()[k], id);
+                nodes.push(parent, electrics.area[k], electrics.rinv[k], section.cm_at(k), id);
             }
             nodes.one_end_node[id.0] = nodes.parent.len();
             let last = nodes.parent.len() - 1;
             nodes.push(last, ZERO_AREA_NODE_AREA, electrics.rinv_end, 0.0, id);
         }
         Ok(nodes)
+    }
+
+    /// Only the parent of each node, as [`CellNodes::new`] lays them out
+    /// (cheap: no areas or resistances); cells with equal topologies can be
+    /// interleaved.
+    pub fn topology(cell: &CableCell) -> Result<Vec<usize>> {
+        let order = cell.tree_order()?;
+        let sections = cell.sections();
+        let mut parent = Vec::with_capacity(1 + sections.iter().map(|s| s.nseg() + 1).sum::<usize>());
+        let mut first_segment = vec![0; sections.len()];
+        let mut zero_end = vec![0; sections.len()];
+        let mut one_end = vec![0; sections.len()];
+        parent.push(usize::MAX);
+        for &id in &order {
+            let section = &sections[id.0];
+            let attach = match section.parent() {
+                None => 0,
+                Some((p, x)) if x <= 0.0 => zero_end[p.0],
+                Some((p, x)) if x >= 1.0 => one_end[p.0],
+                Some((p, x)) => first_segment[p.0] + sections[p.0].segment_index(x),
+            };
+            zero_end[id.0] = attach;
+            first_segment[id.0] = parent.len();
+            for k in 0..section.nseg() {
+                parent.push(if k == 0 { attach } else { parent.len() - 1 });
+            }
+            one_end[id.0] = parent.len();
+            parent.push(parent.len() - 1);
+        }
+        Ok(parent)
     }
 
     fn push(&mut self, parent: usize, area: f64, rinv: f64, cm: f64, section: SectionId) {
@@ -138,6 +168,7 @@ mod tests {
         assert_eq!(nodes.node_at(&cell, Location::new(dend, 1.0)), 6);
         assert_eq!(nodes.cm[2], 0.0);
         assert_eq!(nodes.area[6], ZERO_AREA_NODE_AREA);
+        assert_eq!(CellNodes::topology(&cell).unwrap(), nodes.parent);
     }
 
     #[test]

@@ -57,14 +57,85 @@ pub struct SectionGeometry {
     pub nseg: usize,
 }
 
+/// Values of a range variable, one per segment, stored once while they are
+/// all equal (the common case: a million compartments of one dendrite type
+/// then cost nothing per segment in the description).
+#[derive(Debug, Clone, PartialEq)]
+pub enum PerSegment {
+    /// The same value in all `nseg` segments.
+    Uniform {
+        /// The value.
+        value: f64,
+        /// Number of segments.
+        nseg: usize,
+    },
+    /// One value per segment.
+    Varying(Vec<f64>),
+}
+
+impl PerSegment {
+    /// `value` in each of `nseg` segments.
+    pub fn uniform(value: f64, nseg: usize) -> Self {
+        PerSegment::Uniform { value, nseg }
+    }
+
+    /// Number of segments.
+    pub fn len(&self) -> usize {
+        match self {
+            PerSegment::Uniform { nseg, .. } => *nseg,
+            PerSegment::Varying(values) => values.len(),
+        }
+    }
+
+    /// Whether there are no segments.
+    pub fn is_empty(&self) -> bool {
+        self.len() == 0
+    }
+
+    /// Value in segment `k`.
+    pub fn get(&self, k: usize) -> f64 {
+        match self {
+            PerSegment::Uniform { value, .. } => *value,
+            PerSegment::Varying(values) => values[k],
+        }
+    }
+
+    /// Sets every segment to `value`.
+    pub fn set_all(&mut self, value: f64) {
+        *self = PerSegment::uniform(value, self.len());
+    }
+
+    /// Sets segment `k` to `value`.
+    pub fn set(&mut self, k: usize, value: f64) {
+        if let PerSegment::Uniform { value: old, nseg } = *self {
+            if old == value {
+                return;
+            }
+            *self = PerSegment::Varying(vec![old; nseg]);
+        }
+        if let PerSegment::Varying(values) = self {
+            values[k] = value;
+        }
+    }
+
+    /// The values for `nseg` segments, each new segment taking the value of
+    /// the old segment containing its centre (as NEURON does).
+    pub fn resample(&self, nseg: usize) -> Self {
+        match self {
+            PerSegment::Uniform { value, .. } => PerSegment::uniform(*value, nseg),
+            PerSegment::Varying(values) => PerSegment::Varying(resample(values, nseg)),
+        }
+    }
+}
+
 /// A density mechanism inserted in a section, with a value per segment for
 /// each parameter.
 #[derive(Debug, Clone)]
 pub struct DensityInsertion {
     /// The mechanism type.
     pub info: &'static MechanismInfo,
-    /// Per parameter (catalogue order), one value per segment.
-    pub values: Vec<Vec<f64>>,
+    /// Per parameter (catalogue order), the value in each segment.
+    pub values: Vec<PerSegment>,
 }
 
 /// An unbranched cable: NEURON's section.
@@ -74,8 +145,8 @@ pub struct Section {
     length: f64,
     nseg: usize,
     ra: f64,
-    diam: Vec<f64>,
-    cm: Vec<f64>,
+    diam: PerSegment,
+    cm: PerSegment,
     parent: Option<(SectionId, f64)>,
     pt3d: Vec<Pt3d>,
     density: Vec<DensityInsertion>,
@@ -98,13 +169,14 @@ impl Section {
     pub fn ra(&self) -> f64 {
         self.ra
     }
-    /// Diameter per segment, µm.
-    pub fn diam(&self) -> &[f64] {
-        &self.diam
+    /// Diameter of segment `k`, µm (as set; with 3-D points the electrical
+    /// diameters come from the points, see [`Section::electrics`]).
+    pub fn diam_at(&self, k: usize) -> f64 {
+        self.diam.get(k)
     }
-    /// Specific membrane capacitance per segment, µF/cm².
-    pub fn cm(&self) -> &[f64] {
-        &self.cm
+    /// Specific membrane capacitance of segment `k`, µF/cm².
+    pub fn cm_at(&self, k: usize) -> f64 {
+        self.cm.get(k)
     }
     /// Parent section and the position on it this section's 0 end attaches to.
     pub fn parent(&self) -> Option<(SectionId, f64)> {
@@ -241,8 +313,8 @@ impl CableCell {
             length: geometry.length,
             nseg: geometry.nseg,
             ra: 35.4,
-            diam: vec![geometry.diam; geometry.nseg],
-            cm: vec![1.0; geometry.nseg],
+            diam: PerSegment::uniform(geometry.diam, geometry.nseg),
+            cm: PerSegment::uniform(1.0, geometry.nseg),
             parent: None,
             pt3d: Vec::new(),
             density: Vec::new(),
@@ -274,7 +346,7 @@ impl CableCell {
     pub fn set_diam(&mut self, id: SectionId, diam: f64) -> Result<()> {
         let section = self.section_mut(id)?;
         check_positive(&section.name, "diam", diam)?;
-        section.diam.fill(diam);
+        section.diam.set_all(diam);
         for p in section.pt3d.iter_mut() {
             p.diam = diam as f32;
         }
@@ -287,11 +359,11 @@ impl CableCell {
         if nseg == 0 {
             return Err(NeuriteError::InvalidNseg { section: section.name.clone(), nseg });
         }
-        section.diam = resample(&section.diam, nseg);
-        section.cm = resample(&section.cm, nseg);
+        section.diam = section.diam.resample(nseg);
+        section.cm = section.cm.resample(nseg);
         for insertion in section.density.iter_mut() {
             for column in insertion.values.iter_mut() {
-                *column = resample(column, nseg);
+                *column = column.resample(nseg);
             }
         }
         section.nseg = nseg;
@@ -310,7 +382,7 @@ impl CableCell {
     pub fn set_cm(&mut self, id: SectionId, cm: f64) -> Result<()> {
         let section = self.section_mut(id)?;
         check_positive(&section.name, "cm", cm)?;
-        section.cm.fill(cm);
+        section.cm.set_all(cm);
         Ok(())
     }
 
@@ -359,12 +431,12 @@ impl CableCell {
         if section.density.iter().any(|d| std::ptr::eq(d.info, info)) {
             return Ok(());
         }
-        let values = info.parameter_defaults().into_iter().map(|v| vec![v; section.nseg]).collect();
+        let values = info.parameter_defaults().into_iter().map(|v| PerSegment::uniform(v, section.nseg)).collect();
         section.density.push(DensityInsertion { info, values });
         Ok(())
     }
 
-    fn density_column(&mut self, id: SectionId, mechanism: &str, name: &str) -> Result<&mut Vec<f64>> {
+    fn density_column(&mut self, id: SectionId, mechanism: &str, name: &str) -> Result<&mut PerSegment> {
         let info = mechanisms::lookup(mechanism)?;
         let index = info.parameter_index(name)?;
         let section = self.section_mut(id)?;
@@ -380,7 +452,7 @@ impl CableCell {
     /// of a section (`for seg in sec: seg.hh.gnabar = value`).
     pub fn set_parameter(&mut self, id: SectionId, mechanism: &str, name: &str, value: f64) -> Result<()> {
         check_finite(mechanism, name, value)?;
-        self.density_column(id, mechanism, name)?.fill(value);
+        self.density_column(id, mechanism, name)?.set_all(value);
         Ok(())
     }
 
@@ -389,7 +461,7 @@ impl CableCell {
     pub fn set_parameter_at(&mut self, location: Location, mechanism: &str, name: &str, value: f64) -> Result<()> {
         check_finite(mechanism, name, value)?;
         let segment = self.segment_at(location)?;
-        self.density_column(location.section, mechanism, name)?[segment] = value;
+        self.density_column(location.section, mechanism, name)?.set(segment, value);
         Ok(())
     }
 
@@ -397,7 +469,7 @@ impl CableCell {
     /// segment at `location`.
     pub fn parameter_at(&mut self, location: Location, mechanism: &str, name: &str) -> Result<f64> {
         let segment = self.segment_at(location)?;
-        Ok(self.density_column(location.section, mechanism, name)?[segment])
+        Ok(self.density_column(location.section, mechanism, name)?.get(segment))
     }
 
     fn segment_at(&self, location: Location) -> Result<usize> {
@@ -566,14 +638,14 @@ impl CableCell {
         let y1 = (f64::from(y) + len * f64::from(angle).sin()) as f32;
         let n = section.nseg;
         let point = |px: f32, py: f32, d: f64| Pt3d { x: px, y: py, z, diam: d as f32, arc: 0.0 };
-        section.pt3d.push(point(x, y, section.diam[0]));
+        section.pt3d.push(point(x, y, section.diam.get(0)));
         for j in 0..n {
             let frac = (j as f64 + 0.5) / n as f64;
             let px = (f64::from(x) * (1.0 - frac) + f64::from(x1) * frac) as f32;
             let py = (f64::from(y) * (1.0 - frac) + f64::from(y1) * frac) as f32;
-            section.pt3d.push(point(px, py, section.diam[j]));
+            section.pt3d.push(point(px, py, section.diam.get(j)));
         }
-        section.pt3d.push(point(x1, y1, section.diam[n - 1]));
+        section.pt3d.push(point(x1, y1, section.diam.get(n - 1)));
         section.update_arcs();
         // Round-off must not change L.
         if let Some(last) = section.pt3d.last_mut() {
@@ -677,13 +749,14 @@ impl Section {
         let mut area = Vec::with_capacity(n);
         let mut rinv = Vec::with_capacity(n);
         let mut rright = 0.0;
-        for &diam in &self.diam {
+        for k in 0..n {
+            let diam = self.diam.get(k);
             area.push(pi * diam * dx);
             let rleft = 1e-2 * self.ra * (dx / 2.0) / (pi * diam * diam / 4.0);
             rinv.push(1.0 / (rleft + rright));
             rright = rleft;
         }
-        SectionElectrics { area, rinv, rinv_end: 1.0 / rright, diam: self.diam.clone() }
+        SectionElectrics { area, rinv, rinv_end: 1.0 / rright, diam: (0..n).map(|k| self.diam.get(k)).collect() }
     }
 
     /// Trapezoidal integration over the frusta between 3-D points, each

@@ -169,6 +169,8 @@ impl<C: Communicator> ParallelContext<C> {
         if self.simulation.is_none() {
             let comm = self.comm.take().expect("the communicator is only taken here");
             let sim = Simulation::with_communicator(&self.network, self.config, comm)?;
+            // The simulation holds all it needs: free the description.
+            self.network = Network::new();
             self.simulation = Some(sim);
         }
         Ok(self.simulation.as_mut().expect("just set"))

@@ -92,7 +92,8 @@ impl LocalSetup {
         let cells: Vec<(Gid, &CellDescription)> = network.cells().collect();
         // Contiguous chunks of gids per group keep neighbours together.
         let chunk = cells.len().div_ceil(threads).max(1);
-        let groups: Vec<CellGroup> = cells.chunks(chunk).map(CellGroup::new).collect::<Result<_>>()?;
+        let groups: Vec<CellGroup> =
+            cells.chunks(chunk).map(|c| CellGroup::new(c, config.dt)).collect::<Result<_>>()?;
         let mut owner = HashMap::new();
         for (g, group) in groups.iter().enumerate() {
             for cell in &group.cells {

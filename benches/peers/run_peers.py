@@ -164,7 +164,8 @@ def command(sim, bench, cfg, bins, args, spikes, setup_probe=False, rank_rss_fil
 NEURITE_LINE = re.compile(
     r"ring: cells (\d+) ranks (\d+) threads (\d+) spikes (\d+) simulated (\S+) ms wall (\S+) s")
 SOLVER_TIME = re.compile(r"Solver Time\s*:\s*([0-9.eE+-]+)")
-MODEL_SIZE = re.compile(r"Model size\s*:\s*([0-9.eE+-]+)\s*MB")
+MODEL_SIZE = re.compile(r"Model size\s*:\s*([0-9.eE+-]+)\s*([kMG])B")
+SIZE_UNIT_MB = {"k": 1.0 / 1024, "M": 1.0, "G": 1024.0}
 
 
 def run_once(sim, bench, cfg, bins, args, rundir, tag, setup_probe=False):
@@ -226,7 +227,7 @@ def run_once(sim, bench, cfg, bins, args, rundir, tag, setup_probe=False):
             res["transfer_s"] = res["run_s"] - res["solver_s"]
         m = MODEL_SIZE.search(stdout)
         if m:
-            res["coreneuron_model_mb"] = float(m.group(1))
+            res["coreneuron_model_mb"] = float(m.group(1)) * SIZE_UNIT_MB[m.group(2)]
     return res
 
 
@@ -454,7 +455,7 @@ def notes(res):
     c = s.get("coreneuron")
     cms = [r.get("coreneuron_model_mb") for r in res["runs"].get("coreneuron", []) if r.get("coreneuron_model_mb")]
     if cms:
-        out.append("- CoreNEURON reports \"Model size: %.2f MB\" for its copy of the model (%.0f bytes per compartment)."
+        out.append("- CoreNEURON reports \"Model size\" %.3g MB for its copy of the model (%.0f bytes per compartment)."
                    % (cms[0], cms[0] * 1048576.0 / (res["cfg"]["cells"] * (1 + res["cfg"]["nseg"]))))
     if c and c.get("solver_s") is not None:
         out.append("- CoreNEURON: psolve (run column) %s s, of which CoreNEURON's own \"Solver Time\" %s s; "
@@ -532,7 +533,12 @@ def main(argv):
 
     workdir = tempfile.mkdtemp(prefix="neurite-peers-")
     try:
-        bins = build_neurite(args, workdir)
+        try:
+            bins = build_neurite(args, workdir)
+        except subprocess.CalledProcessError as e:
+            log("error: %s failed (exit status %s); fix the build or pass a prebuilt binary with "
+                "--neurite-bin / --neurite-mpi-bin" % (" ".join(e.cmd), e.returncode))
+            return 2
         versions = subprocess.run(
             [args.python, "-c", "import neuron, arbor; print(neuron.__version__, arbor.__version__)"],
             capture_output=True, text=True).stdout.split()
