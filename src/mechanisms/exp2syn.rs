@@ -2,7 +2,7 @@
 //! `Exp2Syn` (peak conductance equal to the weight).
 
 use super::{
-    EventOutbox, InstanceSetup, Mechanism, MechanismInfo, MechanismKind, StepGlobals, VariableInfo, cnexp_decay,
+    DecayFactors, EventOutbox, InstanceSetup, Mechanism, MechanismInfo, MechanismKind, StepGlobals, VariableInfo,
     columns,
 };
 
@@ -36,6 +36,8 @@ pub struct Exp2Syn {
     g: Vec<f64>,
     i: Vec<f64>,
     factor: Vec<f64>,
+    decay1: DecayFactors,
+    decay2: DecayFactors,
 }
 
 impl Exp2Syn {
@@ -53,6 +55,8 @@ impl Exp2Syn {
             g: vec![0.0; count],
             i: vec![0.0; count],
             factor: vec![0.0; count],
+            decay1: DecayFactors::default(),
+            decay2: DecayFactors::default(),
         })
     }
 }
@@ -83,6 +87,8 @@ impl Mechanism for Exp2Syn {
     }
 
     fn initialize(&mut self, _v: &[f64], _globals: &StepGlobals, _outbox: &mut EventOutbox) {
+        self.decay1.invalidate();
+        self.decay2.invalidate();
         for k in 0..self.len() {
             let (tau1, factor) = exp2syn_factor(self.tau1[k], self.tau2[k]);
             self.tau1[k] = tau1;
@@ -105,9 +111,11 @@ impl Mechanism for Exp2Syn {
     }
 
     fn advance_state(&mut self, _v: &[f64], globals: &StepGlobals) {
-        for k in 0..self.len() {
-            self.A[k] = cnexp_decay(self.A[k], self.tau1[k], globals.dt);
-            self.B[k] = cnexp_decay(self.B[k], self.tau2[k], globals.dt);
+        for (a, f) in self.A.iter_mut().zip(self.decay1.get(&self.tau1, globals.dt)) {
+            *a += f * -*a;
+        }
+        for (b, f) in self.B.iter_mut().zip(self.decay2.get(&self.tau2, globals.dt)) {
+            *b += f * -*b;
         }
     }
 
@@ -121,6 +129,8 @@ impl Mechanism for Exp2Syn {
     }
 
     fn variable_mut(&mut self, name: &str) -> Option<&mut [f64]> {
+        self.decay1.invalidate();
+        self.decay2.invalidate();
         columns!(self, name, as_mut_slice, [tau1, tau2, e, A, B, g, i, factor])
     }
 }

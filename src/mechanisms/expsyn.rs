@@ -1,7 +1,7 @@
 //! Synapse with a single-exponential conductance, as NEURON's `ExpSyn`.
 
 use super::{
-    EventOutbox, InstanceSetup, Mechanism, MechanismInfo, MechanismKind, StepGlobals, VariableInfo, cnexp_decay,
+    DecayFactors, EventOutbox, InstanceSetup, Mechanism, MechanismInfo, MechanismKind, StepGlobals, VariableInfo,
     columns,
 };
 
@@ -26,6 +26,7 @@ pub struct ExpSyn {
     e: Vec<f64>,
     g: Vec<f64>,
     i: Vec<f64>,
+    decay: DecayFactors,
 }
 
 impl ExpSyn {
@@ -39,6 +40,7 @@ impl ExpSyn {
             e: next(),
             g: vec![0.0; count],
             i: vec![0.0; count],
+            decay: DecayFactors::default(),
         })
     }
 }
@@ -53,6 +55,7 @@ impl Mechanism for ExpSyn {
     }
 
     fn initialize(&mut self, _v: &[f64], _globals: &StepGlobals, _outbox: &mut EventOutbox) {
+        self.decay.invalidate();
         self.g.fill(0.0);
     }
 
@@ -71,8 +74,9 @@ impl Mechanism for ExpSyn {
     }
 
     fn advance_state(&mut self, _v: &[f64], globals: &StepGlobals) {
-        for (g, tau) in self.g.iter_mut().zip(&self.tau) {
-            *g = cnexp_decay(*g, *tau, globals.dt);
+        let factors = self.decay.get(&self.tau, globals.dt);
+        for (g, f) in self.g.iter_mut().zip(factors) {
+            *g += f * -*g;
         }
     }
 
@@ -85,6 +89,7 @@ impl Mechanism for ExpSyn {
     }
 
     fn variable_mut(&mut self, name: &str) -> Option<&mut [f64]> {
+        self.decay.invalidate();
         columns!(self, name, as_mut_slice, [tau, e, g, i])
     }
 }

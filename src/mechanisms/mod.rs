@@ -201,17 +201,32 @@ pub(crate) fn builtin_index(info: &MechanismInfo) -> usize {
     BUILTIN.iter().position(|candidate| std::ptr::eq(*candidate, info)).expect("mechanism info comes from BUILTIN")
 }
 
-/// NMODL's `cnexp` update for `y' = (y_inf - y) / tau`, written with the same
-/// operations nocmodl emits, so that results round as in NEURON.
-#[inline(always)]
-pub(crate) fn cnexp_relax(y: f64, y_inf: f64, tau: f64, dt: f64) -> f64 {
-    y + (1. - crate::math::exp(dt * ((-1.0) / tau))) * (-(y_inf / tau) / ((-1.0) / tau) - y)
+/// The factors `1 - exp(-dt / tau)` of NMODL's `cnexp` update for
+/// `y' = -y / tau` for every instance,
+/// computed once and reused while dt and the time constants stay the same
+/// (the owner calls [`DecayFactors::invalidate`] whenever a variable may be
+/// written). `y + f * -y` with them gives exactly the bits of nocmodl's
+/// `y + (1 - exp(dt * (-1 / tau))) * (-(0) / (-1 / tau) - y)`.
+#[derive(Debug, Clone, Default)]
+pub(crate) struct DecayFactors {
+    dt: f64,
+    factors: Vec<f64>,
 }
 
-/// NMODL's `cnexp` update for `y' = -y / tau`.
-#[inline(always)]
-pub(crate) fn cnexp_decay(y: f64, tau: f64, dt: f64) -> f64 {
-    y + (1. - crate::math::exp(dt * ((-1.0) / tau))) * (-(0.0) / ((-1.0) / tau) - y)
+impl DecayFactors {
+    /// Forgets the factors.
+    pub fn invalidate(&mut self) {
+        self.factors.clear();
+    }
+
+    /// The factors for time constants `taus` (ms) and step `dt` (ms).
+    pub fn get(&mut self, taus: &[f64], dt: f64) -> &[f64] {
+        if self.factors.len() != taus.len() || self.dt != dt {
+            self.dt = dt;
+            self.factors = taus.iter().map(|&tau| 1. - crate::math::exp(dt * ((-1.0) / tau))).collect();
+        }
+        &self.factors
+    }
 }
 
 /// Helper for `variable`/`variable_mut`: picks a column by name.
@@ -224,3 +239,23 @@ macro_rules! columns {
     };
 }
 pub(crate) use columns;
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn cached_decay_is_bitwise_nocmodls_cnexp() {
+        let taus: Vec<f64> = (1..200).map(|k| 0.05 * k as f64).collect();
+        let mut cache = DecayFactors::default();
+        for &dt in &[0.025, 0.01, 0.1] {
+            let factors = cache.get(&taus, dt).to_vec();
+            for (k, &tau) in taus.iter().enumerate() {
+                for &y in &[0.0, 1e-3, 0.37, 12.5] {
+                    let nocmodl = y + (1. - crate::math::exp(dt * ((-1.0) / tau))) * (-(0.0) / ((-1.0) / tau) - y);
+                    assert_eq!((y + factors[k] * -y).to_bits(), nocmodl.to_bits());
+                }
+            }
+        }
+    }
+}
