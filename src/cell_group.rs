@@ -24,12 +24,14 @@ use crate::solver::{InterleavedTree, hines_solve_interleaved};
 /// NEURON records a threshold crossing 1e-10 ms after the step it is seen in.
 const THRESHOLD_TIME_OFFSET: f64 = 1e-10;
 
-/// Threshold detector of one cell.
-#[derive(Debug, Clone)]
-struct Detector {
-    node: usize,
-    threshold: f64,
-    above: bool,
+/// Threshold detectors of the group's cells, structure-of-arrays.
+#[derive(Debug, Clone, Default)]
+struct Detectors {
+    gid: Vec<Gid>,
+    node: Vec<usize>,
+    threshold: Vec<f64>,
+    /// Whether v was above threshold at the last check.
+    above: Vec<bool>,
 }
 
 /// What the group keeps of a cable cell's description: enough to resolve
@@ -106,7 +108,6 @@ pub(crate) struct GroupCell {
     block: usize,
     lane: usize,
     sections: SectionMap,
-    detector: Option<Detector>,
     /// Per point process id: where its instance lives.
     pub point_targets: Vec<EventTarget>,
 }
@@ -225,6 +226,7 @@ pub(crate) struct CellGroup {
     /// Artificial cells: gid and where their instance lives.
     pub artificial: Vec<(Gid, EventTarget)>,
     blocks: Vec<Block>,
+    detectors: Detectors,
     v: Vec<f64>,
     rhs: Vec<f64>,
     d: Vec<f64>,
@@ -380,6 +382,7 @@ impl CellGroup {
         let (mut a, mut bcoef, mut cap) = (vec![0.0; total], vec![0.0; total], vec![0.0; total]);
         let mut group_cells = Vec::with_capacity(cables.len());
         let mut point_areas: Vec<Vec<f64>> = Vec::with_capacity(cables.len());
+        let mut detectors = Detectors::default();
         for (c, (gid, cell)) in cables.iter().enumerate() {
             let (b, lane) = lane_of[c];
             let block = &blocks[b];
@@ -406,18 +409,18 @@ impl CellGroup {
                 areas.push(layout.area[local]);
             }
             point_areas.push(areas);
-            let detector = cell.spike_detector().map(|det| Detector {
-                node: block.node(lane, layout.node_at(cell, det.location)),
-                threshold: det.threshold,
-                above: false,
-            });
+            if let Some(det) = cell.spike_detector() {
+                detectors.gid.push(*gid);
+                detectors.node.push(block.node(lane, layout.node_at(cell, det.location)));
+                detectors.threshold.push(det.threshold);
+                detectors.above.push(false);
+            }
             group_cells.push(GroupCell {
                 gid: *gid,
                 name: cell.name().to_string(),
                 block: b,
                 lane,
                 sections: SectionMap::new(cell, &layout),
-                detector,
                 point_targets: Vec::new(),
             });
         }
@@ -469,6 +472,7 @@ impl CellGroup {
             cells: group_cells,
             artificial,
             blocks,
+            detectors,
             v: vec![0.0; total],
             rhs: vec![0.0; total],
             d: vec![0.0; total],
@@ -501,11 +505,7 @@ impl CellGroup {
             self.slots[s].with_voltages(&self.v, |m, v| m.initialize(v, &globals, outbox));
             self.flush_outbox(s);
         }
-        for cell in self.cells.iter_mut() {
-            if let Some(det) = cell.detector.as_mut() {
-                det.above = false;
-            }
-        }
+        self.detectors.above.fill(false);
         // As NEURON, compute currents once so that assigned variables hold
         // their initial values.
         self.assemble_matrix(&globals);
@@ -540,17 +540,13 @@ impl CellGroup {
     /// Threshold detection at the start of a step, as NEURON's
     /// `check_thresh`: an upward crossing is a spike at t + 1e-10 ms.
     fn detect_spikes(&mut self) {
-        for cell in self.cells.iter_mut() {
-            if let Some(det) = cell.detector.as_mut() {
-                if self.v[det.node] - det.threshold > 0.0 {
-                    if !det.above {
-                        det.above = true;
-                        self.new_spikes.push(Spike { gid: cell.gid, time: self.t + THRESHOLD_TIME_OFFSET });
-                    }
-                } else {
-                    det.above = false;
-                }
+        let det = &mut self.detectors;
+        for k in 0..det.node.len() {
+            let above = self.v[det.node[k]] - det.threshold[k] > 0.0;
+            if above && !det.above[k] {
+                self.new_spikes.push(Spike { gid: det.gid[k], time: self.t + THRESHOLD_TIME_OFFSET });
             }
+            det.above[k] = above;
         }
     }
 
@@ -620,15 +616,19 @@ impl CellGroup {
     /// naming the cell, and the section where the membrane current was
     /// largest (the solve spreads a blow-up over the whole cell).
     fn update_voltage(&mut self, globals: &StepGlobals) -> Result<()> {
-        let all_finite = self.v.iter().zip(&self.rhs).fold(true, |ok, (v, dv)| ok & (v + dv).is_finite());
+        // The new voltages go into `rhs` (which holds Δv) in one pass; the
+        // arrays are then swapped, so the old ones survive a failure.
+        let mut all_finite = true;
+        for (dv, v) in self.rhs.iter_mut().zip(&self.v) {
+            *dv += v;
+            all_finite &= dv.is_finite();
+        }
         if all_finite {
-            for (v, dv) in self.v.iter_mut().zip(&self.rhs) {
-                *v += dv;
-            }
+            std::mem::swap(&mut self.v, &mut self.rhs);
             return Ok(());
         }
-        let bad = self.v.iter().zip(&self.rhs).position(|(v, dv)| !(v + dv).is_finite()).unwrap_or(0);
-        let value = self.v[bad] + self.rhs[bad];
+        let bad = self.rhs.iter().position(|v| !v.is_finite()).unwrap_or(0);
+        let value = self.rhs[bad];
         let c = self.cell_of_node(bad);
         // v is still the voltage before the step: recompute the currents.
         self.assemble_matrix(globals);

@@ -162,29 +162,6 @@ impl Hh {
             il: vec![0.0; count],
         })
     }
-
-    /// Total current density (mA/cm²) of instance `i` at voltage `v`; also
-    /// stores the conductances and ionic currents, as NEURON's
-    /// `_nrn_current` does.
-    #[inline(always)]
-    fn total_current(&mut self, i: usize, v: f64) -> f64 {
-        let (m, h, n) = (self.m[i], self.h[i], self.n[i]);
-        let gna = self.gnabar[i] * m * m * m * h;
-        let ina = gna * (v - self.ena[i]);
-        let gk = self.gkbar[i] * n * n * n * n;
-        let ik = gk * (v - self.ek[i]);
-        let il = self.gl[i] * (v - self.el[i]);
-        self.gna[i] = gna;
-        self.gk[i] = gk;
-        self.ina[i] = ina;
-        self.ik[i] = ik;
-        self.il[i] = il;
-        let mut current = 0.0;
-        current += ina;
-        current += ik;
-        current += il;
-        current
-    }
 }
 
 impl Mechanism for Hh {
@@ -206,12 +183,27 @@ impl Mechanism for Hh {
         }
     }
 
+    /// NEURON evaluates the current at v + 1 µV and at v and takes the
+    /// difference as the conductance; gna and gk do not depend on v, so they
+    /// are computed once (the same bits as computing them twice).
     fn current(&mut self, v: &[f64], rhs: &mut [f64], d: &mut [f64], _globals: &StepGlobals) {
         let n = v.len();
         let (rhs, d) = (&mut rhs[..n], &mut d[..n]);
+        let (m, h, gate_n) = (&self.m[..n], &self.h[..n], &self.n[..n]);
+        let (gnabar, gkbar, gl) = (&self.gnabar[..n], &self.gkbar[..n], &self.gl[..n]);
+        let (ena, ek, el) = (&self.ena[..n], &self.ek[..n], &self.el[..n]);
+        let (gna_out, gk_out) = (&mut self.gna[..n], &mut self.gk[..n]);
+        let (ina_out, ik_out, il_out) = (&mut self.ina[..n], &mut self.ik[..n], &mut self.il[..n]);
         for i in 0..n {
-            let g_plus = self.total_current(i, v[i] + 0.001);
-            let current = self.total_current(i, v[i]);
+            let gna = gnabar[i] * m[i] * m[i] * m[i] * h[i];
+            let gk = gkbar[i] * gate_n[i] * gate_n[i] * gate_n[i] * gate_n[i];
+            let total = |v: f64| {
+                let (ina, ik, il) = (gna * (v - ena[i]), gk * (v - ek[i]), gl[i] * (v - el[i]));
+                (0.0 + ina + ik + il, ina, ik, il)
+            };
+            let (g_plus, ..) = total(v[i] + 0.001);
+            let (current, ina, ik, il) = total(v[i]);
+            (gna_out[i], gk_out[i], ina_out[i], ik_out[i], il_out[i]) = (gna, gk, ina, ik, il);
             rhs[i] -= current;
             d[i] += (g_plus - current) / 0.001;
         }
