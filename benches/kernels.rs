@@ -143,5 +143,28 @@ fn events(c: &mut Criterion) {
     group.finish();
 }
 
-criterion_group!(benches, hines, mechanisms, events);
+fn exponential(c: &mut Criterion) {
+    let n = 10_000;
+    let mut group = c.benchmark_group("math");
+    group.throughput(Throughput::Elements(n as u64));
+    let x: Vec<f64> = (0..n).map(|i| -30.0 + 60.0 * i as f64 / n as f64).collect();
+    let mut y = vec![0.0; n];
+    group.bench_function("exp_neurite", |bench| {
+        bench.iter(|| {
+            for (y, x) in y.iter_mut().zip(black_box(&x)) {
+                *y = neurite::math::exp(*x);
+            }
+        })
+    });
+    group.bench_function("exp_libm", |bench| {
+        bench.iter(|| {
+            for (y, x) in y.iter_mut().zip(black_box(&x)) {
+                *y = x.exp();
+            }
+        })
+    });
+    group.finish();
+}
+
+criterion_group!(benches, hines, mechanisms, events, exponential);
 criterion_main!(benches);

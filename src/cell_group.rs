@@ -32,6 +32,10 @@ struct Detectors {
     threshold: Vec<f64>,
     /// Whether v was above threshold at the last check.
     above: Vec<bool>,
+    /// Whether v crossed the threshold at this check.
+    crossed: Vec<bool>,
+    /// `Some(start)` when detector k watches node `start + k` for every k.
+    contiguous_from: Option<usize>,
 }
 
 /// What the group keeps of a cable cell's description: enough to resolve
@@ -428,6 +432,10 @@ impl CellGroup {
         for _ in &stims {
             plans[netstim_slot].add(None);
         }
+        detectors.crossed = vec![false; detectors.node.len()];
+        if detectors.node.windows(2).all(|w| w[1] == w[0] + 1) {
+            detectors.contiguous_from = Some(detectors.node.first().copied().unwrap_or(0));
+        }
         let instance_nodes: Vec<InstanceNodes> =
             plans.iter_mut().zip(mechanisms::BUILTIN.iter()).map(|(plan, info)| plan.plan(info.kind)).collect();
 
@@ -541,12 +549,33 @@ impl CellGroup {
     /// `check_thresh`: an upward crossing is a spike at t + 1e-10 ms.
     fn detect_spikes(&mut self) {
         let det = &mut self.detectors;
-        for k in 0..det.node.len() {
-            let above = self.v[det.node[k]] - det.threshold[k] > 0.0;
-            if above && !det.above[k] {
+        let n = det.node.len();
+        // A branch-free pass that vectorizes; spikes are rare, so the pass
+        // that records them runs only when there is one.
+        let mut any_crossing = false;
+        match det.contiguous_from {
+            Some(start) => {
+                let v = &self.v[start..start + n];
+                for k in 0..n {
+                    let above = v[k] - det.threshold[k] > 0.0;
+                    any_crossing |= above & !det.above[k];
+                    det.crossed[k] = above & !det.above[k];
+                    det.above[k] = above;
+                }
+            }
+            None => {
+                for k in 0..n {
+                    let above = self.v[det.node[k]] - det.threshold[k] > 0.0;
+                    any_crossing |= above & !det.above[k];
+                    det.crossed[k] = above & !det.above[k];
+                    det.above[k] = above;
+                }
+            }
+        }
+        if any_crossing {
+            for k in (0..n).filter(|&k| det.crossed[k]) {
                 self.new_spikes.push(Spike { gid: det.gid[k], time: self.t + THRESHOLD_TIME_OFFSET });
             }
-            det.above[k] = above;
         }
     }
 
@@ -592,16 +621,18 @@ impl CellGroup {
         Ok(())
     }
 
-    /// NEURON's `setup_tree_matrix`: membrane currents and conductances,
-    /// then capacitance and the axial terms.
+    /// NEURON's `setup_tree_matrix`: capacitance, membrane currents and
+    /// conductances, then the axial terms. (NEURON adds the capacitance after
+    /// the membrane conductances; starting from it instead saves a pass and
+    /// changes d by rounding only.)
     fn assemble_matrix(&mut self, globals: &StepGlobals) {
         self.rhs.fill(0.0);
-        self.d.fill(0.0);
+        self.d.copy_from_slice(&self.cap_factor);
         for slot in self.slots.iter_mut() {
             slot.current(&self.v, &mut self.rhs, &mut self.d, globals);
         }
         for block in &self.blocks {
-            assemble_block(block, &self.v, &self.a, &self.b, &self.cap_factor, &mut self.rhs, &mut self.d);
+            assemble_block(block, &self.v, &self.a, &self.b, &mut self.rhs, &mut self.d);
         }
     }
 
@@ -789,12 +820,8 @@ impl CellGroup {
 /// Capacitance and axial terms of one block, in NEURON's order for every
 /// node: its membrane terms are already in, then `cm/dt`, its own axial term,
 /// and then (later in the loop) those of its children.
-fn assemble_block(block: &Block, v: &[f64], a: &[f64], b: &[f64], cap: &[f64], rhs: &mut [f64], d: &mut [f64]) {
+fn assemble_block(block: &Block, v: &[f64], a: &[f64], b: &[f64], rhs: &mut [f64], d: &mut [f64]) {
     let w = block.width;
-    let root = block.base..block.base + w;
-    for (d, c) in d[root.clone()].iter_mut().zip(&cap[root]) {
-        *d += c;
-    }
     for k in 1..block.parent.len() {
         let row = block.base + k * w;
         let prow = block.base + block.parent[k] * w;
@@ -806,8 +833,7 @@ fn assemble_block(block: &Block, v: &[f64], a: &[f64], b: &[f64], cap: &[f64], r
         let (vp, vi) = (&v_lo[prow..prow + w], &v_hi[..w]);
         let (rp, ri) = (&mut rhs_lo[prow..prow + w], &mut rhs_hi[..w]);
         let (dp, di) = (&mut d_lo[prow..prow + w], &mut d_hi[..w]);
-        let (ak, bk, ck) = (&a[row..row + w], &b[row..row + w], &cap[row..row + w]);
-        assemble_row(vp, vi, rp, ri, dp, di, ak, bk, ck);
+        assemble_row(vp, vi, rp, ri, dp, di, &a[row..row + w], &b[row..row + w]);
     }
 }
 
@@ -824,16 +850,14 @@ fn assemble_row(
     di: &mut [f64],
     a: &[f64],
     b: &[f64],
-    cap: &[f64],
 ) {
     let w = vi.len();
-    let (vp, rp, ri, dp, di, a, b, cap) =
-        (&vp[..w], &mut rp[..w], &mut ri[..w], &mut dp[..w], &mut di[..w], &a[..w], &b[..w], &cap[..w]);
+    let (vp, rp, ri, dp, di, a, b) =
+        (&vp[..w], &mut rp[..w], &mut ri[..w], &mut dp[..w], &mut di[..w], &a[..w], &b[..w]);
     for c in 0..w {
         let dv = vp[c] - vi[c];
         ri[c] -= b[c] * dv;
         rp[c] += a[c] * dv;
-        di[c] += cap[c];
         di[c] -= b[c];
         dp[c] -= a[c];
     }

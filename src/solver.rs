@@ -2,7 +2,10 @@
 //! tridiagonal) matrix in O(n), with nodes numbered parents before children.
 
 /// Solves the tree system in place for the nodes `range` of one cell: on
-/// return `rhs` holds the solution. `d` is overwritten. `parent[i] < i` for
+/// return `rhs` holds the solution. `d` is overwritten (with the reciprocals
+/// of the eliminated diagonal). Each node's diagonal is inverted once and
+/// the reciprocal used twice, one division per node instead of NEURON's two
+/// (the results differ from NEURON's by rounding only). `parent[i] < i` for
 /// every node but the first of the range, which is the cell's root.
 ///
 /// Row i reads `d[i] x[i] + b[i] x[parent[i]] + sum over children c of
@@ -19,7 +22,9 @@ pub fn hines_solve(
     let root = range.start;
     // Triangularize: eliminate each node from its parent's row, leaves first.
     for i in (root + 1..range.end).rev() {
-        let p = a[i] / d[i];
+        let inv = 1.0 / d[i];
+        d[i] = inv;
+        let p = a[i] * inv;
         let pi = parent[i];
         d[pi] -= p * b[i];
         rhs[pi] -= p * rhs[i];
@@ -28,7 +33,7 @@ pub fn hines_solve(
     rhs[root] /= d[root];
     for i in root + 1..range.end {
         rhs[i] -= b[i] * rhs[parent[i]];
-        rhs[i] /= d[i];
+        rhs[i] *= d[i];
     }
 }
 
@@ -57,7 +62,7 @@ pub fn hines_solve_interleaved(tree: &InterleavedTree<'_>, a: &[f64], b: &[f64],
         let prow = block.base + block.parent[k] * w;
         let (d_lo, d_hi) = d.split_at_mut(row);
         let (rhs_lo, rhs_hi) = rhs.split_at_mut(row);
-        let (dp, di) = (&mut d_lo[prow..prow + w], &d_hi[..w]);
+        let (dp, di) = (&mut d_lo[prow..prow + w], &mut d_hi[..w]);
         let (rp, ri) = (&mut rhs_lo[prow..prow + w], &rhs_hi[..w]);
         triangularize_row(dp, rp, di, ri, &a[row..row + w], &b[row..row + w]);
     }
@@ -76,11 +81,13 @@ pub fn hines_solve_interleaved(tree: &InterleavedTree<'_>, a: &[f64], b: &[f64],
 
 /// Eliminates one node row of every lane from its parent row.
 #[inline(always)]
-fn triangularize_row(dp: &mut [f64], rp: &mut [f64], di: &[f64], ri: &[f64], a: &[f64], b: &[f64]) {
+fn triangularize_row(dp: &mut [f64], rp: &mut [f64], di: &mut [f64], ri: &[f64], a: &[f64], b: &[f64]) {
     let w = di.len();
     let (dp, rp, ri, a, b) = (&mut dp[..w], &mut rp[..w], &ri[..w], &a[..w], &b[..w]);
     for c in 0..w {
-        let p = a[c] / di[c];
+        let inv = 1.0 / di[c];
+        di[c] = inv;
+        let p = a[c] * inv;
         dp[c] -= p * b[c];
         rp[c] -= p * ri[c];
     }
@@ -88,12 +95,12 @@ fn triangularize_row(dp: &mut [f64], rp: &mut [f64], di: &[f64], ri: &[f64], a: 
 
 /// Back substitution of one node row of every lane from its parent row.
 #[inline(always)]
-fn back_substitute_row(ri: &mut [f64], rp: &[f64], b: &[f64], d: &[f64]) {
+fn back_substitute_row(ri: &mut [f64], rp: &[f64], b: &[f64], inv_d: &[f64]) {
     let w = ri.len();
-    let (rp, b, d) = (&rp[..w], &b[..w], &d[..w]);
+    let (rp, b, inv_d) = (&rp[..w], &b[..w], &inv_d[..w]);
     for c in 0..w {
         ri[c] -= b[c] * rp[c];
-        ri[c] /= d[c];
+        ri[c] *= inv_d[c];
     }
 }
 

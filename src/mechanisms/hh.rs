@@ -87,7 +87,7 @@ pub struct HhRelaxation {
     pub rate: [f64; 3],
 }
 
-/// The rates of [`hh_rates_q10`] arranged for the state update with eight
+/// The rates of [`hh_rates_q10`] arranged for the state update with six
 /// divisions instead of NEURON's twenty-six and eight exponentials instead of
 /// nine (well-conditioned constant divisors become multiplications, 1/τ is
 /// kept as a rate, beta_h shares alpha_m's exponential): each result is
@@ -96,10 +96,10 @@ pub struct HhRelaxation {
 #[inline(always)]
 pub fn hh_relaxation(v: f64, q10: f64) -> HhRelaxation {
     // vtrap(x, 10) = x / (e^(x/10) - 1) is ill-conditioned near x = 0, so
-    // its exponential is taken exactly as NEURON takes it (x / 10 divided);
+    // each vtrap takes its own exponential of its own u = x/10 (as NEURON);
     // beta_h's e^(-(v+35)/10) = e^(-(v+40)/10) e^(1/2) shares the first.
     let (x_m, x_n) = (-(v + 40.0), -(v + 55.0));
-    let (u_m, u_n) = (x_m / 10.0, x_n / 10.0);
+    let (u_m, u_n) = (x_m * 0.1, x_n * 0.1);
     let (e40, e55) = (exp(u_m), exp(u_n));
     let e35 = e40 * EXP_HALF;
     let vtrap10 = |x: f64, u: f64, e: f64| if u.abs() < 1e-6 { 10.0 * (1.0 - x / 10.0 / 2.0) } else { x / (e - 1.0) };
