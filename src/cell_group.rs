@@ -553,22 +553,21 @@ impl CellGroup {
         // A branch-free pass that vectorizes; spikes are rare, so the pass
         // that records them runs only when there is one.
         let mut any_crossing = false;
+        let mut check = |k: usize, v: f64| {
+            let above = v - det.threshold[k] > 0.0;
+            det.crossed[k] = above & !det.above[k];
+            any_crossing |= det.crossed[k];
+            det.above[k] = above;
+        };
         match det.contiguous_from {
             Some(start) => {
-                let v = &self.v[start..start + n];
-                for k in 0..n {
-                    let above = v[k] - det.threshold[k] > 0.0;
-                    any_crossing |= above & !det.above[k];
-                    det.crossed[k] = above & !det.above[k];
-                    det.above[k] = above;
+                for (k, &v) in self.v[start..start + n].iter().enumerate() {
+                    check(k, v);
                 }
             }
             None => {
-                for k in 0..n {
-                    let above = self.v[det.node[k]] - det.threshold[k] > 0.0;
-                    any_crossing |= above & !det.above[k];
-                    det.crossed[k] = above & !det.above[k];
-                    det.above[k] = above;
+                for (k, &node) in det.node.iter().enumerate() {
+                    check(k, self.v[node]);
                 }
             }
         }
