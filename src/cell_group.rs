@@ -553,21 +553,24 @@ impl CellGroup {
         // A branch-free pass that vectorizes; spikes are rare, so the pass
         // that records them runs only when there is one.
         let mut any_crossing = false;
-        let mut check = |k: usize, v: f64| {
-            let above = v - det.threshold[k] > 0.0;
-            det.crossed[k] = above & !det.above[k];
-            any_crossing |= det.crossed[k];
-            det.above[k] = above;
-        };
+        let (threshold, above, crossed) = (&det.threshold[..n], &mut det.above[..n], &mut det.crossed[..n]);
         match det.contiguous_from {
             Some(start) => {
-                for (k, &v) in self.v[start..start + n].iter().enumerate() {
-                    check(k, v);
+                let v = &self.v[start..start + n];
+                #[allow(clippy::needless_range_loop)]
+                for k in 0..n {
+                    let now = v[k] - threshold[k] > 0.0;
+                    crossed[k] = now & !above[k];
+                    any_crossing |= crossed[k];
+                    above[k] = now;
                 }
             }
             None => {
-                for (k, &node) in det.node.iter().enumerate() {
-                    check(k, self.v[node]);
+                for k in 0..n {
+                    let now = self.v[det.node[k]] - threshold[k] > 0.0;
+                    crossed[k] = now & !above[k];
+                    any_crossing |= crossed[k];
+                    above[k] = now;
                 }
             }
         }
