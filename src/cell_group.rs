@@ -286,14 +286,17 @@ impl SlotPlan {
         if kind == MechanismKind::Artificial {
             return InstanceNodes::Detached;
         }
-        let sorted: Vec<usize> = order.iter().map(|&k| self.nodes[k as usize] as usize).collect();
-        self.nodes = Vec::new();
-        if sorted.windows(2).all(|w| w[1] == w[0] + 1) {
-            InstanceNodes::Contiguous { start: sorted.first().copied().unwrap_or(0) }
+        let node = |k: usize| self.nodes[order[k] as usize] as usize;
+        let contiguous = (1..order.len()).all(|k| node(k) == node(k - 1) + 1);
+        let nodes = if contiguous {
+            InstanceNodes::Contiguous { start: if order.is_empty() { 0 } else { node(0) } }
         } else {
-            let n = sorted.len();
+            let n = order.len();
+            let sorted = (0..n).map(node).collect();
             InstanceNodes::Scattered { nodes: sorted, v: vec![0.0; n], rhs: vec![0.0; n], d: vec![0.0; n] }
-        }
+        };
+        self.nodes = Vec::new();
+        nodes
     }
 }
 
@@ -792,7 +795,7 @@ impl CellGroup {
     /// Bytes of simulation state held by the group (node arrays, mechanism
     /// storage, maps), for memory reports.
     pub fn state_bytes(&self) -> usize {
-        let nodes = 8 * (self.v.len() * 7);
+        let nodes = 8 * (self.v.len() * 6);
         let slots: usize = self
             .slots
             .iter()

@@ -647,6 +647,7 @@ impl CableCell {
         }
         section.pt3d.push(point(x1, y1, section.diam.get(n - 1)));
         section.update_arcs();
+        section.pt3d.shrink_to_fit();
         // Round-off must not change L.
         if let Some(last) = section.pt3d.last_mut() {
             last.arc = len;

@@ -36,6 +36,17 @@ pub fn round_robin(count: Gid, rank: usize, nhost: usize) -> impl Iterator<Item 
     (rank as Gid..count).step_by(nhost.max(1))
 }
 
+/// Returns memory freed inside the process's heap to the operating system
+/// (glibc keeps small freed blocks otherwise).
+fn release_free_memory() {
+    #[cfg(all(target_os = "linux", target_env = "gnu"))]
+    // SAFETY: malloc_trim only releases free memory of the allocator's own
+    // arenas; it touches no live allocation.
+    unsafe {
+        libc::malloc_trim(0);
+    }
+}
+
 /// Distributed simulation with NEURON's vocabulary.
 pub struct ParallelContext<C: Communicator> {
     comm: Option<C>,
@@ -169,8 +180,12 @@ impl<C: Communicator> ParallelContext<C> {
         if self.simulation.is_none() {
             let comm = self.comm.take().expect("the communicator is only taken here");
             let sim = Simulation::with_communicator(&self.network, self.config, comm)?;
-            // The simulation holds all it needs: free the description.
+            // The simulation holds all it needs: free the description, and
+            // give its memory back to the system before the run touches the
+            // simulation's arrays (a description is many small allocations
+            // that the allocator would otherwise keep).
             self.network = Network::new();
+            release_free_memory();
             self.simulation = Some(sim);
         }
         Ok(self.simulation.as_mut().expect("just set"))
