@@ -22,6 +22,11 @@ pub trait Communicator {
     /// Every rank's bytes, indexed by rank (counts are exchanged first, then
     /// the data). Collective.
     fn all_gather_bytes(&mut self, local: &[u8]) -> Result<Vec<Vec<u8>>>;
+    /// Every rank's `local`, concatenated in rank order, when every rank
+    /// passes the same number of bytes: one collective, no count exchange.
+    fn all_gather_fixed(&mut self, local: &[u8]) -> Result<Vec<u8>> {
+        Ok(self.all_gather_bytes(local)?.concat())
+    }
     /// The minimum of `value` over all ranks. Collective.
     fn all_reduce_min(&mut self, value: f64) -> Result<f64> {
         let all = self.all_gather_bytes(&value.to_le_bytes())?;
@@ -37,20 +42,56 @@ pub trait Communicator {
     fn fail(&mut self, error: &NeuriteError);
 }
 
-/// Every rank's spikes, in rank order. Collective.
-pub fn all_gather_spikes<C: Communicator + ?Sized>(comm: &mut C, local: &[Spike]) -> Result<Vec<Spike>> {
-    let mut bytes = Vec::with_capacity(local.len() * 16);
-    for spike in local {
-        bytes.extend_from_slice(&spike.gid.to_le_bytes());
-        bytes.extend_from_slice(&spike.time.to_le_bytes());
+/// Spikes every rank sends in the first, fixed-size round of an exchange
+/// (NEURON's spike exchange does the same): most intervals need one
+/// collective only.
+const SPIKES_IN_FIRST_ROUND: usize = 64;
+
+fn encode_spikes(spikes: &[Spike], out: &mut Vec<u8>) {
+    for spike in spikes {
+        out.extend_from_slice(&spike.gid.to_le_bytes());
+        out.extend_from_slice(&spike.time.to_le_bytes());
     }
-    let all = comm.all_gather_bytes(&bytes)?;
-    let mut spikes = Vec::with_capacity(all.iter().map(|b| b.len() / 16).sum());
-    for chunk in all.iter().flat_map(|b| b.chunks_exact(16)) {
-        spikes.push(Spike {
+}
+
+fn decode_spikes(bytes: &[u8], out: &mut Vec<Spike>) {
+    for chunk in bytes.chunks_exact(16) {
+        out.push(Spike {
             gid: u64::from_le_bytes(chunk[..8].try_into().expect("8 bytes")),
             time: f64::from_le_bytes(chunk[8..].try_into().expect("8 bytes")),
         });
+    }
+}
+
+/// Every rank's spikes, in rank order. Collective: a fixed-size round with
+/// each rank's count and first spikes, and a second round only when some
+/// rank had more.
+pub fn all_gather_spikes<C: Communicator + ?Sized>(comm: &mut C, local: &[Spike]) -> Result<Vec<Spike>> {
+    let first = local.len().min(SPIKES_IN_FIRST_ROUND);
+    let block = 8 + 16 * SPIKES_IN_FIRST_ROUND;
+    let mut bytes = Vec::with_capacity(block);
+    bytes.extend_from_slice(&(local.len() as u64).to_le_bytes());
+    encode_spikes(&local[..first], &mut bytes);
+    bytes.resize(block, 0);
+    let all = comm.all_gather_fixed(&bytes)?;
+    let counts: Vec<usize> = all
+        .chunks_exact(block)
+        .map(|b| u64::from_le_bytes(b[..8].try_into().expect("8 bytes")) as usize)
+        .collect();
+    let rest = if counts.iter().any(|&c| c > SPIKES_IN_FIRST_ROUND) {
+        let mut extra = Vec::new();
+        encode_spikes(&local[first..], &mut extra);
+        comm.all_gather_bytes(&extra)?
+    } else {
+        Vec::new()
+    };
+    let mut spikes = Vec::with_capacity(counts.iter().sum());
+    for (rank, b) in all.chunks_exact(block).enumerate() {
+        let n = counts[rank].min(SPIKES_IN_FIRST_ROUND);
+        decode_spikes(&b[8..8 + 16 * n], &mut spikes);
+        if let Some(extra) = rest.get(rank) {
+            decode_spikes(extra, &mut spikes);
+        }
     }
     Ok(spikes)
 }
@@ -282,6 +323,13 @@ mod mpi_backend {
             }
             Ok(counts.iter().zip(&displs).map(|(&c, &d)| buffer[d as usize..(d + c) as usize].to_vec()).collect())
         }
+        fn all_gather_fixed(&mut self, local: &[u8]) -> Result<Vec<u8>> {
+            let mut out = vec![0u8; local.len() * self.size()];
+            if !local.is_empty() {
+                self.world.all_gather_into(local, &mut out[..]);
+            }
+            Ok(out)
+        }
         fn all_reduce_min(&mut self, value: f64) -> Result<f64> {
             let mut out = 0.0f64;
             self.world.all_reduce_into(&value, &mut out, mpi::collective::SystemOperation::min());
@@ -320,6 +368,24 @@ mod tests {
                     assert_eq!(bytes, &vec![rank as u8; rank + round % 3]);
                 }
             }
+        }
+    }
+
+    #[test]
+    fn spike_exchange_handles_ranks_over_the_first_round() {
+        let results = run_thread_ranks(3, |mut comm| {
+            let n = [3, SPIKES_IN_FIRST_ROUND + 17, 0][comm.rank()];
+            let local: Vec<Spike> =
+                (0..n).map(|k| Spike { gid: comm.rank() as u64 * 1000 + k as u64, time: k as f64 * 0.5 }).collect();
+            all_gather_spikes(&mut comm, &local).unwrap()
+        });
+        let expected: Vec<Spike> = [3, SPIKES_IN_FIRST_ROUND + 17, 0]
+            .iter()
+            .enumerate()
+            .flat_map(|(r, &n)| (0..n).map(move |k| Spike { gid: r as u64 * 1000 + k as u64, time: k as f64 * 0.5 }))
+            .collect();
+        for got in results {
+            assert_eq!(got, expected);
         }
     }
 
