@@ -74,10 +74,8 @@ pub fn all_gather_spikes<C: Communicator + ?Sized>(comm: &mut C, local: &[Spike]
     encode_spikes(&local[..first], &mut bytes);
     bytes.resize(block, 0);
     let all = comm.all_gather_fixed(&bytes)?;
-    let counts: Vec<usize> = all
-        .chunks_exact(block)
-        .map(|b| u64::from_le_bytes(b[..8].try_into().expect("8 bytes")) as usize)
-        .collect();
+    let counts: Vec<usize> =
+        all.chunks_exact(block).map(|b| u64::from_le_bytes(b[..8].try_into().expect("8 bytes")) as usize).collect();
     let rest = if counts.iter().any(|&c| c > SPIKES_IN_FIRST_ROUND) {
         let mut extra = Vec::new();
         encode_spikes(&local[first..], &mut extra);
