@@ -626,18 +626,21 @@ impl CellGroup {
         Ok(())
     }
 
-    /// NEURON's `setup_tree_matrix`: capacitance, membrane currents and
-    /// conductances, then the axial terms. (NEURON adds the capacitance after
-    /// the membrane conductances; starting from it instead saves a pass and
-    /// changes d by rounding only.)
+    /// NEURON's `setup_tree_matrix`: the same terms, summed in another
+    /// order. The capacitance and axial terms come first and *set* each row
+    /// (no separate pass to clear the matrix), then the membrane currents and
+    /// conductances are added; the sums differ from NEURON's by rounding
+    /// only.
     fn assemble_matrix(&mut self, globals: &StepGlobals) {
-        self.rhs.fill(0.0);
-        self.d.copy_from_slice(&self.cap_factor);
+        for block in &self.blocks {
+            assemble_block(block, &self.v, &self.a, &self.b, &self.cap_factor, &mut self.rhs, &mut self.d);
+        }
+        self.add_membrane_currents(globals);
+    }
+
+    fn add_membrane_currents(&mut self, globals: &StepGlobals) {
         for slot in self.slots.iter_mut() {
             slot.current(&self.v, &mut self.rhs, &mut self.d, globals);
-        }
-        for block in &self.blocks {
-            assemble_block(block, &self.v, &self.a, &self.b, &mut self.rhs, &mut self.d);
         }
     }
 
@@ -666,8 +669,11 @@ impl CellGroup {
         let bad = self.rhs.iter().position(|v| !v.is_finite()).unwrap_or(0);
         let value = self.rhs[bad];
         let c = self.cell_of_node(bad);
-        // v is still the voltage before the step: recompute the currents.
-        self.assemble_matrix(globals);
+        // v is still the voltage before the step: recompute the membrane
+        // currents alone.
+        self.rhs.fill(0.0);
+        self.d.fill(0.0);
+        self.add_membrane_currents(globals);
         let cell = &self.cells[c];
         let block = &self.blocks[cell.block];
         let (mut node, mut largest) = (0, -1.0);
@@ -825,25 +831,29 @@ impl CellGroup {
 /// Capacitance and axial terms of one block, in NEURON's order for every
 /// node: its membrane terms are already in, then `cm/dt`, its own axial term,
 /// and then (later in the loop) those of its children.
-fn assemble_block(block: &Block, v: &[f64], a: &[f64], b: &[f64], rhs: &mut [f64], d: &mut [f64]) {
+fn assemble_block(block: &Block, v: &[f64], a: &[f64], b: &[f64], cap: &[f64], rhs: &mut [f64], d: &mut [f64]) {
     let w = block.width;
+    let root = block.base..block.base + w;
+    rhs[root.clone()].fill(0.0);
+    d[root.clone()].copy_from_slice(&cap[root]);
     for k in 1..block.parent.len() {
         let row = block.base + k * w;
         let prow = block.base + block.parent[k] * w;
-        // The parent row comes first in memory: split so both rows are
-        // borrowed at once, and the loop below runs over plain slices.
+        // The parent row comes first in memory (and is already set): split so
+        // both rows are borrowed at once, and the loop runs over plain slices.
         let (v_lo, v_hi) = v.split_at(row);
         let (rhs_lo, rhs_hi) = rhs.split_at_mut(row);
         let (d_lo, d_hi) = d.split_at_mut(row);
         let (vp, vi) = (&v_lo[prow..prow + w], &v_hi[..w]);
         let (rp, ri) = (&mut rhs_lo[prow..prow + w], &mut rhs_hi[..w]);
         let (dp, di) = (&mut d_lo[prow..prow + w], &mut d_hi[..w]);
-        assemble_row(vp, vi, rp, ri, dp, di, &a[row..row + w], &b[row..row + w]);
+        assemble_row(vp, vi, rp, ri, dp, di, &a[row..row + w], &b[row..row + w], &cap[row..row + w]);
     }
 }
 
-/// One node row of every lane: parent row `p`, own row `i`. The rows are
-/// separate slices (function arguments never alias), so the loop vectorizes.
+/// One node row of every lane: sets row `i` (capacitance and its own axial
+/// term) and adds its axial term to the parent row `p`. The rows are separate
+/// slices (function arguments never alias), so the loop vectorizes.
 #[allow(clippy::too_many_arguments)]
 #[inline(always)]
 fn assemble_row(
@@ -855,15 +865,16 @@ fn assemble_row(
     di: &mut [f64],
     a: &[f64],
     b: &[f64],
+    cap: &[f64],
 ) {
     let w = vi.len();
-    let (vp, rp, ri, dp, di, a, b) =
-        (&vp[..w], &mut rp[..w], &mut ri[..w], &mut dp[..w], &mut di[..w], &a[..w], &b[..w]);
+    let (vp, rp, ri, dp, di, a, b, cap) =
+        (&vp[..w], &mut rp[..w], &mut ri[..w], &mut dp[..w], &mut di[..w], &a[..w], &b[..w], &cap[..w]);
     for c in 0..w {
         let dv = vp[c] - vi[c];
-        ri[c] -= b[c] * dv;
+        ri[c] = -(b[c] * dv);
         rp[c] += a[c] * dv;
-        di[c] -= b[c];
+        di[c] = cap[c] - b[c];
         dp[c] -= a[c];
     }
 }
