@@ -10,7 +10,7 @@
 use std::time::Instant;
 
 use clap::Parser;
-use neurite::models::ring::{RingParams, build_ring, stimulus_gid};
+use neurite::models::ring::{RingParams, build_ring};
 use neurite::parallel::round_robin;
 use neurite::{
     Communicator, Location, ParallelContext, SectionId, SimulationConfig, write_spikes_csv, write_traces_csv,
@@ -89,9 +89,9 @@ fn run<C: Communicator>(args: &Args, comm: C) -> neurite::Result<()> {
     let params = RingParams { cells: args.cells, dend_nseg: args.dend_nseg, ..RingParams::default() };
     let config = SimulationConfig { dt: args.dt, threads: args.threads, ..SimulationConfig::default() };
     let mut pc = ParallelContext::new(comm, config);
-    // Gids dealt round-robin, the NetStim (gid N) included.
+    // Gids dealt round-robin.
     let (id, nhost) = (pc.id(), pc.nhost());
-    for gid in round_robin(stimulus_gid(&params) + 1, id, nhost) {
+    for gid in round_robin(params.cells as u64, id, nhost) {
         pc.set_gid2node(gid, id)?;
     }
     let network = build_ring(&params, |gid| pc.gid_exists(gid))?;
@@ -104,8 +104,7 @@ fn run<C: Communicator>(args: &Args, comm: C) -> neurite::Result<()> {
     };
     pc.finitialize(-65.0)?;
     pc.psolve(args.tstop)?;
-    let stim = stimulus_gid(&params);
-    let spikes: Vec<_> = pc.gather_spikes()?.into_iter().filter(|s| s.gid != stim).collect();
+    let spikes = pc.gather_spikes()?;
     if id == 0 {
         if let Some(path) = &args.spikes {
             write_spikes_csv(path, &spikes)?;

@@ -136,6 +136,16 @@ impl Block {
     }
 }
 
+/// A NetCon from a cell's own NetStim, resolved.
+#[derive(Debug, Clone, Copy)]
+struct LocalRoute {
+    gid: Gid,
+    index: u32,
+    target: EventTarget,
+    weight: f64,
+    delay: f64,
+}
+
 /// Nodes of a mechanism's instances.
 #[derive(Debug, Clone)]
 enum InstanceNodes {
@@ -231,6 +241,13 @@ pub(crate) struct CellGroup {
     pub artificial: Vec<(Gid, EventTarget)>,
     blocks: Vec<Block>,
     detectors: Detectors,
+    /// Per NetStim instance: the NetCons of a cell's own NetStim (empty for
+    /// NetStims with a gid, whose spikes are exchanged).
+    local_routes: Vec<Vec<LocalRoute>>,
+    /// Per NetStim instance: whether it belongs to a cell (its spikes are
+    /// routed locally, not recorded or exchanged).
+    local_stim: Vec<bool>,
+    netstim_slot: usize,
     v: Vec<f64>,
     rhs: Vec<f64>,
     d: Vec<f64>,
@@ -416,6 +433,9 @@ impl CellGroup {
                 areas.push(layout.area[local]);
             }
             point_areas.push(areas);
+            for _ in cell.netstims() {
+                plans[mechanisms::builtin_index(&mechanisms::netstim::INFO)].add(None);
+            }
             if let Some(det) = cell.spike_detector() {
                 detectors.gid.push(*gid);
                 detectors.node.push(block.node(lane, layout.node_at(cell, det.location)));
@@ -443,6 +463,7 @@ impl CellGroup {
             plans.iter_mut().zip(mechanisms::BUILTIN.iter()).map(|(plan, info)| plan.plan(info.kind)).collect();
 
         // Pass 2: values, written straight to their final place.
+        let mut local_routes: Vec<(usize, Vec<LocalRoute>)> = Vec::new();
         let mut fills: Vec<SlotFill> =
             plans.iter().zip(mechanisms::BUILTIN.iter()).map(|(plan, info)| SlotFill::new(info, plan.count)).collect();
         for (c, (gid, cell)) in cables.iter().enumerate() {
@@ -460,6 +481,27 @@ impl CellGroup {
                 let k = fills[slot].put(&plans[slot], pp.values.iter().copied(), Some(1.0e2 / area), *gid);
                 targets.push(EventTarget { slot: slot as u32, instance: k as u32 });
             }
+            for (j, params) in cell.netstims().iter().enumerate() {
+                let slot = mechanisms::builtin_index(&mechanisms::netstim::INFO);
+                let values = [params.interval, params.number, params.start, params.noise];
+                let fill = &mut fills[slot];
+                let k = fill.put(&plans[slot], values.into_iter(), None, *gid);
+                fill.setup.random_ids[k] = params.random_ids.unwrap_or((2, *gid as u32, j as u32 + 1));
+                let routes: Vec<LocalRoute> = cell
+                    .local_netcons()
+                    .iter()
+                    .enumerate()
+                    .filter(|(_, nc)| nc.source.0 == j)
+                    .map(|(index, nc)| LocalRoute {
+                        gid: *gid,
+                        index: index as u32,
+                        target: targets[nc.target.0],
+                        weight: nc.weight,
+                        delay: nc.delay,
+                    })
+                    .collect();
+                local_routes.push((k, routes));
+            }
             group_cells[c].point_targets = targets;
         }
         let mut artificial = Vec::with_capacity(stims.len());
@@ -471,6 +513,14 @@ impl CellGroup {
             // NetStims are made in gid order.
             fill.setup.random_ids[k] = params.random_ids.unwrap_or((1, 0, (*gid as u32).wrapping_add(1)));
             artificial.push((*gid, EventTarget { slot: netstim_slot as u32, instance: k as u32 }));
+        }
+        let mut routes_by_instance: Vec<Vec<LocalRoute>> = vec![Vec::new(); plans[netstim_slot].count];
+        for (k, routes) in local_routes {
+            routes_by_instance[k] = routes;
+        }
+        let mut is_local = vec![false; plans[netstim_slot].count];
+        for (k, routes) in routes_by_instance.iter().enumerate() {
+            is_local[k] = !routes.is_empty();
         }
         drop(plans);
         let slots: Vec<Slot> = fills
@@ -484,6 +534,9 @@ impl CellGroup {
             artificial,
             blocks,
             detectors,
+            local_routes: routes_by_instance,
+            local_stim: is_local,
+            netstim_slot,
             v: vec![0.0; total],
             rhs: vec![0.0; total],
             d: vec![0.0; total],
@@ -608,7 +661,21 @@ impl CellGroup {
             });
         }
         for (instance, time) in self.outbox.spikes.drain(..) {
-            self.new_spikes.push(Spike { gid: self.slots[slot].owner[instance], time });
+            if slot == self.netstim_slot && self.local_stim[instance] {
+                // A cell's own NetStim: straight to its NetCons, as NEURON's
+                // NetCon without gids.
+                for route in &self.local_routes[instance] {
+                    self.queue.push(Event {
+                        time: time + route.delay,
+                        key: EventKey::LocalNetCon { gid: route.gid, index: route.index, sequence: time.to_bits() },
+                        target: route.target,
+                        weight: route.weight,
+                        flag: 0.0,
+                    });
+                }
+            } else {
+                self.new_spikes.push(Spike { gid: self.slots[slot].owner[instance], time });
+            }
         }
     }
 

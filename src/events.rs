@@ -43,6 +43,15 @@ pub enum EventKey {
         /// same delivery time cannot be told apart otherwise).
         sequence: u64,
     },
+    /// From a NetCon between a cell's own NetStim and its point process.
+    LocalNetCon {
+        /// The cell.
+        gid: u64,
+        /// Index of the NetCon in the cell's local NetCons.
+        index: u32,
+        /// Spike time bits.
+        sequence: u64,
+    },
     /// A `net_send` of a mechanism of cell `gid`.
     SelfEvent {
         /// Cell that sent it.
@@ -142,7 +151,7 @@ mod tests {
             while let Some(e) = queue.pop_due(f64::INFINITY) {
                 let id = match e.key {
                     EventKey::NetCon { id, .. } => id.index,
-                    EventKey::SelfEvent { .. } => u32::MAX,
+                    EventKey::SelfEvent { .. } | EventKey::LocalNetCon { .. } => u32::MAX,
                 };
                 got.push((e.time, id));
             }

@@ -222,6 +222,24 @@ pub struct SpikeDetector {
     pub threshold: f64,
 }
 
+/// Index of a NetStim that belongs to a cell (see [`CableCell::add_netstim`]).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub struct LocalStimId(pub usize);
+
+/// A NetCon from one of a cell's own NetStims to one of its point processes
+/// (NEURON's `NetCon(netstim, synapse)` without gids).
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct LocalNetCon {
+    /// The NetStim.
+    pub source: LocalStimId,
+    /// The receiving point process.
+    pub target: PointProcessId,
+    /// Weight (µS for conductance synapses).
+    pub weight: f64,
+    /// Delay, ms (any value >= 0: these events never cross ranks).
+    pub delay: f64,
+}
+
 /// A cell made of sections, the description of one multi-compartment neuron.
 #[derive(Debug, Clone)]
 pub struct CableCell {
@@ -229,6 +247,8 @@ pub struct CableCell {
     sections: Vec<Section>,
     point_processes: Vec<PointProcess>,
     detector: Option<SpikeDetector>,
+    netstims: Vec<crate::network::NetStimParams>,
+    local_netcons: Vec<LocalNetCon>,
 }
 
 fn check_positive(section: &str, parameter: &'static str, value: f64) -> Result<()> {
@@ -262,7 +282,14 @@ fn resample(values: &[f64], nseg: usize) -> Vec<f64> {
 impl CableCell {
     /// An empty cell called `name` (used in error messages).
     pub fn new(name: impl Into<String>) -> Self {
-        CableCell { name: name.into(), sections: Vec::new(), point_processes: Vec::new(), detector: None }
+        CableCell {
+            name: name.into(),
+            sections: Vec::new(),
+            point_processes: Vec::new(),
+            detector: None,
+            netstims: Vec::new(),
+            local_netcons: Vec::new(),
+        }
     }
 
     /// The cell's name.
@@ -508,6 +535,58 @@ impl CableCell {
         check_finite(pp.info.name, name, value)?;
         pp.values[index] = value;
         Ok(())
+    }
+
+    /// Gives the cell a NetStim of its own, as NEURON's `h.NetStim()` made on
+    /// the cell's rank and connected with a plain `NetCon` (no gid): its
+    /// spikes go only to this cell's point processes, through
+    /// [`CableCell::connect_netstim`], and are neither recorded nor exchanged
+    /// between ranks, so they do not bound the exchange interval. Without
+    /// `random_ids` its stream is (2, gid, index + 1).
+    pub fn add_netstim(&mut self, params: crate::network::NetStimParams) -> Result<LocalStimId> {
+        crate::network::check_netstim(&self.name, &params)?;
+        self.netstims.push(params);
+        Ok(LocalStimId(self.netstims.len() - 1))
+    }
+
+    /// Connects one of the cell's NetStims to one of its point processes.
+    pub fn connect_netstim(
+        &mut self,
+        source: LocalStimId,
+        target: PointProcessId,
+        weight: f64,
+        delay: f64,
+    ) -> Result<()> {
+        if source.0 >= self.netstims.len() {
+            return Err(NeuriteError::InvalidParameter {
+                what: format!("cell `{}` NetStim index", self.name),
+                value: source.0 as f64,
+                reason: "no such NetStim on this cell",
+            });
+        }
+        let pp = self
+            .point_processes
+            .get(target.0)
+            .ok_or(NeuriteError::UnknownSection { cell: self.name.clone(), id: target.0 })?;
+        if pp.info.name == "IClamp" {
+            return Err(NeuriteError::NotAnEventTarget { gid: u64::MAX, mechanism: pp.info.name.to_string() });
+        }
+        if !(delay.is_finite() && delay >= 0.0) {
+            return Err(NeuriteError::NegativeDelay { source_gid: u64::MAX, delay });
+        }
+        check_finite("NetCon", "weight", weight)?;
+        self.local_netcons.push(LocalNetCon { source, target, weight, delay });
+        Ok(())
+    }
+
+    /// The cell's own NetStims.
+    pub fn netstims(&self) -> &[crate::network::NetStimParams] {
+        &self.netstims
+    }
+
+    /// NetCons from the cell's NetStims to its point processes.
+    pub fn local_netcons(&self) -> &[LocalNetCon] {
+        &self.local_netcons
     }
 
     /// Watches v at `location` for upward crossings of `threshold` (mV,

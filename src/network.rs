@@ -44,6 +44,21 @@ pub enum CellDescription {
     NetStim(NetStimParams),
 }
 
+/// Checks NetStim parameters; `owner` names it in errors.
+pub(crate) fn check_netstim(owner: &str, params: &NetStimParams) -> Result<()> {
+    let check = |what: &str, value: f64, ok: bool, reason: &'static str| {
+        if ok && value.is_finite() {
+            Ok(())
+        } else {
+            Err(NeuriteError::InvalidParameter { what: format!("NetStim[{owner}].{what}"), value, reason })
+        }
+    };
+    check("interval", params.interval, params.interval > 0.0, "must be > 0 ms")?;
+    check("number", params.number, params.number >= 0.0, "must be >= 0")?;
+    check("start", params.start, true, "must be finite")?;
+    check("noise", params.noise, (0.0..=1.0).contains(&params.noise), "must be in [0, 1]")
+}
+
 /// What a NetCon delivers its events to.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum NetConTarget {
@@ -127,17 +142,7 @@ impl Network {
 
     /// Adds a NetStim with gid `gid`.
     pub fn add_netstim(&mut self, gid: Gid, params: NetStimParams) -> Result<()> {
-        let check = |what: &str, value: f64, ok: bool, reason: &'static str| {
-            if ok && value.is_finite() {
-                Ok(())
-            } else {
-                Err(NeuriteError::InvalidParameter { what: format!("NetStim[gid {gid}].{what}"), value, reason })
-            }
-        };
-        check("interval", params.interval, params.interval > 0.0, "must be > 0 ms")?;
-        check("number", params.number, params.number >= 0.0, "must be >= 0")?;
-        check("start", params.start, true, "must be finite")?;
-        check("noise", params.noise, (0.0..=1.0).contains(&params.noise), "must be in [0, 1]")?;
+        check_netstim(&format!("gid {gid}"), &params)?;
         self.insert(gid, CellDescription::NetStim(params))
     }
 

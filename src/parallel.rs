@@ -9,7 +9,7 @@
 //!
 //! let mut pc = ParallelContext::new(SerialCommunicator, Default::default());
 //! let params = RingParams::default();
-//! let mine: Vec<u64> = round_robin(params.cells as u64 + 1, pc.id(), pc.nhost()).collect();
+//! let mine: Vec<u64> = round_robin(params.cells as u64, pc.id(), pc.nhost()).collect();
 //! for &gid in &mine {
 //!     pc.set_gid2node(gid, pc.id()).unwrap();
 //! }
@@ -18,7 +18,7 @@
 //! pc.finitialize(-65.0).unwrap();
 //! pc.psolve(100.0).unwrap();
 //! let spikes = pc.gather_spikes().unwrap();
-//! assert_eq!(spikes.iter().filter(|s| s.gid < 5).count(), 14);
+//! assert_eq!(spikes.len(), 14);
 //! ```
 
 use std::collections::BTreeSet;

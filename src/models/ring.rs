@@ -76,14 +76,11 @@ pub fn ball_and_stick(dend_nseg: usize, x: f64, y: f64, z: f64, theta: f64) -> R
     Ok(cell)
 }
 
-/// Gid of the NetStim that starts the ring (after the cells).
-pub fn stimulus_gid(params: &RingParams) -> Gid {
-    params.cells as Gid
-}
-
 /// Builds the cells of the ring that `keep(gid)` selects (all of them in a
 /// serial run, this rank's with several ranks), with the NetCons that end on
-/// them. NetCon ids are the same whatever the selection.
+/// them. As in the tutorial, the NetStim has no gid: it belongs to cell 0
+/// and reaches its synapse through a plain NetCon, so it is neither recorded
+/// nor exchanged, and the exchange interval is the ring's 5 ms delay.
 pub fn build_ring(params: &RingParams, keep: impl Fn(Gid) -> bool) -> Result<Network> {
     let n = params.cells;
     let mut network = Network::new();
@@ -93,14 +90,14 @@ pub fn build_ring(params: &RingParams, keep: impl Fn(Gid) -> bool) -> Result<Net
             continue;
         }
         let theta = i as f64 * 2.0 * std::f64::consts::PI / n as f64;
-        let cell =
+        let mut cell =
             ball_and_stick(params.dend_nseg, theta.cos() * params.radius, theta.sin() * params.radius, 0.0, theta)?;
+        if i == 0 {
+            let stim =
+                cell.add_netstim(NetStimParams { start: params.stim_start, number: 1.0, ..Default::default() })?;
+            cell.connect_netstim(stim, SYNAPSE, params.stim_weight, params.stim_delay)?;
+        }
         network.add_cable_cell(gid, cell)?;
-    }
-    let stim = stimulus_gid(params);
-    if keep(stim) {
-        network
-            .add_netstim(stim, NetStimParams { start: params.stim_start, number: 1.0, ..NetStimParams::default() })?;
     }
     for i in 0..n {
         let gid = i as Gid;
@@ -110,10 +107,6 @@ pub fn build_ring(params: &RingParams, keep: impl Fn(Gid) -> bool) -> Result<Net
         let source = ((i + n - 1) % n) as Gid;
         let target = NetConTarget::PointProcess { gid, point_process: SYNAPSE };
         network.connect(source, target, params.syn_weight, params.syn_delay)?;
-    }
-    if n > 0 && keep(0) {
-        let target = NetConTarget::PointProcess { gid: 0, point_process: SYNAPSE };
-        network.connect(stim, target, params.stim_weight, params.stim_delay)?;
     }
     Ok(network)
 }
