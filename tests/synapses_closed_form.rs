@@ -77,3 +77,30 @@ fn a_netstim_started_by_an_event_fires_its_train_from_the_arrival_time() {
     let times: Vec<(u64, f64)> = sim.spikes().iter().map(|s| (s.gid, s.time)).collect();
     assert_eq!(times, vec![(0, 4.0), (1, 5.5), (1, 15.5), (1, 25.5)]);
 }
+
+#[test]
+fn a_cells_own_netstim_reaches_its_synapse_without_being_a_gid() {
+    let mut cell = CableCell::new("c");
+    let soma = cell.add_section("soma", SectionGeometry { length: 10.0, diam: 10.0, nseg: 1 }).unwrap();
+    cell.insert(soma, "pas").unwrap();
+    let syn = cell.add_point_process(Location::new(soma, 0.5), "ExpSyn").unwrap();
+    let clamp = cell.add_point_process(Location::new(soma, 0.5), "IClamp").unwrap();
+    let stim = cell.add_netstim(NetStimParams { start: 2.0, number: 1.0, ..Default::default() }).unwrap();
+    // Plain NetCons may have any delay >= 0, even below dt.
+    cell.connect_netstim(stim, syn, 0.05, 0.0).unwrap();
+    assert!(cell.connect_netstim(stim, clamp, 0.05, 1.0).is_err(), "IClamp takes no events");
+    assert!(cell.connect_netstim(stim, syn, 0.05, -1.0).is_err());
+    assert!(cell.connect_netstim(neurite::morphology::LocalStimId(3), syn, 0.05, 1.0).is_err());
+    assert!(cell.add_netstim(NetStimParams { interval: -1.0, ..Default::default() }).is_err());
+    let mut net = Network::new();
+    net.add_cable_cell(0, cell).unwrap();
+    let mut sim = Simulation::new(&net, SimulationConfig::default()).unwrap();
+    let g = sim.record_point_variable(0, syn, "g", 1).unwrap();
+    sim.finitialize(-65.0).unwrap();
+    sim.run(5.0).unwrap();
+    let trace = sim.trace(g);
+    // Delivered in the step that starts at t = 2 (due by t + dt/2).
+    let first = trace.values.iter().position(|&x| x > 0.0).unwrap();
+    assert!((trace.times[first] - 2.025).abs() < 1e-9, "first g > 0 at {}", trace.times[first]);
+    assert!(sim.spikes().is_empty(), "a cell's own NetStim is not a recorded source");
+}
