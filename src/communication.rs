@@ -22,10 +22,15 @@ pub trait Communicator {
     /// Every rank's bytes, indexed by rank (counts are exchanged first, then
     /// the data). Collective.
     fn all_gather_bytes(&mut self, local: &[u8]) -> Result<Vec<Vec<u8>>>;
-    /// Every rank's `local`, concatenated in rank order, when every rank
-    /// passes the same number of bytes: one collective, no count exchange.
-    fn all_gather_fixed(&mut self, local: &[u8]) -> Result<Vec<u8>> {
-        Ok(self.all_gather_bytes(local)?.concat())
+    /// Every rank's `local`, concatenated in rank order into `out`, when
+    /// every rank passes the same number of bytes: one collective, no count
+    /// exchange, and no allocation once `out` has grown to size.
+    fn all_gather_fixed(&mut self, local: &[u8], out: &mut Vec<u8>) -> Result<()> {
+        out.clear();
+        for bytes in self.all_gather_bytes(local)? {
+            out.extend_from_slice(&bytes);
+        }
+        Ok(())
     }
     /// The minimum of `value` over all ranks. Collective.
     fn all_reduce_min(&mut self, value: f64) -> Result<f64> {
@@ -63,35 +68,60 @@ fn decode_spikes(bytes: &[u8], out: &mut Vec<Spike>) {
     }
 }
 
-/// Every rank's spikes, in rank order. Collective: a fixed-size round with
-/// each rank's count and first spikes, and a second round only when some
-/// rank had more.
-pub fn all_gather_spikes<C: Communicator + ?Sized>(comm: &mut C, local: &[Spike]) -> Result<Vec<Spike>> {
-    let first = local.len().min(SPIKES_IN_FIRST_ROUND);
-    let block = 8 + 16 * SPIKES_IN_FIRST_ROUND;
-    let mut bytes = Vec::with_capacity(block);
-    bytes.extend_from_slice(&(local.len() as u64).to_le_bytes());
-    encode_spikes(&local[..first], &mut bytes);
-    bytes.resize(block, 0);
-    let all = comm.all_gather_fixed(&bytes)?;
-    let counts: Vec<usize> =
-        all.chunks_exact(block).map(|b| u64::from_le_bytes(b[..8].try_into().expect("8 bytes")) as usize).collect();
-    let rest = if counts.iter().any(|&c| c > SPIKES_IN_FIRST_ROUND) {
-        let mut extra = Vec::new();
-        encode_spikes(&local[first..], &mut extra);
-        comm.all_gather_bytes(&extra)?
-    } else {
-        Vec::new()
-    };
-    let mut spikes = Vec::with_capacity(counts.iter().sum());
-    for (rank, b) in all.chunks_exact(block).enumerate() {
-        let n = counts[rank].min(SPIKES_IN_FIRST_ROUND);
-        decode_spikes(&b[8..8 + 16 * n], &mut spikes);
-        if let Some(extra) = rest.get(rank) {
-            decode_spikes(extra, &mut spikes);
+/// Buffers of the spike exchange, kept from one interval to the next so that
+/// exchanging allocates nothing in the common case.
+#[derive(Debug, Default, Clone)]
+pub struct SpikeExchange {
+    send: Vec<u8>,
+    recv: Vec<u8>,
+    counts: Vec<usize>,
+}
+
+impl SpikeExchange {
+    /// Every rank's spikes, in rank order, into `out` (cleared first).
+    /// Collective: a fixed-size round with each rank's count and first
+    /// spikes, and a second round only when some rank had more.
+    pub fn all_gather<C: Communicator + ?Sized>(
+        &mut self,
+        comm: &mut C,
+        local: &[Spike],
+        out: &mut Vec<Spike>,
+    ) -> Result<()> {
+        let first = local.len().min(SPIKES_IN_FIRST_ROUND);
+        let block = 8 + 16 * SPIKES_IN_FIRST_ROUND;
+        self.send.clear();
+        self.send.extend_from_slice(&(local.len() as u64).to_le_bytes());
+        encode_spikes(&local[..first], &mut self.send);
+        self.send.resize(block, 0);
+        comm.all_gather_fixed(&self.send, &mut self.recv)?;
+        self.counts.clear();
+        self.counts.extend(
+            self.recv.chunks_exact(block).map(|b| u64::from_le_bytes(b[..8].try_into().expect("8 bytes")) as usize),
+        );
+        let rest = if self.counts.iter().any(|&c| c > SPIKES_IN_FIRST_ROUND) {
+            let mut extra = Vec::new();
+            encode_spikes(&local[first..], &mut extra);
+            comm.all_gather_bytes(&extra)?
+        } else {
+            Vec::new()
+        };
+        out.clear();
+        for (rank, b) in self.recv.chunks_exact(block).enumerate() {
+            let n = self.counts[rank].min(SPIKES_IN_FIRST_ROUND);
+            decode_spikes(&b[8..8 + 16 * n], out);
+            if let Some(extra) = rest.get(rank) {
+                decode_spikes(extra, out);
+            }
         }
+        Ok(())
     }
-    Ok(spikes)
+}
+
+/// Every rank's spikes, in rank order. Collective (see [`SpikeExchange`]).
+pub fn all_gather_spikes<C: Communicator + ?Sized>(comm: &mut C, local: &[Spike]) -> Result<Vec<Spike>> {
+    let mut out = Vec::new();
+    SpikeExchange::default().all_gather(comm, local, &mut out)?;
+    Ok(out)
 }
 
 /// Every rank's gids, indexed by rank. Collective.
@@ -321,12 +351,12 @@ mod mpi_backend {
             }
             Ok(counts.iter().zip(&displs).map(|(&c, &d)| buffer[d as usize..(d + c) as usize].to_vec()).collect())
         }
-        fn all_gather_fixed(&mut self, local: &[u8]) -> Result<Vec<u8>> {
-            let mut out = vec![0u8; local.len() * self.size()];
+        fn all_gather_fixed(&mut self, local: &[u8], out: &mut Vec<u8>) -> Result<()> {
+            out.resize(local.len() * self.size(), 0);
             if !local.is_empty() {
                 self.world.all_gather_into(local, &mut out[..]);
             }
-            Ok(out)
+            Ok(())
         }
         fn all_reduce_min(&mut self, value: f64) -> Result<f64> {
             let mut out = 0.0f64;

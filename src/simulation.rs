@@ -9,7 +9,9 @@ use std::collections::{HashMap, HashSet};
 use rayon::prelude::*;
 
 use crate::cell_group::{CellGroup, Probe, ProbeSource};
-use crate::communication::{Communicator, SerialCommunicator, agree, all_gather_gids, all_gather_spikes};
+use crate::communication::{
+    Communicator, SerialCommunicator, SpikeExchange, agree, all_gather_gids, all_gather_spikes,
+};
 use crate::error::{NeuriteError, Result};
 use crate::events::{Event, EventKey, EventTarget};
 use crate::mechanisms::{self, MechanismKind, VariableRole};
@@ -166,6 +168,8 @@ pub struct Simulation<C: Communicator = SerialCommunicator> {
     initialized: bool,
     spikes: Vec<Spike>,
     outgoing: Vec<Spike>,
+    incoming: Vec<Spike>,
+    exchange: SpikeExchange,
     comm: C,
     pool: Option<rayon::ThreadPool>,
 }
@@ -230,6 +234,8 @@ impl<C: Communicator> Simulation<C> {
             initialized: false,
             spikes: Vec::new(),
             outgoing: Vec::new(),
+            incoming: Vec::new(),
+            exchange: SpikeExchange::default(),
             comm,
             pool: local.pool.take(),
         })
@@ -411,10 +417,10 @@ impl<C: Communicator> Simulation<C> {
         for group in self.groups.iter_mut() {
             self.outgoing.append(&mut group.new_spikes);
         }
-        let mut all = all_gather_spikes(&mut self.comm, &self.outgoing)?;
-        sort_spikes(&mut all);
+        self.exchange.all_gather(&mut self.comm, &self.outgoing, &mut self.incoming)?;
+        sort_spikes(&mut self.incoming);
         let dt = self.config.dt;
-        for spike in &all {
+        for spike in &self.incoming {
             if self.owner.contains_key(&spike.gid) {
                 self.spikes.push(*spike);
             }
