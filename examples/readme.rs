@@ -30,6 +30,6 @@ fn main() -> neurite::Result<()> {
     let v = sim.record_voltage(0, Location::new(soma, 0.5))?;
     sim.finitialize(-65.0)?;
     sim.run(50.0)?;
-    println!("{} spikes, v(50 ms) = {} mV", sim.spikes().len(), sim.trace(v).values.last().unwrap());
+    println!("{} spikes, v(50 ms) = {} mV", sim.spikes().len(), sim.trace(v)?.values.last().unwrap());
     Ok(())
 }

@@ -110,7 +110,7 @@ fn run<C: Communicator>(args: &Args, comm: C) -> neurite::Result<()> {
             write_spikes_csv(path, &spikes)?;
         }
         if let (Some(path), Some(trace)) = (&args.trace, soma_v) {
-            write_traces_csv(path, &[("v_mV", pc.simulation()?.trace(trace))])?;
+            write_traces_csv(path, &[("v_mV", pc.simulation()?.trace(trace)?)])?;
         }
         println!(
             "ring: cells {} ranks {} threads {} spikes {} simulated {} ms wall {:.3} s",

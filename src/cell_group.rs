@@ -43,6 +43,8 @@ struct Detectors {
 #[derive(Debug, Clone)]
 struct SectionMap {
     names: Vec<String>,
+    /// The section whose 0 end is the root node.
+    root: SectionId,
     nseg: Vec<u32>,
     first_segment: Vec<u32>,
     zero_end: Vec<u32>,
@@ -53,6 +55,7 @@ impl SectionMap {
     fn new(cell: &CableCell, layout: &CellNodes) -> Self {
         let to_u32 = |v: &[usize]| v.iter().map(|&x| x as u32).collect();
         SectionMap {
+            root: layout.section_of[0],
             names: cell.sections().iter().map(|s| s.name().to_string()).collect(),
             nseg: cell.sections().iter().map(|s| s.nseg() as u32).collect(),
             first_segment: to_u32(&layout.first_segment_node),
@@ -95,12 +98,15 @@ impl SectionMap {
     /// Section owning local node `node` (the root node belongs to the root
     /// section).
     fn section_of(&self, node: usize) -> SectionId {
+        if node == 0 {
+            return self.root;
+        }
         (0..self.names.len())
             .find(|&s| {
                 let first = self.first_segment[s] as usize;
                 (first..=self.one_end[s] as usize).contains(&node)
             })
-            .map_or(SectionId(0), SectionId)
+            .map_or(self.root, SectionId)
     }
 }
 
@@ -134,6 +140,16 @@ impl Block {
     fn len(&self) -> usize {
         self.parent.len() * self.width
     }
+}
+
+/// The gid as a stream id of a NetStim's default random stream: gids must
+/// fit (below 2^32 - 1) unless the NetStim is given explicit `random_ids`.
+fn default_stream_gid(gid: Gid) -> Result<u32> {
+    u32::try_from(gid).ok().filter(|&g| g < u32::MAX).ok_or(NeuriteError::InvalidParameter {
+        what: format!("NetStim of gid {gid}: default random stream"),
+        value: gid as f64,
+        reason: "gids from 2^32 - 1 up need explicit random_ids",
+    })
 }
 
 /// A NetCon from a cell's own NetStim, resolved.
@@ -486,7 +502,10 @@ impl CellGroup {
                 let values = [params.interval, params.number, params.start, params.noise];
                 let fill = &mut fills[slot];
                 let k = fill.put(&plans[slot], values.into_iter(), None, *gid);
-                fill.setup.random_ids[k] = params.random_ids.unwrap_or((2, *gid as u32, j as u32 + 1));
+                fill.setup.random_ids[k] = match params.random_ids {
+                    Some(ids) => ids,
+                    None => (2, default_stream_gid(*gid)?, j as u32 + 1),
+                };
                 let routes: Vec<LocalRoute> = cell
                     .local_netcons()
                     .iter()
@@ -511,16 +530,20 @@ impl CellGroup {
             let k = fill.put(&plans[netstim_slot], values.into_iter(), None, *gid);
             // Default stream (1, 0, gid + 1): NEURON's serial default when
             // NetStims are made in gid order.
-            fill.setup.random_ids[k] = params.random_ids.unwrap_or((1, 0, (*gid as u32).wrapping_add(1)));
+            fill.setup.random_ids[k] = match params.random_ids {
+                Some(ids) => ids,
+                None => (1, 0, default_stream_gid(*gid)? + 1),
+            };
             artificial.push((*gid, EventTarget { slot: netstim_slot as u32, instance: k as u32 }));
         }
         let mut routes_by_instance: Vec<Vec<LocalRoute>> = vec![Vec::new(); plans[netstim_slot].count];
+        let local_instances: Vec<usize> = local_routes.iter().map(|(k, _)| *k).collect();
         for (k, routes) in local_routes {
             routes_by_instance[k] = routes;
         }
         let mut is_local = vec![false; plans[netstim_slot].count];
-        for (k, routes) in routes_by_instance.iter().enumerate() {
-            is_local[k] = !routes.is_empty();
+        for &k in &local_instances {
+            is_local[k] = true;
         }
         drop(plans);
         let slots: Vec<Slot> = fills
@@ -785,9 +808,10 @@ impl CellGroup {
     /// recording does not allocate inside the step loop.
     pub fn reserve_samples(&mut self, steps: u64) {
         for probe in self.probes.iter_mut() {
-            let extra = (steps / probe.every + 1) as usize;
-            probe.trace.times.reserve(extra);
-            probe.trace.values.reserve(extra);
+            // A long run may not fit at once: then the traces grow as they go.
+            let extra = usize::try_from(steps / probe.every).unwrap_or(usize::MAX).saturating_add(1);
+            let _ = probe.trace.times.try_reserve(extra);
+            let _ = probe.trace.values.try_reserve(extra);
         }
     }
 

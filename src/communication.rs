@@ -24,7 +24,8 @@ pub trait Communicator {
     fn all_gather_bytes(&mut self, local: &[u8]) -> Result<Vec<Vec<u8>>>;
     /// Every rank's `local`, concatenated in rank order into `out`, when
     /// every rank passes the same number of bytes: one collective, no count
-    /// exchange, and no allocation once `out` has grown to size.
+    /// exchange (serial and MPI: no allocation once `out` has grown to size;
+    /// the thread backend, for tests, allocates).
     fn all_gather_fixed(&mut self, local: &[u8], out: &mut Vec<u8>) -> Result<()> {
         out.clear();
         for bytes in self.all_gather_bytes(local)? {
@@ -169,6 +170,11 @@ impl Communicator for SerialCommunicator {
     }
     fn all_gather_bytes(&mut self, local: &[u8]) -> Result<Vec<Vec<u8>>> {
         Ok(vec![local.to_vec()])
+    }
+    fn all_gather_fixed(&mut self, local: &[u8], out: &mut Vec<u8>) -> Result<()> {
+        out.clear();
+        out.extend_from_slice(local);
+        Ok(())
     }
     fn fail(&mut self, _error: &NeuriteError) {}
 }

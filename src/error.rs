@@ -139,6 +139,14 @@ pub enum NeuriteError {
         /// Point process id.
         id: usize,
     },
+    /// A point process id that is not part of the cell description.
+    #[error("cell `{cell}` has no point process with id {id}")]
+    UnknownPointProcessInCell {
+        /// Cell name.
+        cell: String,
+        /// Point process id.
+        id: usize,
+    },
     /// A NetCon target that cannot receive events.
     #[error("gid {gid}: point process `{mechanism}` cannot receive events")]
     NotAnEventTarget {

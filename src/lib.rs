@@ -12,6 +12,8 @@
 //!
 //! Units are NEURON's: mV, ms, µm, nA, µS, S/cm², µF/cm², Ω·cm.
 
+#![deny(missing_docs)]
+
 pub mod cell_group;
 pub mod communication;
 pub mod discretization;

@@ -92,8 +92,13 @@ impl PerSegment {
         self.len() == 0
     }
 
-    /// Value in segment `k`.
-    pub fn get(&self, k: usize) -> f64 {
+    /// Value in segment `k`, if there is such a segment.
+    pub fn value(&self, k: usize) -> Option<f64> {
+        (k < self.len()).then(|| self.get(k))
+    }
+
+    /// Value in segment `k` (which must exist).
+    pub(crate) fn get(&self, k: usize) -> f64 {
         match self {
             PerSegment::Uniform { value, .. } => *value,
             PerSegment::Varying(values) => values[k],
@@ -101,12 +106,12 @@ impl PerSegment {
     }
 
     /// Sets every segment to `value`.
-    pub fn set_all(&mut self, value: f64) {
+    pub(crate) fn set_all(&mut self, value: f64) {
         *self = PerSegment::uniform(value, self.len());
     }
 
-    /// Sets segment `k` to `value`.
-    pub fn set(&mut self, k: usize, value: f64) {
+    /// Sets segment `k` (which must exist) to `value`.
+    pub(crate) fn set(&mut self, k: usize, value: f64) {
         if let PerSegment::Uniform { value: old, nseg } = *self {
             if old == value {
                 return;
@@ -120,7 +125,7 @@ impl PerSegment {
 
     /// The values for `nseg` segments, each new segment taking the value of
     /// the old segment containing its centre (as NEURON does).
-    pub fn resample(&self, nseg: usize) -> Self {
+    pub(crate) fn resample(&self, nseg: usize) -> Self {
         match self {
             PerSegment::Uniform { value, .. } => PerSegment::uniform(*value, nseg),
             PerSegment::Varying(values) => PerSegment::Varying(resample(values, nseg)),
@@ -355,6 +360,7 @@ impl CableCell {
         let section = self.section_mut(id)?;
         check_positive(&section.name, "L", length)?;
         if section.pt3d.len() > 1 {
+            check_positive(&section.name, "3-D path length", section.pt3d.last().map_or(0.0, |p| p.arc))?;
             let first = section.pt3d[0];
             let factor = length / section.pt3d.last().map_or(1.0, |p| p.arc);
             for p in section.pt3d.iter_mut() {
@@ -530,7 +536,8 @@ impl CableCell {
     /// Sets parameter `name` of a point process.
     pub fn set_point_parameter(&mut self, id: PointProcessId, name: &str, value: f64) -> Result<()> {
         let cell = self.name.clone();
-        let pp = self.point_processes.get_mut(id.0).ok_or(NeuriteError::UnknownSection { cell, id: id.0 })?;
+        let pp =
+            self.point_processes.get_mut(id.0).ok_or(NeuriteError::UnknownPointProcessInCell { cell, id: id.0 })?;
         let index = pp.info.parameter_index(name)?;
         check_finite(pp.info.name, name, value)?;
         pp.values[index] = value;
@@ -549,7 +556,9 @@ impl CableCell {
         Ok(LocalStimId(self.netstims.len() - 1))
     }
 
-    /// Connects one of the cell's NetStims to one of its point processes.
+    /// Connects one of the cell's NetStims to one of its point processes:
+    /// events arrive after `delay` ms (>= 0) with `weight` (µS for
+    /// conductance synapses).
     pub fn connect_netstim(
         &mut self,
         source: LocalStimId,
@@ -567,12 +576,20 @@ impl CableCell {
         let pp = self
             .point_processes
             .get(target.0)
-            .ok_or(NeuriteError::UnknownSection { cell: self.name.clone(), id: target.0 })?;
+            .ok_or(NeuriteError::UnknownPointProcessInCell { cell: self.name.clone(), id: target.0 })?;
         if pp.info.name == "IClamp" {
-            return Err(NeuriteError::NotAnEventTarget { gid: u64::MAX, mechanism: pp.info.name.to_string() });
+            return Err(NeuriteError::InvalidParameter {
+                what: format!("cell `{}`: NetCon to point process {} (IClamp)", self.name, target.0),
+                value: f64::NAN,
+                reason: "IClamp takes no events",
+            });
         }
         if !(delay.is_finite() && delay >= 0.0) {
-            return Err(NeuriteError::NegativeDelay { source_gid: u64::MAX, delay });
+            return Err(NeuriteError::InvalidParameter {
+                what: format!("cell `{}`: delay of the NetCon from its NetStim {}", self.name, source.0),
+                value: delay,
+                reason: "must be >= 0 ms",
+            });
         }
         check_finite("NetCon", "weight", weight)?;
         self.local_netcons.push(LocalNetCon { source, target, weight, delay });
@@ -610,9 +627,15 @@ impl CableCell {
     }
 
     /// Sections ordered parents before children (depth first from the root,
-    /// children in creation order).
+    /// children in creation order). Also checks what only a whole cell can
+    /// show: one tree, and sections given by 3-D points that have length.
     pub fn tree_order(&self) -> Result<Vec<SectionId>> {
         let root = self.root()?;
+        for section in &self.sections {
+            if section.pt3d.len() > 1 {
+                check_positive(&section.name, "3-D path length", section.length)?;
+            }
+        }
         let mut order = Vec::with_capacity(self.sections.len());
         let mut stack = vec![root];
         while let Some(id) = stack.pop() {

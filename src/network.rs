@@ -166,9 +166,10 @@ impl Network {
         self.cells.is_empty()
     }
 
-    /// Connects `source` to `target` (NEURON's `gid_connect`). The target
-    /// must be a cell of this network; the source may be any gid (with several
-    /// ranks it may live on another rank).
+    /// Connects `source` to `target` (NEURON's `gid_connect`): events arrive
+    /// `delay` ms (>= 0) after each spike with `weight` (µS for conductance
+    /// synapses). The target must be a cell of this network; the source may
+    /// be any gid (with several ranks it may live on another rank).
     pub fn connect(&mut self, source: Gid, target: NetConTarget, weight: f64, delay: f64) -> Result<NetConId> {
         let netcon = NetCon { source, target, weight, delay };
         if !(delay.is_finite() && delay >= 0.0) {
@@ -221,7 +222,7 @@ impl Network {
         &self.netcons
     }
 
-    /// Sets the weight of a NetCon.
+    /// Sets the weight of a NetCon (µS for conductance synapses).
     pub fn set_weight(&mut self, id: NetConId, weight: f64) -> Result<()> {
         let netcon = self.netcon_mut(id)?;
         if !weight.is_finite() {

@@ -56,6 +56,9 @@ pub struct ParallelContext<C: Communicator> {
     my_gids: BTreeSet<Gid>,
     network: Network,
     simulation: Option<Simulation<C>>,
+    /// Set when setup failed: the communicator is gone with it, so every
+    /// later call reports this error.
+    setup_error: Option<NeuriteError>,
 }
 
 impl<C: Communicator> ParallelContext<C> {
@@ -70,6 +73,7 @@ impl<C: Communicator> ParallelContext<C> {
             my_gids: BTreeSet::new(),
             network: Network::new(),
             simulation: None,
+            setup_error: None,
         }
     }
 
@@ -159,7 +163,8 @@ impl<C: Communicator> ParallelContext<C> {
     }
 
     /// `pc.gid_connect(source, target)`: spikes of `source` (on any rank, or
-    /// on none yet) reach `target` on this rank after `delay` ms.
+    /// on none yet) reach `target` on this rank after `delay` ms with
+    /// `weight` (µS for conductance synapses).
     pub fn gid_connect(&mut self, source: Gid, target: NetConTarget, weight: f64, delay: f64) -> Result<NetConId> {
         self.check_mine(target.gid())?;
         self.network.connect(source, target, weight, delay)
@@ -169,6 +174,13 @@ impl<C: Communicator> ParallelContext<C> {
     /// the interval is the smaller of this and the global minimum delay.
     pub fn set_maxstep(&mut self, max_step: f64) -> Result<()> {
         self.check_not_started()?;
+        if !(max_step.is_finite() && max_step > 0.0) {
+            return Err(NeuriteError::InvalidParameter {
+                what: "set_maxstep".into(),
+                value: max_step,
+                reason: "must be a finite number of ms > 0",
+            });
+        }
         self.config.max_step = max_step;
         Ok(())
     }
@@ -177,9 +189,20 @@ impl<C: Communicator> ParallelContext<C> {
     /// `finitialize` if not called before). Setup errors are reported on
     /// every rank.
     pub fn setup(&mut self) -> Result<&mut Simulation<C>> {
+        if let Some(err) = &self.setup_error {
+            return Err(err.clone());
+        }
         if self.simulation.is_none() {
-            let comm = self.comm.take().expect("the communicator is only taken here");
-            let sim = Simulation::with_communicator(&self.network, self.config, comm)?;
+            let Some(comm) = self.comm.take() else {
+                return Err(NeuriteError::NotInitialized);
+            };
+            let sim = match Simulation::with_communicator(&self.network, self.config, comm) {
+                Ok(sim) => sim,
+                Err(err) => {
+                    self.setup_error = Some(err.clone());
+                    return Err(err);
+                }
+            };
             // The simulation holds all it needs: free the description, and
             // give its memory back to the system before the run touches the
             // simulation's arrays (a description is many small allocations
@@ -218,6 +241,9 @@ impl<C: Communicator> ParallelContext<C> {
 
     /// `pc.barrier()` (collective).
     pub fn barrier(&mut self) -> Result<()> {
+        if let Some(err) = &self.setup_error {
+            return Err(err.clone());
+        }
         match (&mut self.simulation, &mut self.comm) {
             (Some(sim), _) => sim.communicator().barrier(),
             (None, Some(comm)) => comm.barrier(),

@@ -23,7 +23,9 @@ impl Spike {
 
 /// Sorts spikes by time, then gid.
 pub fn sort_spikes(spikes: &mut [Spike]) {
-    spikes.sort_by(Spike::total_cmp);
+    // Equal keys are equal spikes, so an unstable sort (no allocation) is
+    // as deterministic as a stable one.
+    spikes.sort_unstable_by(Spike::total_cmp);
 }
 
 /// A variable sampled during a run.
@@ -60,6 +62,18 @@ pub fn write_spikes_csv(path: impl AsRef<std::path::Path>, spikes: &[Spike]) -> 
 /// Writes traces sampled at the same times as CSV `t_ms,<name>,...`.
 pub fn write_traces_csv(path: impl AsRef<std::path::Path>, columns: &[(&str, &Trace)]) -> Result<()> {
     let path = path.as_ref();
+    if let Some((first, reference)) = columns.first() {
+        for (name, trace) in columns {
+            if trace.times != reference.times || trace.values.len() != trace.times.len() {
+                return Err(NeuriteError::InvalidParameter {
+                    what: format!("trace `{name}` in {}", path.display()),
+                    value: trace.times.len() as f64,
+                    reason: "traces written together must be sampled at the same times as the first one",
+                });
+            }
+        }
+        let _ = first;
+    }
     let file = std::fs::File::create(path).map_err(|e| io_error(path, e))?;
     let mut out = std::io::BufWriter::new(file);
     let rows = columns.first().map_or(0, |(_, trace)| trace.times.len());
@@ -120,6 +134,16 @@ mod tests {
         assert_eq!(back[1], spikes[2]);
         assert_eq!(back[2], spikes[0]);
         std::fs::remove_dir_all(&dir).unwrap();
+    }
+
+    #[test]
+    fn traces_sampled_differently_are_not_written_together() {
+        let a = Trace { times: vec![0.0, 1.0], values: vec![1.0, 2.0] };
+        let b = Trace::default();
+        let path = std::env::temp_dir().join(format!("neurite-tr-{}.csv", std::process::id()));
+        assert!(write_traces_csv(&path, &[("a", &a), ("b", &b)]).is_err());
+        write_traces_csv(&path, &[("a", &a), ("a2", &a)]).unwrap();
+        std::fs::remove_file(&path).unwrap();
     }
 
     #[test]

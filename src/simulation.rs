@@ -166,6 +166,8 @@ pub struct Simulation<C: Communicator = SerialCommunicator> {
     min_delay: f64,
     steps_per_interval: u64,
     initialized: bool,
+    /// Time, ms, advanced exactly as the groups advance theirs.
+    t: f64,
     spikes: Vec<Spike>,
     outgoing: Vec<Spike>,
     incoming: Vec<Spike>,
@@ -232,6 +234,7 @@ impl<C: Communicator> Simulation<C> {
             min_delay,
             steps_per_interval,
             initialized: false,
+            t: 0.0,
             spikes: Vec::new(),
             outgoing: Vec::new(),
             incoming: Vec::new(),
@@ -251,9 +254,9 @@ impl<C: Communicator> Simulation<C> {
         self.min_delay
     }
 
-    /// Current time, ms.
+    /// Current time, ms (the same on every rank, with or without cells).
     pub fn time(&self) -> f64 {
-        self.groups.first().map_or(0.0, |g| g.t)
+        self.t
     }
 
     /// This rank's communicator.
@@ -334,9 +337,15 @@ impl<C: Communicator> Simulation<C> {
         self.add_probe(gid, ProbeSource::Variable { slot, instance, name }, every)
     }
 
-    /// A recorded trace.
-    pub fn trace(&self, id: TraceId) -> &Trace {
-        &self.groups[id.group].probes[id.probe].trace
+    /// A recorded trace (an error for an id this simulation did not give).
+    pub fn trace(&self, id: TraceId) -> Result<&Trace> {
+        self.groups.get(id.group).and_then(|g| g.probes.get(id.probe)).map(|p| &p.trace).ok_or(
+            NeuriteError::InvalidParameter {
+                what: format!("trace id ({}, {})", id.group, id.probe),
+                value: id.probe as f64,
+                reason: "was not returned by this simulation",
+            },
+        )
     }
 
     /// Spikes of this rank's cells so far, sorted by time then gid.
@@ -367,6 +376,7 @@ impl<C: Communicator> Simulation<C> {
             group.initialize(v_init, dt, celsius);
         }
         self.spikes.clear();
+        self.t = 0.0;
         self.initialized = true;
         Ok(())
     }
@@ -376,6 +386,13 @@ impl<C: Communicator> Simulation<C> {
     pub fn run(&mut self, tstop: f64) -> Result<()> {
         if !self.initialized {
             return Err(NeuriteError::NotInitialized);
+        }
+        if !tstop.is_finite() {
+            return Err(NeuriteError::InvalidParameter {
+                what: "psolve tstop".into(),
+                value: tstop,
+                reason: "must be a finite number of ms",
+            });
         }
         let dt = self.config.dt;
         // The step count NEURON's psolve takes (with its round-off guards).
@@ -392,6 +409,11 @@ impl<C: Communicator> Simulation<C> {
                 return Err(err);
             }
             self.exchange_spikes()?;
+            for _ in 0..steps {
+                // As each group advances its t (two half steps).
+                self.t += 0.5 * dt;
+                self.t += 0.5 * dt;
+            }
             done += steps;
         }
         Ok(())

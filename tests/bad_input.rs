@@ -185,3 +185,73 @@ fn a_voltage_that_blows_up_stops_the_run_naming_cell_section_and_time() {
         other => panic!("expected NonFiniteVoltage, got {other:?}"),
     }
 }
+
+#[test]
+fn a_run_to_a_non_finite_time_is_rejected() {
+    let (cell, _) = soma_cell();
+    let mut net = Network::new();
+    net.add_cable_cell(0, cell).unwrap();
+    let mut sim = Simulation::new(&net, SimulationConfig::default()).unwrap();
+    sim.finitialize(-65.0).unwrap();
+    for tstop in [f64::NAN, f64::INFINITY, f64::NEG_INFINITY] {
+        assert!(matches!(sim.run(tstop), Err(NeuriteError::InvalidParameter { .. })), "tstop {tstop}");
+    }
+}
+
+#[test]
+fn a_trace_id_from_another_simulation_is_an_error() {
+    let (cell, soma) = soma_cell();
+    let mut net = Network::new();
+    net.add_cable_cell(0, cell).unwrap();
+    let mut one = Simulation::new(&net, SimulationConfig::default()).unwrap();
+    let id = one.record_voltage(0, Location::new(soma, 0.5)).unwrap();
+    let two = Simulation::new(&net, SimulationConfig::default()).unwrap();
+    assert!(two.trace(id).is_err());
+    assert!(one.trace(id).is_ok());
+}
+
+#[test]
+fn netstims_whose_gid_cannot_name_a_default_stream_need_explicit_ids() {
+    let mut net = Network::new();
+    net.add_netstim(u64::from(u32::MAX) + 5, NetStimParams::default()).unwrap();
+    assert!(Simulation::new(&net, SimulationConfig::default()).is_err());
+    let mut net = Network::new();
+    net.add_netstim(u64::from(u32::MAX) + 5, NetStimParams { random_ids: Some((1, 2, 3)), ..Default::default() })
+        .unwrap();
+    assert!(Simulation::new(&net, SimulationConfig::default()).is_ok());
+}
+
+#[test]
+fn sections_of_3d_points_without_length_are_rejected() {
+    let mut cell = CableCell::new("c");
+    let soma = cell.add_section("soma", SectionGeometry { length: 10.0, diam: 10.0, nseg: 1 }).unwrap();
+    cell.pt3d_add(soma, 1.0, 2.0, 3.0, 5.0).unwrap();
+    cell.pt3d_add(soma, 1.0, 2.0, 3.0, 5.0).unwrap();
+    let mut net = Network::new();
+    let err = net.add_cable_cell(0, cell.clone()).unwrap_err();
+    assert!(err.to_string().contains("soma") && err.to_string().contains("3-D"), "{err}");
+    assert!(cell.set_length(soma, 20.0).is_err());
+}
+
+#[test]
+fn a_bad_point_process_id_is_named_as_such() {
+    let (mut cell, _) = soma_cell();
+    let err = cell.set_point_parameter(neurite::PointProcessId(3), "tau", 1.0).unwrap_err();
+    assert_eq!(err.to_string(), "cell `cell` has no point process with id 3");
+    let stim = cell.add_netstim(NetStimParams::default()).unwrap();
+    let err = cell.connect_netstim(stim, neurite::PointProcessId(9), 0.1, 1.0).unwrap_err();
+    assert_eq!(err.to_string(), "cell `cell` has no point process with id 9");
+}
+
+#[test]
+fn a_cells_own_netstim_without_netcons_makes_no_spikes_of_that_cell() {
+    let (mut cell, soma) = soma_cell();
+    cell.add_netstim(NetStimParams { start: 1.0, number: 3.0, interval: 2.0, ..Default::default() }).unwrap();
+    cell.set_spike_detector(Location::new(soma, 0.5), 10.0).unwrap();
+    let mut net = Network::new();
+    net.add_cable_cell(7, cell).unwrap();
+    let mut sim = Simulation::new(&net, SimulationConfig::default()).unwrap();
+    sim.finitialize(-65.0).unwrap();
+    sim.run(10.0).unwrap();
+    assert!(sim.spikes().is_empty(), "{:?}", sim.spikes());
+}

@@ -90,7 +90,7 @@ fn compare(
     sim.run(tstop).unwrap();
     let reference = reference_traces(traces);
     for ((name, _), id) in probes.iter().zip(ids) {
-        let (dv, at) = max_abs_diff(&sim.trace(id).values, &reference.column(name));
+        let (dv, at) = max_abs_diff(&sim.trace(id).unwrap().values, &reference.column(name));
         println!("{traces} {name}: max |dv| = {dv:e} mV at step {at}");
         assert!(dv <= 1e-6, "{name}: max |dv| = {dv} mV at step {at}");
     }

@@ -390,3 +390,41 @@ fn the_poisson_network_is_rank_and_thread_invariant_and_busy() {
     assert_eq!(bits(&run(3, 2)), bits(&serial));
     assert_eq!(bits(&run(2, 1)), bits(&serial));
 }
+
+#[test]
+fn ranks_without_cells_keep_time_with_the_others_over_several_psolves() {
+    let spec = random_spec(3);
+    let serial = run(&spec, 1, 1, Mapping::RoundRobin, 60.0);
+    // Everything on rank 0; ranks 1 and 2 have no cells at all.
+    let total = (spec.cells.len() + spec.stims.len()) as u64;
+    let results = run_thread_ranks(3, |comm| {
+        let mut pc = ParallelContext::new(comm, SimulationConfig::default());
+        for gid in 0..total {
+            pc.set_gid2node(gid, 0).unwrap();
+        }
+        let mine = pc.id() == 0;
+        pc.add_network(build(&spec, &|_| mine)).unwrap();
+        pc.finitialize(-65.0).unwrap();
+        for tstop in [10.0, 25.0, 60.0] {
+            pc.psolve(tstop).unwrap();
+        }
+        pc.gather_spikes().unwrap()
+    });
+    for spikes in results {
+        assert_eq!(bits(&spikes), bits(&serial));
+    }
+}
+
+#[test]
+fn setup_that_failed_keeps_failing_instead_of_panicking() {
+    let results = run_thread_ranks(2, |comm| {
+        let mut pc = ParallelContext::new(comm, SimulationConfig { dt: -1.0, ..Default::default() });
+        let first = pc.finitialize(-65.0).is_err();
+        let second = pc.finitialize(-65.0).is_err();
+        let barrier = pc.barrier().is_err();
+        (first, second, barrier, pc.set_maxstep(0.0).is_err())
+    });
+    for r in results {
+        assert_eq!(r, (true, true, true, true));
+    }
+}

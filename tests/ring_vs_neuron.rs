@@ -14,7 +14,7 @@ fn run_ring(params: RingParams, dt: f64, tstop: f64) -> (Vec<neurite::Spike>, Ve
     sim.finitialize(-65.0).unwrap();
     sim.run(tstop).unwrap();
     let spikes: Vec<_> = sim.spikes().iter().copied().filter(|s| s.gid < params.cells as u64).collect();
-    let trace = sim.trace(soma_v);
+    let trace = sim.trace(soma_v).unwrap();
     (spikes, trace.times.clone(), trace.values.clone())
 }
 

@@ -23,7 +23,7 @@ fn conductance(mechanism: &str, params: &[(&str, f64)], weight: f64, dt: f64, st
     let g = sim.record_point_variable(0, syn, state, 1).unwrap();
     sim.finitialize(-65.0).unwrap();
     sim.run(30.0).unwrap();
-    let trace = sim.trace(g);
+    let trace = sim.trace(g).unwrap();
     (trace.times.clone(), trace.values.clone())
 }
 
@@ -98,7 +98,7 @@ fn a_cells_own_netstim_reaches_its_synapse_without_being_a_gid() {
     let g = sim.record_point_variable(0, syn, "g", 1).unwrap();
     sim.finitialize(-65.0).unwrap();
     sim.run(5.0).unwrap();
-    let trace = sim.trace(g);
+    let trace = sim.trace(g).unwrap();
     // Delivered in the step that starts at t = 2 (due by t + dt/2).
     let first = trace.values.iter().position(|&x| x > 0.0).unwrap();
     assert!((trace.times[first] - 2.025).abs() < 1e-9, "first g > 0 at {}", trace.times[first]);

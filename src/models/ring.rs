@@ -47,8 +47,8 @@ pub const SYNAPSE: PointProcessId = PointProcessId(0);
 
 /// One ball-and-stick cell as the tutorial's `BallAndStick`: soma 12.6157 µm
 /// with hh, a 200 µm dendrite with pas, an ExpSyn (tau 2 ms) at dend(0.5),
-/// placed with `define_shape`, rotated by `theta` about z and moved to
-/// (x, y, z).
+/// placed with `define_shape`, rotated by `theta` (radians) about z and moved
+/// to (x, y, z) (µm).
 pub fn ball_and_stick(dend_nseg: usize, x: f64, y: f64, z: f64, theta: f64) -> Result<CableCell> {
     let mut cell = CableCell::new("BallAndStick");
     let soma = cell.add_section("soma", SectionGeometry { length: 12.6157, diam: 12.6157, nseg: 1 })?;
