@@ -31,79 +31,89 @@ pub struct CellNodes {
     pub one_end_node: Vec<usize>,
 }
 
-impl CellNodes {
-    /// Lays out the nodes of `cell`.
-    pub fn new(cell: &CableCell) -> Result<Self> {
+/// The node tree of a cell without its electrical values: parents and where
+/// each section's nodes are.
+struct Skeleton {
+    order: Vec<SectionId>,
+    parent: Vec<usize>,
+    first_segment_node: Vec<usize>,
+    zero_end_node: Vec<usize>,
+    one_end_node: Vec<usize>,
+}
+
+impl Skeleton {
+    /// NEURON's layout: the root node, then per section (parents first) its
+    /// segment nodes and its x = 1 node.
+    fn new(cell: &CableCell) -> Result<Self> {
         let order = cell.tree_order()?;
         let sections = cell.sections();
-        let n_nodes = 1 + sections.iter().map(|s| s.nseg() + 1).sum::<usize>();
-        let mut nodes = CellNodes {
-            parent: Vec::with_capacity(n_nodes),
-            area: Vec::with_capacity(n_nodes),
-            rinv: Vec::with_capacity(n_nodes),
-            cm: Vec::with_capacity(n_nodes),
-            section_of: Vec::with_capacity(n_nodes),
+        let mut skeleton = Skeleton {
+            parent: Vec::with_capacity(1 + sections.iter().map(|s| s.nseg() + 1).sum::<usize>()),
             first_segment_node: vec![0; sections.len()],
             zero_end_node: vec![0; sections.len()],
             one_end_node: vec![0; sections.len()],
+            order: Vec::new(),
         };
-        nodes.push(usize::MAX, ZERO_AREA_NODE_AREA, 0.0, 0.0, order[0]);
+        skeleton.parent.push(usize::MAX);
         for &id in &order {
             let section = &sections[id.0];
             let attach = match section.parent() {
                 None => 0,
-                Some((parent, x)) => nodes.node_on(cell, parent, x),
+                Some((p, x)) if x <= 0.0 => skeleton.zero_end_node[p.0],
+                Some((p, x)) if x >= 1.0 => skeleton.one_end_node[p.0],
+                Some((p, x)) => skeleton.first_segment_node[p.0] + sections[p.0].segment_index(x),
             };
-            nodes.zero_end_node[id.0] = attach;
-            nodes.first_segment_node[id.0] = nodes.parent.len();
-            let electrics = section.electrics();
+            skeleton.zero_end_node[id.0] = attach;
+            skeleton.first_segment_node[id.0] = skeleton.parent.len();
             for k in 0..section.nseg() {
-                let parent = if k == 0 { attach } else { nodes.parent.len() - 1 };
-                nodes.push(parent, electrics.area[k], electrics.rinv[k], section.cm_at(k), id);
+                let parent = if k == 0 { attach } else { skeleton.parent.len() - 1 };
+                skeleton.parent.push(parent);
             }
-            nodes.one_end_node[id.0] = nodes.parent.len();
-            let last = nodes.parent.len() - 1;
-            nodes.push(last, ZERO_AREA_NODE_AREA, electrics.rinv_end, 0.0, id);
+            skeleton.one_end_node[id.0] = skeleton.parent.len();
+            skeleton.parent.push(skeleton.parent.len() - 1);
         }
-        Ok(nodes)
+        skeleton.order = order;
+        Ok(skeleton)
+    }
+}
+
+impl CellNodes {
+    /// Lays out the nodes of `cell`.
+    pub fn new(cell: &CableCell) -> Result<Self> {
+        let skeleton = Skeleton::new(cell)?;
+        let n = skeleton.parent.len();
+        let (mut area, mut rinv, mut cm) = (vec![ZERO_AREA_NODE_AREA; n], vec![0.0; n], vec![0.0; n]);
+        let mut section_of = vec![skeleton.order[0]; n];
+        for &id in &skeleton.order {
+            let section = &cell.sections()[id.0];
+            let electrics = section.electrics();
+            let first = skeleton.first_segment_node[id.0];
+            for k in 0..section.nseg() {
+                (area[first + k], rinv[first + k], cm[first + k]) =
+                    (electrics.area[k], electrics.rinv[k], section.cm_at(k));
+                section_of[first + k] = id;
+            }
+            let end = skeleton.one_end_node[id.0];
+            rinv[end] = electrics.rinv_end;
+            section_of[end] = id;
+        }
+        Ok(CellNodes {
+            parent: skeleton.parent,
+            area,
+            rinv,
+            cm,
+            section_of,
+            first_segment_node: skeleton.first_segment_node,
+            zero_end_node: skeleton.zero_end_node,
+            one_end_node: skeleton.one_end_node,
+        })
     }
 
     /// Only the parent of each node, as [`CellNodes::new`] lays them out
     /// (cheap: no areas or resistances); cells with equal topologies can be
     /// interleaved.
     pub fn topology(cell: &CableCell) -> Result<Vec<usize>> {
-        let order = cell.tree_order()?;
-        let sections = cell.sections();
-        let mut parent = Vec::with_capacity(1 + sections.iter().map(|s| s.nseg() + 1).sum::<usize>());
-        let mut first_segment = vec![0; sections.len()];
-        let mut zero_end = vec![0; sections.len()];
-        let mut one_end = vec![0; sections.len()];
-        parent.push(usize::MAX);
-        for &id in &order {
-            let section = &sections[id.0];
-            let attach = match section.parent() {
-                None => 0,
-                Some((p, x)) if x <= 0.0 => zero_end[p.0],
-                Some((p, x)) if x >= 1.0 => one_end[p.0],
-                Some((p, x)) => first_segment[p.0] + sections[p.0].segment_index(x),
-            };
-            zero_end[id.0] = attach;
-            first_segment[id.0] = parent.len();
-            for k in 0..section.nseg() {
-                parent.push(if k == 0 { attach } else { parent.len() - 1 });
-            }
-            one_end[id.0] = parent.len();
-            parent.push(parent.len() - 1);
-        }
-        Ok(parent)
-    }
-
-    fn push(&mut self, parent: usize, area: f64, rinv: f64, cm: f64, section: SectionId) {
-        self.parent.push(parent);
-        self.area.push(area);
-        self.rinv.push(rinv);
-        self.cm.push(cm);
-        self.section_of.push(section);
+        Ok(Skeleton::new(cell)?.parent)
     }
 
     /// Node of section `id` at `x`, as NEURON's `node_exact`: x = 0 is the
