@@ -62,7 +62,7 @@ pub fn write_spikes_csv(path: impl AsRef<std::path::Path>, spikes: &[Spike]) -> 
 /// Writes traces sampled at the same times as CSV `t_ms,<name>,...`.
 pub fn write_traces_csv(path: impl AsRef<std::path::Path>, columns: &[(&str, &Trace)]) -> Result<()> {
     let path = path.as_ref();
-    if let Some((first, reference)) = columns.first() {
+    if let Some((_, reference)) = columns.first() {
         for (name, trace) in columns {
             if trace.times != reference.times || trace.values.len() != trace.times.len() {
                 return Err(NeuriteError::InvalidParameter {
@@ -72,7 +72,6 @@ pub fn write_traces_csv(path: impl AsRef<std::path::Path>, columns: &[(&str, &Tr
                 });
             }
         }
-        let _ = first;
     }
     let file = std::fs::File::create(path).map_err(|e| io_error(path, e))?;
     let mut out = std::io::BufWriter::new(file);

@@ -14,7 +14,7 @@ use crate::communication::{
 };
 use crate::error::{NeuriteError, Result};
 use crate::events::{Event, EventKey, EventTarget};
-use crate::mechanisms::{self, MechanismKind, VariableRole};
+use crate::mechanisms::{self, VariableRole};
 use crate::morphology::{Location, PointProcessId};
 use crate::network::{CellDescription, Gid, NetConId, NetConTarget, Network};
 use crate::recording::{Spike, Trace, sort_spikes};
@@ -546,6 +546,5 @@ fn write_variable(group: &mut CellGroup, slot: usize, instance: usize, name: &st
     }
     let values = mechanism.variable_mut(name).ok_or_else(unknown)?;
     values[instance] = value;
-    let _ = MechanismKind::Density;
     Ok(())
 }
