@@ -1058,6 +1058,21 @@ mod tests {
     }
 
     #[test]
+    fn public_accessors_read_what_was_set() {
+        let mut cell = CableCell::new("c");
+        let s = cell.add_section("dend", geometry(100.0, 2.0, 4)).unwrap();
+        cell.insert(s, "pas").unwrap();
+        cell.set_parameter_at(Location::new(s, 0.6), "pas", "g", 0.5).unwrap();
+        assert_eq!(cell.find_section("dend"), Some(s));
+        assert_eq!(cell.find_section("axon"), None);
+        let g = &cell.sections()[0].density_mechanisms()[0].values[0];
+        assert_eq!((g.value(2), g.value(0), g.value(4)), (Some(0.5), Some(0.001), None));
+        let e = cell.sections()[0].electrics();
+        assert_eq!(e.ri().len(), 4);
+        approx::assert_relative_eq!(e.ri()[1], 1.0 / e.rinv[1]);
+    }
+
+    #[test]
     fn nseg_change_resamples_values() {
         let mut cell = CableCell::new("c");
         let s = cell.add_section("d", geometry(10.0, 1.0, 2)).unwrap();
