@@ -5,7 +5,9 @@
 //! KIND: `nan` (a voltage blows up on rank 1), `panic` (rank 1 panics
 //! mid-run), `duplicate-gid` (a gid set on two ranks), `missing-source` (a
 //! NetCon from a gid that exists nowhere), `short-delay` (a delay below dt),
-//! `none` (a healthy run).
+//! `local-setup` (rank 1 fails building its cell, before any collective),
+//! `local-run` (rank 1 returns an error between two psolves, while the
+//! others go on), `none` (a healthy run).
 
 use clap::Parser;
 use neurite::{
@@ -20,24 +22,16 @@ struct Args {
     fault: String,
 }
 
-fn main() {
+fn main() -> std::process::ExitCode {
     let args = Args::parse();
-    #[cfg(feature = "mpi")]
-    let comm = neurite::MpiCommunicator::init().expect("MPI initializes");
-    #[cfg(not(feature = "mpi"))]
-    let comm = neurite::SerialCommunicator;
-    let rank = comm.rank();
-    match run(&args.fault, comm) {
-        Ok(spikes) => {
-            if rank == 0 {
-                println!("mpi_faults: healthy run, {spikes} spikes");
-            }
+    neurite::launch("mpi_faults", |comm| {
+        let rank = comm.rank();
+        let spikes = run(&args.fault, comm)?;
+        if rank == 0 {
+            println!("mpi_faults: healthy run, {spikes} spikes");
         }
-        Err(err) => {
-            eprintln!("mpi_faults: rank {rank}: error: {err}");
-            std::process::exit(1);
-        }
-    }
+        Ok(())
+    })
 }
 
 fn run<C: Communicator>(fault: &str, comm: C) -> neurite::Result<usize> {
@@ -50,7 +44,8 @@ fn run<C: Communicator>(fault: &str, comm: C) -> neurite::Result<usize> {
     let mine: Vec<Gid> = (0..n).filter(|&g| pc.gid_exists(g)).collect();
     for gid in mine {
         let mut cell = CableCell::new("chain");
-        let soma = cell.add_section("soma", SectionGeometry { length: 15.0, diam: 15.0, nseg: 1 })?;
+        let nseg = if fault == "local-setup" && pc.id() == 1 { 0 } else { 1 };
+        let soma = cell.add_section("soma", SectionGeometry { length: 15.0, diam: 15.0, nseg })?;
         cell.insert(soma, "hh")?;
         let syn = cell.add_point_process(Location::new(soma, 0.5), "ExpSyn")?;
         let clamp = cell.add_point_process(Location::new(soma, 0.5), "IClamp")?;
@@ -76,6 +71,11 @@ fn run<C: Communicator>(fault: &str, comm: C) -> neurite::Result<usize> {
     pc.psolve(10.0)?;
     if fault == "panic" && pc.id() == 1 {
         panic!("rank 1 panics on purpose");
+    }
+    if fault == "local-run" && pc.id() == 1 {
+        // A gid this rank does not have: an error only this rank sees.
+        let soma = pc.simulation()?.section(1, "soma")?;
+        pc.simulation()?.record_voltage(1000, Location::new(soma, 0.5))?;
     }
     pc.psolve(20.0)?;
     Ok(pc.gather_spikes()?.len())

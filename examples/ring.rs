@@ -12,28 +12,26 @@ use std::time::Instant;
 use clap::Parser;
 use neurite::models::ring::{RingParams, build_ring};
 use neurite::parallel::round_robin;
-use neurite::{
-    Communicator, Location, ParallelContext, SectionId, SimulationConfig, write_spikes_csv, write_traces_csv,
-};
+use neurite::{Communicator, Location, ParallelContext, SimulationConfig, write_spikes_csv, write_traces_csv};
 
 /// Command line of the ring example (the flag names are a contract).
 #[derive(Parser, Debug)]
 #[command(about = "NEURON's ParallelContext ring of ball-and-stick cells")]
 struct Args {
-    /// Number of cells.
-    #[arg(long, default_value_t = 5)]
+    /// Number of cells (at least 1).
+    #[arg(long, default_value_t = 5, value_parser = at_least_one)]
     cells: usize,
-    /// Simulated time, ms.
-    #[arg(long, default_value_t = 100.0)]
+    /// Simulated time, ms (finite, >= 0).
+    #[arg(long, default_value_t = 100.0, value_parser = non_negative_ms, allow_negative_numbers = true)]
     tstop: f64,
-    /// Time step, ms.
-    #[arg(long, default_value_t = 0.025)]
+    /// Time step, ms (finite, > 0).
+    #[arg(long, default_value_t = 0.025, value_parser = positive_ms, allow_negative_numbers = true)]
     dt: f64,
     /// Segments per dendrite.
     #[arg(long, default_value_t = 1)]
     dend_nseg: usize,
-    /// Threads (cell groups) per process.
-    #[arg(long, default_value_t = 1)]
+    /// Threads (cell groups) per process (at least 1).
+    #[arg(long, default_value_t = 1, value_parser = at_least_one)]
     threads: usize,
     /// Write spikes as CSV `gid,t_ms` to this file.
     #[arg(long)]
@@ -43,45 +41,34 @@ struct Args {
     trace: Option<std::path::PathBuf>,
 }
 
-fn main() {
-    let args = Args::parse();
-    #[cfg(feature = "mpi")]
-    let result = match neurite::MpiCommunicator::init() {
-        Some(comm) => run(&args, comm),
-        None => Err(neurite::NeuriteError::InvalidParameter {
-            what: "MPI".into(),
-            value: f64::NAN,
-            reason: "MPI could not be initialized",
-        }),
-    };
-    #[cfg(not(feature = "mpi"))]
-    let result = {
-        refuse_mpiexec_without_mpi();
-        run(&args, neurite::SerialCommunicator)
-    };
-    if let Err(err) = result {
-        eprintln!("ring: error: {err}");
-        std::process::exit(1);
+fn milliseconds(text: &str) -> Result<f64, String> {
+    let value: f64 = text.parse().map_err(|_| format!("`{text}` is not a number of ms"))?;
+    if value.is_finite() { Ok(value) } else { Err(format!("{text} ms is not a finite time")) }
+}
+
+fn non_negative_ms(text: &str) -> Result<f64, String> {
+    let value = milliseconds(text)?;
+    if value >= 0.0 { Ok(value) } else { Err(format!("{text} ms is negative")) }
+}
+
+fn positive_ms(text: &str) -> Result<f64, String> {
+    let value = milliseconds(text)?;
+    if value > 0.0 { Ok(value) } else { Err(format!("{text} ms is not > 0")) }
+}
+
+fn at_least_one(text: &str) -> Result<usize, String> {
+    match text.parse::<usize>() {
+        Ok(0) => Err("must be at least 1".into()),
+        Ok(n) => Ok(n),
+        Err(_) => Err(format!("`{text}` is not a whole number")),
     }
 }
 
-/// Started by mpiexec with several ranks, a build without MPI would run the
-/// whole ring once per rank: stop at once instead.
-#[cfg(not(feature = "mpi"))]
-fn refuse_mpiexec_without_mpi() {
-    for var in ["OMPI_COMM_WORLD_SIZE", "PMI_SIZE", "PMIX_SIZE", "MPI_LOCALNRANKS"] {
-        if let Some(size) = std::env::var(var).ok().and_then(|v| v.parse::<usize>().ok())
-            && size > 1
-        {
-            {
-                eprintln!(
-                    "ring: started by mpiexec with {size} ranks ({var}), but this binary was built without MPI; \
-                     rebuild with `cargo build --release --features mpi --example ring`"
-                );
-                std::process::exit(2);
-            }
-        }
-    }
+fn main() -> std::process::ExitCode {
+    let args = Args::parse();
+    // An error on any rank ends the whole job with its message (see
+    // neurite::launch).
+    neurite::launch("ring", |comm| run(&args, comm))
 }
 
 fn run<C: Communicator>(args: &Args, comm: C) -> neurite::Result<()> {
@@ -99,7 +86,10 @@ fn run<C: Communicator>(args: &Args, comm: C) -> neurite::Result<()> {
     pc.set_maxstep(10.0)?;
     let sim = pc.setup()?;
     let soma_v = match &args.trace {
-        Some(_) if sim.local_gids().contains(&0) => Some(sim.record_voltage(0, Location::new(SectionId(0), 0.5))?),
+        Some(_) if sim.local_gids().contains(&0) => {
+            let soma = sim.section(0, "soma")?;
+            Some(sim.record_voltage(0, Location::new(soma, 0.5))?)
+        }
         _ => None,
     };
     pc.finitialize(-65.0)?;

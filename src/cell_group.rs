@@ -16,7 +16,7 @@ use crate::discretization::CellNodes;
 use crate::error::{NeuriteError, Result};
 use crate::events::{Event, EventKey, EventQueue, EventTarget};
 use crate::mechanisms::{self, EventOutbox, InstanceSetup, Mechanism, MechanismKind, StepGlobals};
-use crate::morphology::{CableCell, Location, PointProcessId, SectionId};
+use crate::morphology::{CableCell, CellTag, Location, PointProcessId, SectionId};
 use crate::network::{CellDescription, Gid};
 use crate::recording::{Spike, Trace};
 use crate::solver::{InterleavedTree, hines_solve_interleaved};
@@ -49,6 +49,8 @@ struct SectionMap {
     first_segment: Vec<u32>,
     zero_end: Vec<u32>,
     one_end: Vec<u32>,
+    /// Tag of the cell description, which its section ids carry.
+    tag: CellTag,
 }
 
 impl SectionMap {
@@ -61,11 +63,15 @@ impl SectionMap {
             first_segment: to_u32(&layout.first_segment_node),
             zero_end: to_u32(&layout.zero_end_node),
             one_end: to_u32(&layout.one_end_node),
+            tag: cell.tag(),
         }
     }
 
     /// Local node at `location`, as NEURON's `node_exact`.
     fn node(&self, location: Location) -> Result<usize> {
+        if location.section.1 != self.tag {
+            return Err(NeuriteError::ForeignId { kind: "section", owner: String::new() });
+        }
         let s = location.section.0;
         let name = self.names.get(s).ok_or(NeuriteError::UnknownSection { cell: String::new(), id: s })?;
         let x = location.x;
@@ -106,7 +112,7 @@ impl SectionMap {
                 let first = self.first_segment[s] as usize;
                 (first..=self.one_end[s] as usize).contains(&node)
             })
-            .map_or(self.root, SectionId)
+            .map_or(self.root, |s| SectionId(s, self.tag))
     }
 }
 
@@ -604,10 +610,11 @@ impl CellGroup {
     }
 
     /// Advances `steps` fixed steps of `dt` ms, in NEURON's order.
-    pub fn advance(&mut self, steps: u64, dt: f64, celsius: f64) -> Result<()> {
+    /// More than `max_events` deliveries in one step is an event flood.
+    pub fn advance(&mut self, steps: u64, dt: f64, celsius: f64, max_events: u64) -> Result<()> {
         for _ in 0..steps {
             self.detect_spikes();
-            self.deliver_events(self.t + 0.5 * dt);
+            self.deliver_events(self.t + 0.5 * dt, max_events)?;
             self.t += 0.5 * dt;
             let mid = StepGlobals { t: self.t, dt, celsius };
             self.assemble_matrix(&mid);
@@ -661,14 +668,25 @@ impl CellGroup {
     }
 
     /// Delivers every event due at or before `until` (ms), including those
-    /// that the deliveries themselves send.
-    fn deliver_events(&mut self, until: f64) {
+    /// that the deliveries themselves send; fails after `max_events`.
+    fn deliver_events(&mut self, until: f64, max_events: u64) -> Result<()> {
+        let mut delivered = 0u64;
         while let Some(event) = self.queue.pop_due(until) {
             let slot = event.target.slot as usize;
             let instance = event.target.instance as usize;
+            delivered += 1;
+            if delivered > max_events {
+                let mechanism = self.slots[slot].mechanism.info().name;
+                return Err(NeuriteError::EventFlood {
+                    target: format!("{mechanism} of gid {}", self.slots[slot].owner[instance]),
+                    t: self.t,
+                    limit: max_events,
+                });
+            }
             self.slots[slot].mechanism.net_receive(instance, event.weight, event.flag, event.time, &mut self.outbox);
             self.flush_outbox(slot);
         }
+        Ok(())
     }
 
     /// Moves what a mechanism sent into the queue and the spike list.
@@ -804,6 +822,11 @@ impl CellGroup {
         }
     }
 
+    /// Samples the probes will record over `steps` more steps.
+    pub fn samples_to_record(&self, steps: u64) -> u64 {
+        self.probes.iter().map(|p| (steps / p.every).saturating_add(1)).fold(0, u64::saturating_add)
+    }
+
     /// Reserves room for `steps` more samples in every trace, so that
     /// recording does not allocate inside the step loop.
     pub fn reserve_samples(&mut self, steps: u64) {
@@ -828,6 +851,9 @@ impl CellGroup {
     fn section_error(cell: &GroupCell, e: NeuriteError) -> NeuriteError {
         match e {
             NeuriteError::UnknownSection { id, .. } => NeuriteError::UnknownSection { cell: cell.name.clone(), id },
+            NeuriteError::ForeignId { kind, .. } => {
+                NeuriteError::ForeignId { kind, owner: format!("cell `{}` (gid {})", cell.name, cell.gid) }
+            }
             other => other,
         }
     }
@@ -857,9 +883,24 @@ impl CellGroup {
         Ok((slot, instance))
     }
 
+    /// Section `name` of cable cell `gid`.
+    pub fn section(&self, gid: Gid, name: &str) -> Result<SectionId> {
+        let cell = self.cell(gid)?;
+        let index = cell.sections.names.iter().position(|n| n == name).ok_or_else(|| {
+            NeuriteError::UnknownSectionName { cell: format!("{} (gid {gid})", cell.name), name: name.to_string() }
+        })?;
+        Ok(SectionId(index, cell.sections.tag))
+    }
+
     /// Slot and instance of point process `id` of cell `gid`.
     pub fn point_instance(&self, gid: Gid, id: PointProcessId) -> Result<(usize, usize)> {
         let cell = self.cell(gid)?;
+        if id.1 != cell.sections.tag {
+            return Err(NeuriteError::ForeignId {
+                kind: "point process",
+                owner: format!("cell `{}` (gid {gid})", cell.name),
+            });
+        }
         let target = cell.point_targets.get(id.0).ok_or(NeuriteError::UnknownPointProcess { gid, id: id.0 })?;
         Ok((target.slot as usize, target.instance as usize))
     }

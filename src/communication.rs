@@ -157,6 +157,61 @@ pub fn agree<C: Communicator + ?Sized, T>(comm: &mut C, local: Result<T>) -> Res
     }
 }
 
+/// An error that every rank found in the same gathered data: rank 0 reports
+/// it as its own and the others as [`NeuriteError::RankFailed`] from rank 0,
+/// so that a program prints it once.
+pub fn collective_error(rank: usize, error: NeuriteError) -> NeuriteError {
+    if rank == 0 { error } else { NeuriteError::RankFailed { rank: 0, message: error.to_string() } }
+}
+
+/// Checks that every rank passes the same `values` (name and value; compared
+/// bit for bit), and fails on every rank with
+/// [`NeuriteError::RanksDisagree`] naming the first that differs. Collective.
+pub fn check_same_on_all_ranks<C: Communicator + ?Sized>(comm: &mut C, values: &[(&str, f64)]) -> Result<()> {
+    let local: Vec<u8> = values.iter().flat_map(|(_, v)| v.to_bits().to_le_bytes()).collect();
+    let all = comm.all_gather_bytes(&local)?;
+    let value = |rank: usize, k: usize| {
+        all[rank].get(8 * k..8 * k + 8).map(|b| f64::from_bits(u64::from_le_bytes(b.try_into().expect("8 bytes"))))
+    };
+    for (k, (name, _)) in values.iter().enumerate() {
+        for rank in 1..all.len() {
+            let (first, other) = (value(0, k), value(rank, k));
+            if first.map(f64::to_bits) != other.map(f64::to_bits) {
+                let show = |v: Option<f64>| v.map_or("nothing".to_string(), |v| v.to_string());
+                return Err(collective_error(
+                    comm.rank(),
+                    NeuriteError::RanksDisagree {
+                        parameter: name.to_string(),
+                        first_rank: 0,
+                        first_value: show(first),
+                        other_rank: rank,
+                        other_value: show(other),
+                    },
+                ));
+            }
+        }
+    }
+    Ok(())
+}
+
+/// Checks that every rank passes the same `text` for `name`. Collective.
+pub fn check_same_text_on_all_ranks<C: Communicator + ?Sized>(comm: &mut C, name: &str, text: &str) -> Result<()> {
+    let all = comm.all_gather_bytes(text.as_bytes())?;
+    match all.iter().position(|t| t != &all[0]) {
+        None => Ok(()),
+        Some(rank) => Err(collective_error(
+            comm.rank(),
+            NeuriteError::RanksDisagree {
+                parameter: name.to_string(),
+                first_rank: 0,
+                first_value: format!("{:?}", String::from_utf8_lossy(&all[0])),
+                other_rank: rank,
+                other_value: format!("{:?}", String::from_utf8_lossy(&all[rank])),
+            },
+        )),
+    }
+}
+
 /// One rank, nothing to exchange.
 #[derive(Debug, Default, Clone, Copy)]
 pub struct SerialCommunicator;
@@ -191,6 +246,25 @@ struct Rendezvous {
     result: Arc<Vec<Vec<u8>>>,
     /// Set when a rank failed: (rank, message).
     failure: Option<(usize, String)>,
+    /// Ranks whose communicator is gone, in the order they left: a
+    /// collective that needs them can never complete, so it fails instead of
+    /// waiting, naming the first to leave (the others left because of it).
+    departed: Vec<usize>,
+}
+
+impl Rendezvous {
+    /// Why a collective cannot complete, if it cannot: a failed rank, or a
+    /// rank that ended (returned an error, or finished early) without
+    /// taking part.
+    fn broken(&self) -> Option<NeuriteError> {
+        if let Some((rank, message)) = &self.failure {
+            return Some(NeuriteError::RankFailed { rank: *rank, message: message.clone() });
+        }
+        self.departed.first().map(|&rank| NeuriteError::RankFailed {
+            rank,
+            message: "it ended without taking part in this collective (it returned an error or stopped early)".into(),
+        })
+    }
 }
 
 /// A rank that runs as a thread of this process; all ranks of one world
@@ -212,14 +286,11 @@ impl ThreadCommunicator {
                 generation: 0,
                 result: Arc::new(Vec::new()),
                 failure: None,
+                departed: Vec::with_capacity(size),
             }),
             Condvar::new(),
         ));
         (0..size).map(|rank| ThreadCommunicator { rank, size, shared: Arc::clone(&shared) }).collect()
-    }
-
-    fn failed(failure: &(usize, String)) -> NeuriteError {
-        NeuriteError::RankFailed { rank: failure.0, message: failure.1.clone() }
     }
 }
 
@@ -233,8 +304,8 @@ impl Communicator for ThreadCommunicator {
     fn all_gather_bytes(&mut self, local: &[u8]) -> Result<Vec<Vec<u8>>> {
         let (lock, ready) = &*self.shared;
         let mut state = lock.lock().unwrap_or_else(|p| p.into_inner());
-        if let Some(failure) = &state.failure {
-            return Err(Self::failed(failure));
+        if let Some(err) = state.broken() {
+            return Err(err);
         }
         state.slots[self.rank] = Some(local.to_vec());
         state.arrived += 1;
@@ -248,8 +319,8 @@ impl Communicator for ThreadCommunicator {
             return Ok(state.result.as_ref().clone());
         }
         while state.generation == generation {
-            if let Some(failure) = &state.failure {
-                return Err(Self::failed(failure));
+            if let Some(err) = state.broken() {
+                return Err(err);
             }
             state = ready.wait(state).unwrap_or_else(|p| p.into_inner());
         }
@@ -270,12 +341,17 @@ impl Communicator for ThreadCommunicator {
 }
 
 impl Drop for ThreadCommunicator {
-    /// A rank that ends (or panics) mid-run must not leave the others
-    /// waiting: mark the world failed if a collective is in progress.
+    /// A rank that ends, returns an error or panics must not leave the others
+    /// waiting: its departure makes every collective it has not joined fail
+    /// (a rank that ends after its last collective harms no one).
     fn drop(&mut self) {
         if std::thread::panicking() {
             self.fail(&NeuriteError::RankFailed { rank: self.rank, message: "rank panicked".into() });
         }
+        let (lock, ready) = &*self.shared;
+        let mut state = lock.lock().unwrap_or_else(|p| p.into_inner());
+        state.departed.push(self.rank);
+        ready.notify_all();
     }
 }
 
@@ -292,7 +368,7 @@ pub fn run_thread_ranks<T: Send>(size: usize, body: impl Fn(ThreadCommunicator) 
 }
 
 #[cfg(feature = "mpi")]
-pub use mpi_backend::MpiCommunicator;
+pub use mpi_backend::{MpiCommunicator, MpiEnvironment};
 
 #[cfg(feature = "mpi")]
 mod mpi_backend {
@@ -303,17 +379,21 @@ mod mpi_backend {
     use super::Communicator;
     use crate::error::{NeuriteError, Result};
 
-    /// A rank of an MPI job (rsmpi). Owns the MPI environment: MPI is
-    /// finalized when it is dropped.
-    pub struct MpiCommunicator {
-        world: mpi::topology::SimpleCommunicator,
-        _universe: mpi::environment::Universe,
+    /// The MPI environment of this process (rsmpi's universe). MPI is
+    /// finalized only by [`MpiEnvironment::finish`]; an environment dropped
+    /// any other way (an error returned past it, an early return) ends the
+    /// whole job with MPI_Abort, because the other ranks may be waiting in a
+    /// collective this rank will never join. A panic on any rank ends the job
+    /// too. [`crate::launch`] does all of this for a program's `main`.
+    pub struct MpiEnvironment {
+        universe: Option<mpi::environment::Universe>,
     }
 
-    impl MpiCommunicator {
-        /// Initializes MPI (once per process) and joins MPI_COMM_WORLD.
-        /// Also makes a panic on any rank end the whole job.
-        pub fn init() -> Option<Self> {
+    impl MpiEnvironment {
+        /// Initializes MPI (once per process) and returns the environment and
+        /// this rank's communicator on MPI_COMM_WORLD; `None` if MPI was
+        /// already initialized.
+        pub fn init() -> Option<(MpiEnvironment, MpiCommunicator)> {
             let universe = mpi::initialize()?;
             let world = universe.world();
             let default_hook = std::panic::take_hook();
@@ -321,8 +401,54 @@ mod mpi_backend {
                 default_hook(info);
                 mpi::topology::SimpleCommunicator::world().abort(70);
             }));
-            Some(MpiCommunicator { world, _universe: universe })
+            Some((MpiEnvironment { universe: Some(universe) }, MpiCommunicator { world }))
         }
+
+        /// This rank of MPI_COMM_WORLD.
+        pub fn rank(&self) -> usize {
+            mpi::topology::SimpleCommunicator::world().rank() as usize
+        }
+
+        /// Number of ranks of MPI_COMM_WORLD.
+        pub fn size(&self) -> usize {
+            mpi::topology::SimpleCommunicator::world().size() as usize
+        }
+
+        /// Ends the job on every rank now with exit status `code`
+        /// (MPI_Abort); print the reason first.
+        pub fn abort(mut self, code: i32) -> ! {
+            // Never finalize: the other ranks may be inside a collective.
+            std::mem::forget(self.universe.take());
+            mpi::topology::SimpleCommunicator::world().abort(code)
+        }
+
+        /// Finalizes MPI after a run that succeeded on this rank (or that
+        /// failed on every rank alike).
+        pub fn finish(mut self) {
+            drop(self.universe.take());
+        }
+    }
+
+    impl Drop for MpiEnvironment {
+        fn drop(&mut self) {
+            if let Some(universe) = self.universe.take() {
+                let world = universe.world();
+                eprintln!(
+                    "neurite: rank {} of {}: MPI environment dropped without finish() (an error returned on this \
+                     rank?); ending the job",
+                    world.rank(),
+                    world.size()
+                );
+                // Never finalize: the other ranks may be inside a collective.
+                std::mem::forget(universe);
+                world.abort(1);
+            }
+        }
+    }
+
+    /// A rank of an MPI job (rsmpi), on MPI_COMM_WORLD.
+    pub struct MpiCommunicator {
+        world: mpi::topology::SimpleCommunicator,
     }
 
     impl Communicator for MpiCommunicator {

@@ -6,7 +6,7 @@ use thiserror::Error;
 #[derive(Debug, Clone, PartialEq, Error)]
 pub enum NeuriteError {
     /// A section needs at least one segment.
-    #[error("section `{section}`: nseg must be at least 1 (got {nseg})")]
+    #[error("section `{section}`: nseg must be an integer in range 1 to 32767 (got {nseg})")]
     InvalidNseg {
         /// Section name.
         section: String,
@@ -38,6 +38,22 @@ pub enum NeuriteError {
         cell: String,
         /// The unknown id.
         id: usize,
+    },
+    /// No section of that name.
+    #[error("cell `{cell}` has no section named `{name}`")]
+    UnknownSectionName {
+        /// Cell name (and gid).
+        cell: String,
+        /// The requested name.
+        name: String,
+    },
+    /// An id of one cell (or simulation) given to another.
+    #[error("a {kind} id that belongs to another cell or simulation was given to {owner}")]
+    ForeignId {
+        /// What the id names (section, point process, NetStim, trace).
+        kind: &'static str,
+        /// The cell (or simulation) it was given to.
+        owner: String,
     },
     /// A section's 0 end can be connected to one parent only.
     #[error("section `{child}` is already connected to `{parent}`; disconnect it first")]
@@ -184,6 +200,22 @@ pub enum NeuriteError {
         /// Its error message.
         message: String,
     },
+    /// A value that must be the same on every rank differs.
+    #[error(
+        "{parameter} must be the same on every rank, but it is {first_value} on rank {first_rank} and {other_value} on rank {other_rank}"
+    )]
+    RanksDisagree {
+        /// What differs (dt, tstop, celsius, v_init, network identity, ...).
+        parameter: String,
+        /// A rank with the first value.
+        first_rank: usize,
+        /// Its value.
+        first_value: String,
+        /// A rank with another value.
+        other_rank: usize,
+        /// That value.
+        other_value: String,
+    },
     /// A gid placed on more than one rank.
     #[error("gid {gid} is set on rank {first} and on rank {second}")]
     GidOnTwoRanks {
@@ -207,6 +239,32 @@ pub enum NeuriteError {
         gid: u64,
         /// This rank.
         rank: usize,
+    },
+    /// A request that would need more memory than the bound allows.
+    #[error(
+        "{what} = {count} would need {needed_bytes} bytes, more than the memory bound of {limit_bytes} bytes (this machine's memory, or NEURITE_MAX_MEMORY)"
+    )]
+    TooLarge {
+        /// The parameter that asks for it.
+        what: String,
+        /// What it asks for.
+        count: u64,
+        /// Bytes that would be needed.
+        needed_bytes: u64,
+        /// The bound, bytes.
+        limit_bytes: u64,
+    },
+    /// More events in one step than the bound allows.
+    #[error(
+        "event flood at t = {t} ms: more than {limit} events in one time step, the last to {target}; raise SimulationConfig::max_events_per_step if this is intended"
+    )]
+    EventFlood {
+        /// What the events went to (mechanism and gid).
+        target: String,
+        /// Time of the step, ms.
+        t: f64,
+        /// The bound.
+        limit: u64,
     },
     /// Writing an output file failed.
     #[error("could not write `{path}`: {message}")]

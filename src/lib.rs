@@ -19,6 +19,8 @@ pub mod communication;
 pub mod discretization;
 pub mod error;
 pub mod events;
+pub mod launch;
+pub mod limits;
 pub mod math;
 pub mod mechanisms;
 pub mod models;
@@ -30,10 +32,11 @@ pub mod recording;
 pub mod simulation;
 pub mod solver;
 
-#[cfg(feature = "mpi")]
-pub use communication::MpiCommunicator;
 pub use communication::{Communicator, SerialCommunicator, ThreadCommunicator, run_thread_ranks};
+#[cfg(feature = "mpi")]
+pub use communication::{MpiCommunicator, MpiEnvironment};
 pub use error::{NeuriteError, Result};
+pub use launch::{WorldCommunicator, launch};
 pub use morphology::{CableCell, Location, PointProcessId, SectionGeometry, SectionId};
 pub use network::{CellDescription, Gid, NetCon, NetConId, NetConTarget, NetStimParams, Network};
 pub use parallel::ParallelContext;

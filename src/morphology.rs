@@ -5,13 +5,42 @@
 use crate::error::{NeuriteError, Result};
 use crate::mechanisms::{self, MechanismInfo, MechanismKind};
 
-/// Index of a section within its cell.
+/// A section of a cell: its index and the cell it belongs to, so that an id
+/// given to another cell is an error instead of another section. Ids stay
+/// valid in clones of their cell (same sections); ids are made only by the
+/// cell ([`CableCell::add_section`], [`CableCell::find_section`],
+/// `Simulation::section`).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
-pub struct SectionId(pub usize);
+pub struct SectionId(pub(crate) usize, pub(crate) CellTag);
 
-/// Index of a point process within its cell.
+/// A point process of a cell: its index and the cell it belongs to (see
+/// [`SectionId`]).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
-pub struct PointProcessId(pub usize);
+pub struct PointProcessId(pub(crate) usize, pub(crate) CellTag);
+
+/// Which cell description (and its clones) an id belongs to.
+pub(crate) type CellTag = u64;
+
+/// A tag no other cell of this process has. (A counter, not state: it only
+/// tells cells apart.)
+fn new_cell_tag() -> CellTag {
+    static NEXT: std::sync::atomic::AtomicU64 = std::sync::atomic::AtomicU64::new(1);
+    NEXT.fetch_add(1, std::sync::atomic::Ordering::Relaxed)
+}
+
+impl SectionId {
+    /// Index of the section in its cell (creation order).
+    pub fn index(&self) -> usize {
+        self.0
+    }
+}
+
+impl PointProcessId {
+    /// Index of the point process in its cell (creation order).
+    pub fn index(&self) -> usize {
+        self.0
+    }
+}
 
 /// A place on a cell: a section and a relative position `x` in [0, 1] along it
 /// (0 is the end connected to the parent), as NEURON's `sec(x)`.
@@ -229,7 +258,7 @@ pub struct SpikeDetector {
 
 /// Index of a NetStim that belongs to a cell (see [`CableCell::add_netstim`]).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
-pub struct LocalStimId(pub usize);
+pub struct LocalStimId(pub(crate) usize, pub(crate) CellTag);
 
 /// A NetCon from one of a cell's own NetStims to one of its point processes
 /// (NEURON's `NetCon(netstim, synapse)` without gids).
@@ -254,6 +283,7 @@ pub struct CableCell {
     detector: Option<SpikeDetector>,
     netstims: Vec<crate::network::NetStimParams>,
     local_netcons: Vec<LocalNetCon>,
+    tag: CellTag,
 }
 
 fn check_positive(section: &str, parameter: &'static str, value: f64) -> Result<()> {
@@ -294,7 +324,28 @@ impl CableCell {
             detector: None,
             netstims: Vec::new(),
             local_netcons: Vec::new(),
+            tag: new_cell_tag(),
         }
+    }
+
+    /// The tag its ids carry.
+    pub(crate) fn tag(&self) -> CellTag {
+        self.tag
+    }
+
+    fn foreign(&self, kind: &'static str) -> NeuriteError {
+        NeuriteError::ForeignId { kind, owner: format!("cell `{}`", self.name) }
+    }
+
+    /// Index of point process `id`, checked to be of this cell.
+    pub(crate) fn point_index(&self, id: PointProcessId) -> Result<usize> {
+        if id.1 != self.tag {
+            return Err(self.foreign("point process"));
+        }
+        if id.0 >= self.point_processes.len() {
+            return Err(NeuriteError::UnknownPointProcessInCell { cell: self.name.clone(), id: id.0 });
+        }
+        Ok(id.0)
     }
 
     /// The cell's name.
@@ -312,6 +363,16 @@ impl CableCell {
         &self.point_processes
     }
 
+    /// Ids of the point processes, in creation order.
+    pub fn point_process_ids(&self) -> impl Iterator<Item = PointProcessId> + '_ {
+        (0..self.point_processes.len()).map(|i| PointProcessId(i, self.tag))
+    }
+
+    /// Ids of the sections, in creation order.
+    pub fn section_ids(&self) -> impl Iterator<Item = SectionId> + '_ {
+        (0..self.sections.len()).map(|i| SectionId(i, self.tag))
+    }
+
     /// The spike detector, if any.
     pub fn spike_detector(&self) -> Option<SpikeDetector> {
         self.detector
@@ -319,24 +380,30 @@ impl CableCell {
 
     /// The section with id `id`.
     pub fn section(&self, id: SectionId) -> Result<&Section> {
+        if id.1 != self.tag {
+            return Err(self.foreign("section"));
+        }
         self.sections.get(id.0).ok_or_else(|| NeuriteError::UnknownSection { cell: self.name.clone(), id: id.0 })
     }
 
     fn section_mut(&mut self, id: SectionId) -> Result<&mut Section> {
+        if id.1 != self.tag {
+            return Err(self.foreign("section"));
+        }
         let cell = self.name.clone();
         self.sections.get_mut(id.0).ok_or(NeuriteError::UnknownSection { cell, id: id.0 })
     }
 
     /// Looks a section up by name.
     pub fn find_section(&self, name: &str) -> Option<SectionId> {
-        self.sections.iter().position(|s| s.name == name).map(SectionId)
+        self.sections.iter().position(|s| s.name == name).map(|i| SectionId(i, self.tag))
     }
 
     /// Adds a section with NEURON's defaults Ra = 35.4 Ω·cm, cm = 1 µF/cm².
     pub fn add_section(&mut self, name: impl Into<String>, geometry: SectionGeometry) -> Result<SectionId> {
         let name = name.into();
-        if geometry.nseg == 0 {
-            return Err(NeuriteError::InvalidNseg { section: name, nseg: 0 });
+        if !(1..=crate::limits::MAX_NSEG).contains(&geometry.nseg) {
+            return Err(NeuriteError::InvalidNseg { section: name, nseg: geometry.nseg });
         }
         check_positive(&name, "L", geometry.length)?;
         check_positive(&name, "diam", geometry.diam)?;
@@ -351,7 +418,7 @@ impl CableCell {
             pt3d: Vec::new(),
             density: Vec::new(),
         });
-        Ok(SectionId(self.sections.len() - 1))
+        Ok(SectionId(self.sections.len() - 1, self.tag))
     }
 
     /// Sets L (µm). With 3-D points, the points are scaled along the section
@@ -389,7 +456,7 @@ impl CableCell {
     /// Sets the number of segments; per-segment values are resampled.
     pub fn set_nseg(&mut self, id: SectionId, nseg: usize) -> Result<()> {
         let section = self.section_mut(id)?;
-        if nseg == 0 {
+        if !(1..=crate::limits::MAX_NSEG).contains(&nseg) {
             return Err(NeuriteError::InvalidNseg { section: section.name.clone(), nseg });
         }
         section.diam = section.diam.resample(nseg);
@@ -484,7 +551,7 @@ impl CableCell {
     /// Sets parameter `name` of density mechanism `mechanism` in every segment
     /// of a section (`for seg in sec: seg.hh.gnabar = value`).
     pub fn set_parameter(&mut self, id: SectionId, mechanism: &str, name: &str, value: f64) -> Result<()> {
-        check_finite(mechanism, name, value)?;
+        check_variable(mechanism, name, value)?;
         self.density_column(id, mechanism, name)?.set_all(value);
         Ok(())
     }
@@ -492,7 +559,7 @@ impl CableCell {
     /// Sets parameter `name` of density mechanism `mechanism` in the segment
     /// at `location` (`sec(x).hh.gnabar = value`).
     pub fn set_parameter_at(&mut self, location: Location, mechanism: &str, name: &str, value: f64) -> Result<()> {
-        check_finite(mechanism, name, value)?;
+        check_variable(mechanism, name, value)?;
         let segment = self.segment_at(location)?;
         self.density_column(location.section, mechanism, name)?.set(segment, value);
         Ok(())
@@ -530,16 +597,15 @@ impl CableCell {
         }
         self.check_location(location)?;
         self.point_processes.push(PointProcess { info, location, values: info.parameter_defaults() });
-        Ok(PointProcessId(self.point_processes.len() - 1))
+        Ok(PointProcessId(self.point_processes.len() - 1, self.tag))
     }
 
     /// Sets parameter `name` of a point process.
     pub fn set_point_parameter(&mut self, id: PointProcessId, name: &str, value: f64) -> Result<()> {
-        let cell = self.name.clone();
-        let pp =
-            self.point_processes.get_mut(id.0).ok_or(NeuriteError::UnknownPointProcessInCell { cell, id: id.0 })?;
+        let index = self.point_index(id)?;
+        let pp = &mut self.point_processes[index];
         let index = pp.info.parameter_index(name)?;
-        check_finite(pp.info.name, name, value)?;
+        check_variable(pp.info.name, name, value)?;
         pp.values[index] = value;
         Ok(())
     }
@@ -553,7 +619,7 @@ impl CableCell {
     pub fn add_netstim(&mut self, params: crate::network::NetStimParams) -> Result<LocalStimId> {
         crate::network::check_netstim(&self.name, &params)?;
         self.netstims.push(params);
-        Ok(LocalStimId(self.netstims.len() - 1))
+        Ok(LocalStimId(self.netstims.len() - 1, self.tag))
     }
 
     /// Connects one of the cell's NetStims to one of its point processes:
@@ -566,6 +632,9 @@ impl CableCell {
         weight: f64,
         delay: f64,
     ) -> Result<()> {
+        if source.1 != self.tag {
+            return Err(self.foreign("NetStim"));
+        }
         if source.0 >= self.netstims.len() {
             return Err(NeuriteError::InvalidParameter {
                 what: format!("cell `{}` NetStim index", self.name),
@@ -573,10 +642,7 @@ impl CableCell {
                 reason: "no such NetStim on this cell",
             });
         }
-        let pp = self
-            .point_processes
-            .get(target.0)
-            .ok_or(NeuriteError::UnknownPointProcessInCell { cell: self.name.clone(), id: target.0 })?;
+        let pp = &self.point_processes[self.point_index(target)?];
         if pp.info.name == "IClamp" {
             return Err(NeuriteError::InvalidParameter {
                 what: format!("cell `{}`: NetCon to point process {} (IClamp)", self.name, target.0),
@@ -621,7 +687,7 @@ impl CableCell {
         let roots: Vec<usize> = (0..self.sections.len()).filter(|&i| self.sections[i].parent.is_none()).collect();
         match roots.as_slice() {
             [] => Err(NeuriteError::EmptyCell { cell: self.name.clone() }),
-            [root] => Ok(SectionId(*root)),
+            [root] => Ok(SectionId(*root, self.tag)),
             many => Err(NeuriteError::DisconnectedCell { cell: self.name.clone(), roots: many.len() }),
         }
     }
@@ -642,7 +708,7 @@ impl CableCell {
             order.push(id);
             let children: Vec<SectionId> = (0..self.sections.len())
                 .filter(|&i| self.sections[i].parent.map(|(p, _)| p) == Some(id))
-                .map(SectionId)
+                .map(|i| SectionId(i, self.tag))
                 .collect();
             stack.extend(children.into_iter().rev());
         }
@@ -782,6 +848,15 @@ impl CableCell {
             }
             section.update_arcs();
         }
+    }
+}
+
+/// Checks a value for variable `name` of `mechanism` (finite, within its
+/// physical range); unknown names are reported where they are looked up.
+fn check_variable(mechanism: &str, name: &str, value: f64) -> Result<()> {
+    match mechanisms::lookup(mechanism).ok().and_then(|info| info.variables.iter().find(|v| v.name == name)) {
+        Some(variable) => variable.check(mechanism, value),
+        None => check_finite(mechanism, name, value),
     }
 }
 
@@ -1054,7 +1129,7 @@ mod tests {
         ));
         let syn = cell.add_point_process(Location::new(s, 0.5), "ExpSyn").unwrap();
         assert!(matches!(cell.set_point_parameter(syn, "taux", 1.0), Err(NeuriteError::UnknownVariable { .. })));
-        assert!(cell.set_spike_detector(Location::new(SectionId(7), 0.5), 10.0).is_err());
+        assert!(cell.set_spike_detector(Location::new(SectionId(7, cell.tag), 0.5), 10.0).is_err());
     }
 
     #[test]

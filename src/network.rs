@@ -118,12 +118,26 @@ pub struct Network {
     cells: BTreeMap<Gid, CellDescription>,
     netcons: Vec<(NetConId, NetCon)>,
     netcons_per_target: BTreeMap<Gid, u32>,
+    identity: String,
 }
 
 impl Network {
     /// An empty network.
     pub fn new() -> Self {
         Self::default()
+    }
+
+    /// Names the model this network is (part of), e.g. the model and its
+    /// parameters. With several ranks, every rank's part must carry the same
+    /// identity (checked at setup), so that ranks that built different
+    /// models fail instead of running a mixture.
+    pub fn set_identity(&mut self, identity: impl Into<String>) {
+        self.identity = identity.into();
+    }
+
+    /// The model's identity (empty unless set).
+    pub fn identity(&self) -> &str {
+        &self.identity
     }
 
     /// Adds a cable cell with gid `gid`.
@@ -196,10 +210,14 @@ impl Network {
         match (target, cell) {
             (NetConTarget::NetStim { .. }, CellDescription::NetStim(_)) => Ok(()),
             (NetConTarget::PointProcess { point_process, .. }, CellDescription::Cable(cable)) => {
-                let pp = cable
-                    .point_processes()
-                    .get(point_process.0)
-                    .ok_or(NeuriteError::UnknownPointProcess { gid, id: point_process.0 })?;
+                let index = cable.point_index(point_process).map_err(|e| match e {
+                    NeuriteError::UnknownPointProcessInCell { id, .. } => NeuriteError::UnknownPointProcess { gid, id },
+                    NeuriteError::ForeignId { kind, owner } => {
+                        NeuriteError::ForeignId { kind, owner: format!("{owner} (gid {gid})") }
+                    }
+                    other => other,
+                })?;
+                let pp = &cable.point_processes()[index];
                 // Only mechanisms with a NET_RECEIVE block take events.
                 let receives = pp.info.kind == MechanismKind::Point && pp.info.name != "IClamp";
                 if receives {

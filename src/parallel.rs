@@ -146,8 +146,24 @@ impl<C: Communicator> ParallelContext<C> {
         for (gid, _) in network.cells() {
             self.check_mine(gid)?;
         }
+        if !network.identity().is_empty() {
+            if !self.network.identity().is_empty() && self.network.identity() != network.identity() {
+                return Err(NeuriteError::InvalidParameter {
+                    what: format!(
+                        "network identity {:?} (this context has {:?})",
+                        network.identity(),
+                        self.network.identity()
+                    ),
+                    value: f64::NAN,
+                    reason: "parts of one model must carry the same identity",
+                });
+            }
+            self.network.set_identity(network.identity());
+        }
         if self.network.is_empty() {
+            let identity = self.network.identity().to_string();
             self.network = network;
+            self.network.set_identity(identity);
             return Ok(());
         }
         for (gid, cell) in network.cells() {
@@ -168,6 +184,14 @@ impl<C: Communicator> ParallelContext<C> {
     pub fn gid_connect(&mut self, source: Gid, target: NetConTarget, weight: f64, delay: f64) -> Result<NetConId> {
         self.check_mine(target.gid())?;
         self.network.connect(source, target, weight, delay)
+    }
+
+    /// Names the model (see [`Network::set_identity`]): every rank must give
+    /// the same identity, checked at setup.
+    pub fn set_identity(&mut self, identity: impl Into<String>) -> Result<()> {
+        self.check_not_started()?;
+        self.network.set_identity(identity);
+        Ok(())
     }
 
     /// `pc.set_maxstep(ms)`: the longest interval between spike exchanges;

@@ -41,22 +41,51 @@ fn io_error(path: &std::path::Path, err: std::io::Error) -> NeuriteError {
     NeuriteError::Io { path: path.display().to_string(), message: err.to_string() }
 }
 
+/// Writes a file atomically: the content goes to a temporary file in the
+/// same directory, which is synced and renamed over `path` only when it is
+/// complete, so a run that is stopped (or runs out of disk) leaves either
+/// the old file or the whole new one, never a truncated one.
+pub fn write_atomically(
+    path: &std::path::Path,
+    content: impl FnOnce(&mut dyn std::io::Write) -> std::io::Result<()>,
+) -> Result<()> {
+    let dir = match path.parent() {
+        Some(parent) if !parent.as_os_str().is_empty() => parent,
+        _ => std::path::Path::new("."),
+    };
+    let mut builder = tempfile::Builder::new();
+    // Outputs get the usual permissions (0666 less the umask), not the
+    // temporary file's private 0600.
+    #[cfg(unix)]
+    builder.permissions(std::os::unix::fs::PermissionsExt::from_mode(0o666));
+    let mut temporary = builder
+        .prefix(&format!(".{}.", path.file_name().map_or("output".into(), |n| n.to_string_lossy())))
+        .suffix(".partial")
+        .tempfile_in(dir)
+        .map_err(|e| io_error(path, e))?;
+    {
+        let mut out = std::io::BufWriter::new(temporary.as_file_mut());
+        content(&mut out).and_then(|()| out.flush()).map_err(|e| io_error(path, e))?;
+    }
+    temporary.as_file().sync_all().map_err(|e| io_error(path, e))?;
+    // Dropping the temporary file on any error above removes it.
+    temporary.persist(path).map_err(|e| io_error(path, e.error))?;
+    Ok(())
+}
+
 /// Writes spikes as CSV `gid,t_ms`, sorted by time then gid, each time with
 /// the shortest decimal form that reads back to the same double.
 pub fn write_spikes_csv(path: impl AsRef<std::path::Path>, spikes: &[Spike]) -> Result<()> {
     let path = path.as_ref();
     let mut sorted = spikes.to_vec();
     sort_spikes(&mut sorted);
-    let file = std::fs::File::create(path).map_err(|e| io_error(path, e))?;
-    let mut out = std::io::BufWriter::new(file);
-    let mut write = || -> std::io::Result<()> {
+    write_atomically(path, |out| {
         writeln!(out, "gid,t_ms")?;
         for spike in &sorted {
             writeln!(out, "{},{:?}", spike.gid, spike.time)?;
         }
-        out.flush()
-    };
-    write().map_err(|e| io_error(path, e))
+        Ok(())
+    })
 }
 
 /// Writes traces sampled at the same times as CSV `t_ms,<name>,...`.
@@ -73,10 +102,8 @@ pub fn write_traces_csv(path: impl AsRef<std::path::Path>, columns: &[(&str, &Tr
             }
         }
     }
-    let file = std::fs::File::create(path).map_err(|e| io_error(path, e))?;
-    let mut out = std::io::BufWriter::new(file);
     let rows = columns.first().map_or(0, |(_, trace)| trace.times.len());
-    let mut write = || -> std::io::Result<()> {
+    write_atomically(path, |out| {
         write!(out, "t_ms")?;
         for (name, _) in columns {
             write!(out, ",{name}")?;
@@ -89,9 +116,8 @@ pub fn write_traces_csv(path: impl AsRef<std::path::Path>, columns: &[(&str, &Tr
             }
             writeln!(out)?;
         }
-        out.flush()
-    };
-    write().map_err(|e| io_error(path, e))
+        Ok(())
+    })
 }
 
 /// Reads a spike CSV written by [`write_spikes_csv`] (or by the NEURON
@@ -143,6 +169,35 @@ mod tests {
         assert!(write_traces_csv(&path, &[("a", &a), ("b", &b)]).is_err());
         write_traces_csv(&path, &[("a", &a), ("a2", &a)]).unwrap();
         std::fs::remove_file(&path).unwrap();
+    }
+
+    #[test]
+    fn an_interrupted_write_leaves_the_old_file_whole() {
+        let dir = std::env::temp_dir().join(format!("neurite-atomic-{}", std::process::id()));
+        std::fs::create_dir_all(&dir).unwrap();
+        let path = dir.join("spikes.csv");
+        write_spikes_csv(&path, &[Spike { gid: 1, time: 2.5 }]).unwrap();
+        let old = std::fs::read_to_string(&path).unwrap();
+        let failed = write_atomically(&path, |out| {
+            writeln!(out, "gid,t_ms")?;
+            writeln!(out, "7,1")?;
+            Err(std::io::Error::other("disk full"))
+        });
+        assert!(matches!(failed, Err(NeuriteError::Io { ref message, .. }) if message.contains("disk full")));
+        assert_eq!(std::fs::read_to_string(&path).unwrap(), old);
+        let names: Vec<_> = std::fs::read_dir(&dir).unwrap().map(|e| e.unwrap().file_name()).collect();
+        assert_eq!(names, vec![std::ffi::OsString::from("spikes.csv")], "no temporary file is left behind");
+        write_spikes_csv(&path, &[Spike { gid: 3, time: 4.0 }]).unwrap();
+        assert_eq!(std::fs::read_to_string(&path).unwrap(), "gid,t_ms\n3,4.0\n");
+        #[cfg(unix)]
+        {
+            use std::os::unix::fs::PermissionsExt;
+            let ordinary = dir.join("ordinary");
+            std::fs::File::create(&ordinary).unwrap();
+            let mode = |p: &std::path::Path| std::fs::metadata(p).unwrap().permissions().mode();
+            assert_eq!(mode(&path), mode(&ordinary), "outputs get an ordinary file's permissions");
+        }
+        std::fs::remove_dir_all(&dir).unwrap();
     }
 
     #[test]

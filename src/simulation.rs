@@ -11,6 +11,7 @@ use rayon::prelude::*;
 use crate::cell_group::{CellGroup, Probe, ProbeSource};
 use crate::communication::{
     Communicator, SerialCommunicator, SpikeExchange, agree, all_gather_gids, all_gather_spikes,
+    check_same_on_all_ranks, check_same_text_on_all_ranks, collective_error,
 };
 use crate::error::{NeuriteError, Result};
 use crate::events::{Event, EventKey, EventTarget};
@@ -33,19 +34,37 @@ pub struct SimulationConfig {
     /// `set_maxstep`); the interval is the smaller of this and the minimum
     /// NetCon delay.
     pub max_step: f64,
+    /// Most events one cell group may deliver in one time step; more is an
+    /// event flood (e.g. a NetStim with an interval of 1e-12 ms) and an error
+    /// naming its target, instead of a run that never ends.
+    pub max_events_per_step: u64,
 }
 
 impl Default for SimulationConfig {
     fn default() -> Self {
-        SimulationConfig { dt: 0.025, celsius: 6.3, threads: 1, max_step: DEFAULT_MAX_STEP }
+        SimulationConfig {
+            dt: 0.025,
+            celsius: 6.3,
+            threads: 1,
+            max_step: DEFAULT_MAX_STEP,
+            max_events_per_step: crate::limits::DEFAULT_MAX_EVENTS_PER_STEP,
+        }
     }
 }
 
 /// Handle of a recorded trace.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 pub struct TraceId {
+    /// The simulation that gave it.
+    simulation: u64,
     group: usize,
     probe: usize,
+}
+
+/// A tag no other simulation of this process has, carried by its trace ids.
+fn new_simulation_tag() -> u64 {
+    static NEXT: std::sync::atomic::AtomicU64 = std::sync::atomic::AtomicU64::new(1);
+    NEXT.fetch_add(1, std::sync::atomic::Ordering::Relaxed)
 }
 
 /// A NetCon as the receiving rank stores it.
@@ -57,6 +76,9 @@ struct LocalNetCon {
     weight: f64,
     delay: f64,
 }
+
+/// Absolute zero, °C.
+const ABSOLUTE_ZERO_CELSIUS: f64 = -273.15;
 
 /// NEURON's default `maxstep`: without NetCons, ranks still meet every 10 ms.
 const DEFAULT_MAX_STEP: f64 = 10.0;
@@ -76,11 +98,11 @@ impl LocalSetup {
         if !(config.dt.is_finite() && config.dt > 0.0) {
             return Err(NeuriteError::InvalidDt { dt: config.dt });
         }
-        if !config.celsius.is_finite() {
+        if !(config.celsius.is_finite() && config.celsius >= ABSOLUTE_ZERO_CELSIUS) {
             return Err(NeuriteError::InvalidParameter {
                 what: "celsius".into(),
                 value: config.celsius,
-                reason: "must be a finite number",
+                reason: "must be a finite temperature, not below absolute zero (-273.15 °C)",
             });
         }
         if !(config.max_step.is_finite() && config.max_step >= config.dt) {
@@ -174,6 +196,8 @@ pub struct Simulation<C: Communicator = SerialCommunicator> {
     exchange: SpikeExchange,
     comm: C,
     pool: Option<rayon::ThreadPool>,
+    /// Carried by this simulation's trace ids.
+    tag: u64,
 }
 
 impl Simulation<SerialCommunicator> {
@@ -190,6 +214,13 @@ impl<C: Communicator> Simulation<C> {
     pub fn with_communicator(network: &Network, config: SimulationConfig, mut comm: C) -> Result<Self> {
         let local = LocalSetup::new(network, &config);
         let mut local = agree(&mut comm, local)?;
+        // Ranks that run with other settings, or built another model, would
+        // give results that depend on the decomposition.
+        check_same_on_all_ranks(
+            &mut comm,
+            &[("dt (ms)", config.dt), ("celsius (°C)", config.celsius), ("max_step (ms)", config.max_step)],
+        )?;
+        check_same_text_on_all_ranks(&mut comm, "network identity", network.identity())?;
 
         // Where every gid lives, and which gids can spike.
         let gids: Vec<Gid> = network.cells().map(|(gid, _)| gid).collect();
@@ -198,7 +229,10 @@ impl<C: Communicator> Simulation<C> {
         for (rank, rank_gids) in placement.iter().enumerate() {
             for &gid in rank_gids {
                 if let Some(first) = home.insert(gid, rank) {
-                    return Err(NeuriteError::GidOnTwoRanks { gid, first, second: rank });
+                    return Err(collective_error(
+                        comm.rank(),
+                        NeuriteError::GidOnTwoRanks { gid, first, second: rank },
+                    ));
                 }
             }
         }
@@ -241,6 +275,7 @@ impl<C: Communicator> Simulation<C> {
             exchange: SpikeExchange::default(),
             comm,
             pool: local.pool.take(),
+            tag: new_simulation_tag(),
         })
     }
 
@@ -290,7 +325,13 @@ impl<C: Communicator> Simulation<C> {
         let group = self.group_of(gid)?;
         let probes = &mut self.groups[group].probes;
         probes.push(Probe { source, every: every.max(1), trace: Trace::default() });
-        Ok(TraceId { group, probe: probes.len() - 1 })
+        Ok(TraceId { simulation: self.tag, group, probe: probes.len() - 1 })
+    }
+
+    /// Section `name` of cable cell `gid` on this rank (as NEURON's
+    /// `cell.soma`), to make locations after the description is gone.
+    pub fn section(&self, gid: Gid, name: &str) -> Result<crate::morphology::SectionId> {
+        self.groups[self.group_of(gid)?].section(gid, name)
     }
 
     /// Records v (mV) at `location` of cell `gid` every step (and at t = 0).
@@ -339,6 +380,9 @@ impl<C: Communicator> Simulation<C> {
 
     /// A recorded trace (an error for an id this simulation did not give).
     pub fn trace(&self, id: TraceId) -> Result<&Trace> {
+        if id.simulation != self.tag {
+            return Err(NeuriteError::ForeignId { kind: "trace", owner: "this simulation".into() });
+        }
         self.groups.get(id.group).and_then(|g| g.probes.get(id.probe)).map(|p| &p.trace).ok_or(
             NeuriteError::InvalidParameter {
                 what: format!("trace id ({}, {})", id.group, id.probe),
@@ -363,6 +407,7 @@ impl<C: Communicator> Simulation<C> {
 
     /// NEURON's `finitialize(v_init)`: t = 0, v = `v_init` (mV) everywhere,
     /// mechanisms at steady state, events cleared, recordings restarted.
+    /// Collective: every rank must pass the same `v_init`.
     pub fn finitialize(&mut self, v_init: f64) -> Result<()> {
         if !v_init.is_finite() {
             return Err(NeuriteError::InvalidParameter {
@@ -371,6 +416,7 @@ impl<C: Communicator> Simulation<C> {
                 reason: "must be a finite number",
             });
         }
+        check_same_on_all_ranks(&mut self.comm, &[("finitialize v_init (mV)", v_init)])?;
         let (dt, celsius) = (self.config.dt, self.config.celsius);
         for group in self.groups.iter_mut() {
             group.initialize(v_init, dt, celsius);
@@ -383,20 +429,26 @@ impl<C: Communicator> Simulation<C> {
 
     /// NEURON's `ParallelContext.psolve(tstop)`: integrates to `tstop` ms in
     /// intervals of the minimum delay, exchanging spikes after each.
+    /// Collective: every rank must pass the same `tstop`. A `tstop` before the
+    /// current time does nothing, as in NEURON.
     pub fn run(&mut self, tstop: f64) -> Result<()> {
         if !self.initialized {
             return Err(NeuriteError::NotInitialized);
         }
-        if !tstop.is_finite() {
+        if !(tstop.is_finite() && tstop >= 0.0) {
             return Err(NeuriteError::InvalidParameter {
                 what: "psolve tstop".into(),
                 value: tstop,
-                reason: "must be a finite number of ms",
+                reason: "must be a finite number of ms >= 0",
             });
         }
+        check_same_on_all_ranks(&mut self.comm, &[("psolve tstop (ms)", tstop)])?;
         let dt = self.config.dt;
         // The step count NEURON's psolve takes (with its round-off guards).
         let total = ((tstop * (1.0 + 1e-11) - self.time()) / dt + 1e-9).floor().max(0.0) as u64;
+        let samples: u64 = self.groups.iter().map(|g| g.samples_to_record(total)).sum();
+        // A time and a value per sample.
+        crate::limits::check_memory(&format!("samples recorded by psolve({tstop} ms) with dt {dt} ms"), samples, 16)?;
         for group in self.groups.iter_mut() {
             group.reserve_samples(total);
         }
@@ -421,11 +473,13 @@ impl<C: Communicator> Simulation<C> {
 
     /// Runs every group `steps` steps, on the thread pool when there is one.
     fn advance_groups(&mut self, steps: u64) -> Result<()> {
-        let (dt, celsius) = (self.config.dt, self.config.celsius);
+        let (dt, celsius, max_events) = (self.config.dt, self.config.celsius, self.config.max_events_per_step);
         let groups = &mut self.groups;
         let results: Vec<Result<()>> = match &self.pool {
-            Some(pool) => pool.install(|| groups.par_iter_mut().map(|g| g.advance(steps, dt, celsius)).collect()),
-            None => groups.iter_mut().map(|g| g.advance(steps, dt, celsius)).collect(),
+            Some(pool) => {
+                pool.install(|| groups.par_iter_mut().map(|g| g.advance(steps, dt, celsius, max_events)).collect())
+            }
+            None => groups.iter_mut().map(|g| g.advance(steps, dt, celsius, max_events)).collect(),
         };
         // Report the error of the lowest group, so the message is the same
         // whatever thread failed first.
@@ -529,21 +583,15 @@ fn read_variable(group: &CellGroup, slot: usize, instance: usize, name: &str) ->
 fn write_variable(group: &mut CellGroup, slot: usize, instance: usize, name: &str, value: f64) -> Result<()> {
     let mechanism = group.mechanism_mut(slot);
     let info = mechanism.info();
-    let writable = info
+    let unknown = || NeuriteError::UnknownVariable { mechanism: info.name.to_string(), name: name.to_string() };
+    let Some(variable) = info
         .variables
         .iter()
-        .any(|v| v.name == name && matches!(v.role, VariableRole::Parameter | VariableRole::State));
-    let unknown = || NeuriteError::UnknownVariable { mechanism: info.name.to_string(), name: name.to_string() };
-    if !writable {
+        .find(|v| v.name == name && matches!(v.role, VariableRole::Parameter | VariableRole::State))
+    else {
         return Err(unknown());
-    }
-    if !value.is_finite() {
-        return Err(NeuriteError::InvalidParameter {
-            what: format!("{}.{}", info.name, name),
-            value,
-            reason: "must be a finite number",
-        });
-    }
+    };
+    variable.check(info.name, value)?;
     let values = mechanism.variable_mut(name).ok_or_else(unknown)?;
     values[instance] = value;
     Ok(())

@@ -17,7 +17,7 @@ fn soma_cell() -> (CableCell, SectionId) {
 fn zero_segments_and_bad_numbers_name_the_section() {
     let mut cell = CableCell::new("c");
     let err = cell.add_section("axon", SectionGeometry { length: 10.0, diam: 1.0, nseg: 0 }).unwrap_err();
-    assert_eq!(err.to_string(), "section `axon`: nseg must be at least 1 (got 0)");
+    assert_eq!(err.to_string(), "section `axon`: nseg must be an integer in range 1 to 32767 (got 0)");
     for (length, diam, what) in [(0.0, 1.0, "L"), (f64::NAN, 1.0, "L"), (10.0, -2.0, "diam"), (10.0, f64::NAN, "diam")]
     {
         let err = cell.add_section("axon", SectionGeometry { length, diam, nseg: 1 }).unwrap_err();
@@ -236,11 +236,16 @@ fn sections_of_3d_points_without_length_are_rejected() {
 #[test]
 fn a_bad_point_process_id_is_named_as_such() {
     let (mut cell, _) = soma_cell();
-    let err = cell.set_point_parameter(neurite::PointProcessId(3), "tau", 1.0).unwrap_err();
-    assert_eq!(err.to_string(), "cell `cell` has no point process with id 3");
+    let (mut other, soma) = soma_cell();
+    let foreign = other.add_point_process(Location::new(soma, 0.5), "ExpSyn").unwrap();
+    let err = cell.set_point_parameter(foreign, "tau", 1.0).unwrap_err();
+    assert_eq!(
+        err.to_string(),
+        "a point process id that belongs to another cell or simulation was given to cell `cell`"
+    );
     let stim = cell.add_netstim(NetStimParams::default()).unwrap();
-    let err = cell.connect_netstim(stim, neurite::PointProcessId(9), 0.1, 1.0).unwrap_err();
-    assert_eq!(err.to_string(), "cell `cell` has no point process with id 9");
+    let err = cell.connect_netstim(stim, foreign, 0.1, 1.0).unwrap_err();
+    assert!(matches!(err, NeuriteError::ForeignId { kind: "point process", .. }), "{err}");
 }
 
 #[test]

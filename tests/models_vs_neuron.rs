@@ -143,7 +143,7 @@ fn pt3d_geometry_matches_neuron() {
     let text = std::fs::read_to_string(data("pt3d_geometry.csv")).unwrap();
     let mut rows = text.lines().skip(1);
     for id in sections {
-        let section = &cell.sections()[id.0];
+        let section = &cell.sections()[id.index()];
         let electrics = section.electrics();
         for k in 0..section.nseg() {
             let row: Vec<&str> = rows.next().unwrap().split(',').collect();

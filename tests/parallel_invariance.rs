@@ -4,8 +4,8 @@
 
 use neurite::parallel::ParallelContext;
 use neurite::{
-    CableCell, Gid, Location, NetConTarget, NetStimParams, Network, NeuriteError, PointProcessId, SectionGeometry,
-    SimulationConfig, Spike, ThreadCommunicator, run_thread_ranks,
+    CableCell, Gid, Location, NetConTarget, NetStimParams, Network, NeuriteError, SectionGeometry, SimulationConfig,
+    Spike, ThreadCommunicator, run_thread_ranks,
 };
 
 /// SplitMix64: a tiny deterministic generator for the random models.
@@ -112,9 +112,12 @@ fn build_cell(spec: &CellSpec) -> CableCell {
 /// The part of the network whose gids `keep` selects.
 fn build(spec: &Spec, keep: &dyn Fn(Gid) -> bool) -> Network {
     let mut net = Network::new();
+    let mut synapses = std::collections::HashMap::new();
     for (i, cell) in spec.cells.iter().enumerate() {
         if keep(i as Gid) {
-            net.add_cable_cell(i as Gid, build_cell(cell)).unwrap();
+            let built = build_cell(cell);
+            synapses.insert(i as Gid, built.point_process_ids().collect::<Vec<_>>());
+            net.add_cable_cell(i as Gid, built).unwrap();
         }
     }
     for (k, stim) in spec.stims.iter().enumerate() {
@@ -125,7 +128,7 @@ fn build(spec: &Spec, keep: &dyn Fn(Gid) -> bool) -> Network {
     }
     for &(source, target, synapse, weight, delay) in &spec.netcons {
         if keep(target) {
-            let target = NetConTarget::PointProcess { gid: target, point_process: PointProcessId(synapse) };
+            let target = NetConTarget::PointProcess { gid: target, point_process: synapses[&target][synapse] };
             net.connect(source, target, weight, delay).unwrap();
         }
     }
@@ -333,17 +336,25 @@ fn a_gid_on_two_ranks_is_an_error_on_every_rank() {
         pc.netstim(9, NetStimParams::default())?;
         pc.finitialize(-65.0)
     });
-    for result in results {
-        assert_eq!(result.unwrap_err(), NeuriteError::GidOnTwoRanks { gid: 9, first: 0, second: 1 });
+    // Every rank finds it in the same gathered placement; rank 0 reports it
+    // (printed once), the others name rank 0's error.
+    assert_eq!(results[0].clone().unwrap_err(), NeuriteError::GidOnTwoRanks { gid: 9, first: 0, second: 1 });
+    match results[1].clone().unwrap_err() {
+        NeuriteError::RankFailed { rank: 0, message } => assert_eq!(message, "gid 9 is set on rank 0 and on rank 1"),
+        other => panic!("{other:?}"),
     }
 }
 
 #[test]
 fn a_source_gid_that_exists_nowhere_is_an_error_on_every_rank() {
     setup_errors_on_every_rank(|pc| {
-        chain(pc, 4, 2.0, None)?;
+        chain(pc, 3, 2.0, None)?;
+        pc.set_gid2node(3, 3 % pc.nhost())?;
         if pc.gid_exists(3) {
-            let syn = PointProcessId(0);
+            let mut cell = CableCell::new("listener");
+            let soma = cell.add_section("soma", SectionGeometry { length: 15.0, diam: 15.0, nseg: 1 })?;
+            let syn = cell.add_point_process(Location::new(soma, 0.5), "ExpSyn")?;
+            pc.cell(3, cell)?;
             pc.gid_connect(77, NetConTarget::PointProcess { gid: 3, point_process: syn }, 0.1, 2.0)?;
         }
         Ok(())

@@ -5,12 +5,13 @@ mod common;
 
 use common::*;
 use neurite::models::ring::{RingParams, build_ring};
-use neurite::{Location, SectionId, Simulation, SimulationConfig};
+use neurite::{Location, Simulation, SimulationConfig};
 
 fn run_ring(params: RingParams, dt: f64, tstop: f64) -> (Vec<neurite::Spike>, Vec<f64>, Vec<f64>) {
     let network = build_ring(&params, |_| true).unwrap();
     let mut sim = Simulation::new(&network, SimulationConfig { dt, ..Default::default() }).unwrap();
-    let soma_v = sim.record_voltage(0, Location::new(SectionId(0), 0.5)).unwrap();
+    let soma = sim.section(0, "soma").unwrap();
+    let soma_v = sim.record_voltage(0, Location::new(soma, 0.5)).unwrap();
     sim.finitialize(-65.0).unwrap();
     sim.run(tstop).unwrap();
     let spikes: Vec<_> = sim.spikes().iter().copied().filter(|s| s.gid < params.cells as u64).collect();

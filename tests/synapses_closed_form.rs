@@ -90,7 +90,9 @@ fn a_cells_own_netstim_reaches_its_synapse_without_being_a_gid() {
     cell.connect_netstim(stim, syn, 0.05, 0.0).unwrap();
     assert!(cell.connect_netstim(stim, clamp, 0.05, 1.0).is_err(), "IClamp takes no events");
     assert!(cell.connect_netstim(stim, syn, 0.05, -1.0).is_err());
-    assert!(cell.connect_netstim(neurite::morphology::LocalStimId(3), syn, 0.05, 1.0).is_err());
+    let mut other = CableCell::new("other");
+    let foreign_stim = other.add_netstim(NetStimParams::default()).unwrap();
+    assert!(cell.connect_netstim(foreign_stim, syn, 0.05, 1.0).is_err(), "a NetStim of another cell");
     assert!(cell.add_netstim(NetStimParams { interval: -1.0, ..Default::default() }).is_err());
     let mut net = Network::new();
     net.add_cable_cell(0, cell).unwrap();

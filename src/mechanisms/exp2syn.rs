@@ -11,8 +11,8 @@ pub static INFO: MechanismInfo = MechanismInfo {
     name: "Exp2Syn",
     kind: MechanismKind::Point,
     variables: &[
-        VariableInfo::parameter("tau1", 0.1, "ms"),
-        VariableInfo::parameter("tau2", 10.0, "ms"),
+        VariableInfo::parameter("tau1", 0.1, "ms").positive("a time constant must be > 0 ms"),
+        VariableInfo::parameter("tau2", 10.0, "ms").positive("a time constant must be > 0 ms"),
         VariableInfo::parameter("e", 0.0, "mV"),
         VariableInfo::state("A", "uS"),
         VariableInfo::state("B", "uS"),

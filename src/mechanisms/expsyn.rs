@@ -10,7 +10,7 @@ pub static INFO: MechanismInfo = MechanismInfo {
     name: "ExpSyn",
     kind: MechanismKind::Point,
     variables: &[
-        VariableInfo::parameter("tau", 0.1, "ms"),
+        VariableInfo::parameter("tau", 0.1, "ms").positive("a time constant must be > 0 ms"),
         VariableInfo::parameter("e", 0.0, "mV"),
         VariableInfo::state("g", "uS"),
         VariableInfo::assigned("i", "nA"),

@@ -9,7 +9,7 @@ pub static INFO: MechanismInfo = MechanismInfo {
     kind: MechanismKind::Point,
     variables: &[
         VariableInfo::parameter("del", 0.0, "ms"),
-        VariableInfo::parameter("dur", 0.0, "ms"),
+        VariableInfo::parameter("dur", 0.0, "ms").non_negative("a duration must be >= 0 ms"),
         VariableInfo::parameter("amp", 0.0, "nA"),
         VariableInfo::assigned("i", "nA"),
     ],

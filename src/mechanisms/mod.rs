@@ -56,17 +56,42 @@ pub struct VariableInfo {
     pub default: f64,
     /// Units, NEURON's (mV, ms, S/cm², µS, nA, ...).
     pub units: &'static str,
+    /// The smallest value with a physical meaning, if there is one (as
+    /// NMODL's `<low, high>` limits): `(bound, inclusive, reason)`.
+    pub minimum: Option<(f64, bool, &'static str)>,
 }
 
 impl VariableInfo {
     const fn parameter(name: &'static str, default: f64, units: &'static str) -> Self {
-        VariableInfo { name, role: VariableRole::Parameter, default, units }
+        VariableInfo { name, role: VariableRole::Parameter, default, units, minimum: None }
     }
     const fn state(name: &'static str, units: &'static str) -> Self {
-        VariableInfo { name, role: VariableRole::State, default: 0.0, units }
+        VariableInfo { name, role: VariableRole::State, default: 0.0, units, minimum: None }
     }
     const fn assigned(name: &'static str, units: &'static str) -> Self {
-        VariableInfo { name, role: VariableRole::Assigned, default: 0.0, units }
+        VariableInfo { name, role: VariableRole::Assigned, default: 0.0, units, minimum: None }
+    }
+    /// A parameter that must be > 0 (a time constant).
+    const fn positive(self, reason: &'static str) -> Self {
+        VariableInfo { minimum: Some((0.0, false, reason)), ..self }
+    }
+    /// A parameter that must be >= 0 (a duration).
+    const fn non_negative(self, reason: &'static str) -> Self {
+        VariableInfo { minimum: Some((0.0, true, reason)), ..self }
+    }
+
+    /// Checks a value given to this variable of `mechanism`: finite, and not
+    /// below its minimum.
+    pub fn check(&self, mechanism: &str, value: f64) -> Result<(), NeuriteError> {
+        let invalid =
+            |reason| NeuriteError::InvalidParameter { what: format!("{mechanism}.{}", self.name), value, reason };
+        if !value.is_finite() {
+            return Err(invalid("must be a finite number"));
+        }
+        match self.minimum {
+            Some((bound, inclusive, reason)) if value < bound || (!inclusive && value == bound) => Err(invalid(reason)),
+            _ => Ok(()),
+        }
     }
 }
 

@@ -12,8 +12,8 @@ pub static INFO: MechanismInfo = MechanismInfo {
     name: "NetStim",
     kind: MechanismKind::Artificial,
     variables: &[
-        VariableInfo::parameter("interval", 10.0, "ms"),
-        VariableInfo::parameter("number", 10.0, "1"),
+        VariableInfo::parameter("interval", 10.0, "ms").positive("must be > 0 ms"),
+        VariableInfo::parameter("number", 10.0, "1").non_negative("must be >= 0"),
         VariableInfo::parameter("start", 50.0, "ms"),
         VariableInfo::parameter("noise", 0.0, "1"),
         VariableInfo::assigned("event", "ms"),

@@ -49,12 +49,17 @@ impl Default for PoissonParams {
     }
 }
 
-/// The excitatory synapse of every cell.
-pub const EXCITATORY: PointProcessId = PointProcessId(0);
-/// The inhibitory synapse of every cell.
-pub const INHIBITORY: PointProcessId = PointProcessId(1);
+/// The synapses of a cell of the network.
+#[derive(Debug, Clone, Copy)]
+pub struct Synapses {
+    /// Excitatory ExpSyn (tau 2 ms, e 0 mV).
+    pub excitatory: PointProcessId,
+    /// Inhibitory ExpSyn (tau 5 ms, e -80 mV).
+    pub inhibitory: PointProcessId,
+}
 
-fn hh_cell() -> Result<CableCell> {
+/// One cell of the network (every cell is a clone of it).
+pub fn hh_cell() -> Result<(CableCell, Synapses)> {
     let mut cell = CableCell::new("PoissonHH");
     let soma = cell.add_section("soma", SectionGeometry { length: 20.0, diam: 20.0, nseg: 1 })?;
     cell.insert(soma, "hh")?;
@@ -64,13 +69,15 @@ fn hh_cell() -> Result<CableCell> {
     cell.set_point_parameter(inh, "tau", 5.0)?;
     cell.set_point_parameter(inh, "e", -80.0)?;
     cell.set_spike_detector(Location::new(soma, 0.5), 0.0)?;
-    Ok(cell)
+    Ok((cell, Synapses { excitatory: exc, inhibitory: inh }))
 }
 
 /// Builds the cells and NetStims that `keep(gid)` selects, with the NetCons
 /// ending on kept cells.
 pub fn build_poisson_network(params: &PoissonParams, keep: impl Fn(Gid) -> bool) -> Result<Network> {
     let mut network = Network::new();
+    network.set_identity(format!("poisson {params:?}"));
+    let (template, Synapses { excitatory, inhibitory }) = hh_cell()?;
     let n = params.cells as u64;
     let n_exc_stims = (params.stims as f64 * params.excitatory_fraction).round() as u64;
     for k in 0..params.stims as u64 {
@@ -92,20 +99,20 @@ pub fn build_poisson_network(params: &PoissonParams, keep: impl Fn(Gid) -> bool)
         if !keep(gid) {
             continue;
         }
-        network.add_cable_cell(gid, hh_cell()?)?;
+        network.add_cable_cell(gid, template.clone())?;
         let mut rng = Random123Stream::new(params.seed, gid as u32, 2);
         let mut below = |m: u64| (rng.uniform_open01() * m as f64) as u64 % m.max(1);
         for _ in 0..params.inputs_per_cell {
             let k = below(params.stims as u64);
             let (synapse, weight) =
-                if k < n_exc_stims { (EXCITATORY, params.weight_exc) } else { (INHIBITORY, params.weight_inh) };
+                if k < n_exc_stims { (excitatory, params.weight_exc) } else { (inhibitory, params.weight_inh) };
             network.connect(n + k, NetConTarget::PointProcess { gid, point_process: synapse }, weight, 1.0)?;
         }
         for _ in 0..params.recurrent_per_cell {
             let source = below(n);
-            let excitatory = source < (n as f64 * params.excitatory_fraction) as u64;
+            let from_excitatory = source < (n as f64 * params.excitatory_fraction) as u64;
             let (synapse, weight) =
-                if excitatory { (EXCITATORY, params.weight_exc) } else { (INHIBITORY, params.weight_inh) };
+                if from_excitatory { (excitatory, params.weight_exc) } else { (inhibitory, params.weight_inh) };
             let delay = 1.0 + below(40) as f64 * 0.1;
             network.connect(source, NetConTarget::PointProcess { gid, point_process: synapse }, weight, delay)?;
         }

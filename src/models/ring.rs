@@ -3,7 +3,7 @@
 //! starts the wave at cell 0.
 
 use crate::error::Result;
-use crate::morphology::{CableCell, Location, PointProcessId, SectionGeometry};
+use crate::morphology::{CableCell, Location, PointProcessId, SectionGeometry, SectionId};
 use crate::network::{Gid, NetConTarget, NetStimParams, Network};
 
 /// Parameters of the ring, with the tutorial's defaults.
@@ -42,14 +42,22 @@ impl Default for RingParams {
     }
 }
 
-/// The synapse of every ball-and-stick cell (its first point process).
-pub const SYNAPSE: PointProcessId = PointProcessId(0);
+/// The parts of a ball-and-stick cell (ids valid in every clone of it).
+#[derive(Debug, Clone, Copy)]
+pub struct BallAndStickParts {
+    /// The soma.
+    pub soma: SectionId,
+    /// The dendrite.
+    pub dend: SectionId,
+    /// The ExpSyn at dend(0.5).
+    pub synapse: PointProcessId,
+}
 
 /// One ball-and-stick cell as the tutorial's `BallAndStick`: soma 12.6157 µm
 /// with hh, a 200 µm dendrite with pas, an ExpSyn (tau 2 ms) at dend(0.5),
-/// placed with `define_shape`, rotated by `theta` (radians) about z and moved
-/// to (x, y, z) (µm).
-pub fn ball_and_stick(dend_nseg: usize, x: f64, y: f64, z: f64, theta: f64) -> Result<CableCell> {
+/// placed with `define_shape` at the origin. The ring's cells are clones of
+/// it, rotated and moved.
+pub fn ball_and_stick(dend_nseg: usize) -> Result<(CableCell, BallAndStickParts)> {
     let mut cell = CableCell::new("BallAndStick");
     let soma = cell.add_section("soma", SectionGeometry { length: 12.6157, diam: 12.6157, nseg: 1 })?;
     let dend = cell.add_section("dend", SectionGeometry { length: 200.0, diam: 1.0, nseg: dend_nseg })?;
@@ -67,13 +75,10 @@ pub fn ball_and_stick(dend_nseg: usize, x: f64, y: f64, z: f64, theta: f64) -> R
     cell.set_parameter(dend, "pas", "g", 0.001)?;
     cell.set_parameter(dend, "pas", "e", -65.0)?;
     let syn = cell.add_point_process(Location::new(dend, 0.5), "ExpSyn")?;
-    debug_assert_eq!(syn, SYNAPSE);
     cell.set_point_parameter(syn, "tau", 2.0)?;
     cell.define_shape()?;
-    cell.rotate_z(theta);
-    cell.translate(x, y, z);
     cell.set_spike_detector(Location::new(soma, 0.5), 10.0)?;
-    Ok(cell)
+    Ok((cell, BallAndStickParts { soma, dend, synapse: syn }))
 }
 
 /// Builds the cells of the ring that `keep(gid)` selects (all of them in a
@@ -83,19 +88,32 @@ pub fn ball_and_stick(dend_nseg: usize, x: f64, y: f64, z: f64, theta: f64) -> R
 /// nor exchanged, and the exchange interval is the ring's 5 ms delay.
 pub fn build_ring(params: &RingParams, keep: impl Fn(Gid) -> bool) -> Result<Network> {
     let n = params.cells;
+    // A lower estimate of a cell's description and simulation state, so that
+    // a ring that cannot fit fails before anything is built.
+    let bytes_per_cell = 2048 + 200 * (params.dend_nseg as u64 + 3);
+    crate::limits::check_memory("ring cells", n as u64, bytes_per_cell)?;
     let mut network = Network::new();
+    network.set_identity(format!("{params:?}"));
+    // Built once, by ranks that have cells (as NEURON makes sections only
+    // where cells live); every cell is a clone of it.
+    let mut template: Option<(CableCell, BallAndStickParts)> = None;
     for i in 0..n {
         let gid = i as Gid;
         if !keep(gid) {
             continue;
         }
+        if template.is_none() {
+            template = Some(ball_and_stick(params.dend_nseg)?);
+        }
+        let Some((template, parts)) = &template else { continue };
         let theta = i as f64 * 2.0 * std::f64::consts::PI / n as f64;
-        let mut cell =
-            ball_and_stick(params.dend_nseg, theta.cos() * params.radius, theta.sin() * params.radius, 0.0, theta)?;
+        let mut cell = template.clone();
+        cell.rotate_z(theta);
+        cell.translate(theta.cos() * params.radius, theta.sin() * params.radius, 0.0);
         if i == 0 {
             let stim =
                 cell.add_netstim(NetStimParams { start: params.stim_start, number: 1.0, ..Default::default() })?;
-            cell.connect_netstim(stim, SYNAPSE, params.stim_weight, params.stim_delay)?;
+            cell.connect_netstim(stim, parts.synapse, params.stim_weight, params.stim_delay)?;
         }
         network.add_cable_cell(gid, cell)?;
     }
@@ -104,8 +122,9 @@ pub fn build_ring(params: &RingParams, keep: impl Fn(Gid) -> bool) -> Result<Net
         if !keep(gid) {
             continue;
         }
+        let Some((_, parts)) = &template else { break };
         let source = ((i + n - 1) % n) as Gid;
-        let target = NetConTarget::PointProcess { gid, point_process: SYNAPSE };
+        let target = NetConTarget::PointProcess { gid, point_process: parts.synapse };
         network.connect(source, target, params.syn_weight, params.syn_delay)?;
     }
     Ok(network)
