@@ -393,6 +393,91 @@ def model_branched_dt01():
 
 
 # ---------------------------------------------------------------------------
+# Geometry edited after placement: nseg changes move point processes and the
+# spike detector to the centre of their new segment; per-segment diam and cm.
+# ---------------------------------------------------------------------------
+
+def model_geometry_edits():
+    from neuron import h
+    h.load_file("stdrun.hoc")
+    common_globals(h, 0.025)
+
+    soma = h.Section(name="soma")
+    soma.L = soma.diam = 20
+    soma.insert("hh")
+    dend = h.Section(name="dend")
+    dend.L = 300
+    dend.diam = 1
+    dend.nseg = 3
+    dend.Ra = 120
+    dend.insert("pas")
+    for seg in dend:
+        seg.pas.g = 0.0002
+        seg.pas.e = -65
+    dend.connect(soma(1), 0)
+    dend2 = h.Section(name="dend2")
+    dend2.L = 200
+    dend2.nseg = 4
+    dend2.Ra = 100
+    dend2.insert("pas")
+    dend2.connect(soma(0), 0)
+
+    syn = h.ExpSyn(dend(0.3))
+    syn.tau = 2
+    ic = h.IClamp(dend(0.1))
+    setattr(ic, "del", 2)
+    ic.dur = 2
+    ic.amp = 0.3
+    ns = h.NetStim()
+    ns.start = 5
+    ns.number = 3
+    ns.interval = 8
+    ns.noise = 0
+    nc = h.NetCon(ns, syn)
+    nc.weight[0] = 0.01
+    nc.delay = 1
+    det = h.NetCon(dend(0.75)._ref_v, None, sec=dend)
+    det.threshold = -40
+    spk = h.Vector()
+    det.record(spk)
+
+    # nseg changes after placement: 3 -> 5 (growing) -> 3 (shrinking).
+    xs = [("start", syn.get_segment().x, ic.get_segment().x, det.preloc())]
+    h.pop_section()
+    for n in (5, 3):
+        dend.nseg = n
+        xs.append(("nseg %d" % n, syn.get_segment().x, ic.get_segment().x, det.preloc()))
+        h.pop_section()
+    # Per-segment diam and cm (no 3-D points).
+    for seg in dend:
+        seg.diam = 0.6 + seg.x
+        seg.cm = 1 + 0.5 * seg.x
+    for seg in dend2:
+        seg.diam = 2.0 - 1.5 * seg.x
+        seg.cm = 0.8 + seg.x
+
+    t = h.Vector().record(h._ref_t)
+    cols = [
+        ("soma_v", h.Vector().record(soma(0.5)._ref_v)),
+        ("dend_syn_v", h.Vector().record(dend(syn.get_segment().x)._ref_v)),
+        ("dend_0.5_v", h.Vector().record(dend(0.5)._ref_v)),
+        ("dend2_0.9_v", h.Vector().record(dend2(0.9)._ref_v)),
+    ]
+    h.finitialize(-65)
+    h.continuerun(40)
+    write_traces("geometry_edits_v.csv", t, cols)
+    write_spikes("geometry_edits_spikes.csv", [(0, x) for x in spk])
+    path = os.path.join(DATA, "geometry_edits_x.csv")
+    with open(path, "w") as f:
+        f.write("when,expsyn_x,iclamp_x,detector_x\n")
+        for when, a, b, c in xs:
+            f.write("%s,%s,%s,%s\n" % (when, fmt(a), fmt(b), fmt(c)))
+    print("wrote %s" % path)
+    for row in xs:
+        print(row)
+
+
+# ---------------------------------------------------------------------------
 # Explicit 3-D point cell
 # ---------------------------------------------------------------------------
 
@@ -601,10 +686,11 @@ MODELS = {
     "branched-dt01": model_branched_dt01,
     "pt3d": model_pt3d,
     "netstim-noise": model_netstim_noise,
+    "geometry-edits": model_geometry_edits,
 }
 
 SERIAL_ORDER = ["ring5", "ring5-dend11", "ring7-serial", "branched", "branched-dt01",
-                "pt3d", "netstim-noise"]
+                "pt3d", "netstim-noise", "geometry-edits"]
 
 FILES = [
     ("ring5_spikes.csv", "Seed ring (tutorial BallAndStick ring via ParallelContext), N=5, dt=0.025, tstop=100, serial: all spikes (gid,t_ms)."),
@@ -621,6 +707,9 @@ FILES = [
     ("pt3d_spikes.csv", "Same run: soma(0.5) spikes, threshold 10 mV (gid 0)."),
     ("pt3d_geometry.csv", "Same cell: per segment centre seg.x, seg.area() (um2), seg.ri() (MOhm), seg.diam (um)."),
     ("netstim_noise_spikes.csv", "Three noisy NetStims (Random123 streams), dt=0.025, tstop=200; gid 0,1,2 = A,B,C, see netstim_noise_README.txt."),
+    ("geometry_edits_v.csv", "Soma (hh) + dend (pas, nseg 3 -> 5 -> 3 after an ExpSyn at 0.3, an IClamp at 0.1 and a detector at 0.75 were placed) + dend2; per-segment diam and cm set through segments; dt=0.025, tstop=40: traces soma(0.5), dend at the ExpSyn, dend(0.5), dend2(0.9)."),
+    ("geometry_edits_spikes.csv", "Same run: detector spikes (threshold -40 mV, gid 0)."),
+    ("geometry_edits_x.csv", "Same cell: ExpSyn / IClamp get_segment().x and detector preloc() before and after each nseg change."),
     ("netstim_noise_README.txt", "Parameters and Random123 stream ids used for netstim_noise_spikes.csv."),
 ]
 

@@ -453,11 +453,23 @@ impl CableCell {
         Ok(())
     }
 
-    /// Sets the number of segments; per-segment values are resampled.
+    /// Sets the number of segments (1 to 32767, as NEURON). Per-segment
+    /// values are resampled (new segment j takes old segment
+    /// floor(n_old (j + 0.5) / n_new)). Point processes and the spike
+    /// detector move as in NEURON, which keeps the node, not the x it was
+    /// given: an interior one goes to the centre of the new segment that
+    /// contains its old segment's centre (a tie goes up when segments are
+    /// added, down when they are removed); x = 0 and 1 stay. When segments
+    /// are removed, a detector whose old segment is not kept is deleted, as
+    /// NEURON deletes its PreSyn.
     pub fn set_nseg(&mut self, id: SectionId, nseg: usize) -> Result<()> {
         let section = self.section_mut(id)?;
         if !(1..=crate::limits::MAX_NSEG).contains(&nseg) {
             return Err(NeuriteError::InvalidNseg { section: section.name.clone(), nseg });
+        }
+        let old = section.nseg;
+        if old == nseg {
+            return Ok(());
         }
         section.diam = section.diam.resample(nseg);
         section.cm = section.cm.resample(nseg);
@@ -467,6 +479,44 @@ impl CableCell {
             }
         }
         section.nseg = nseg;
+        for pp in self.point_processes.iter_mut().filter(|p| p.location.section == id) {
+            pp.location.x = relocated_x(pp.location.x, old, nseg);
+        }
+        if let Some(detector) = self.detector.as_mut().filter(|d| d.location.section == id) {
+            let x = detector.location.x;
+            if x > 0.0 && x < 1.0 && nseg < old && !segment_survives(segment_of(x, old), old, nseg) {
+                self.detector = None;
+            } else {
+                detector.location.x = relocated_x(x, old, nseg);
+            }
+        }
+        Ok(())
+    }
+
+    /// Sets diam (µm) of the segment at `location` only (`sec(x).diam =
+    /// value`), for sections without 3-D points.
+    pub fn set_diam_at(&mut self, location: Location, diam: f64) -> Result<()> {
+        let segment = self.segment_at(location)?;
+        let section = self.section_mut(location.section)?;
+        check_positive(&section.name, "diam", diam)?;
+        if !section.pt3d.is_empty() {
+            return Err(NeuriteError::InvalidParameter {
+                what: format!("section `{}`: diam of one segment", section.name),
+                value: diam,
+                reason: "the section has 3-D points, whose diameters define it: change the points instead",
+            });
+        }
+        section.diam.set(segment, diam);
+        Ok(())
+    }
+
+    /// Sets cm (µF/cm²) of the segment at `location` only (`sec(x).cm =
+    /// value`).
+    pub fn set_cm_at(&mut self, location: Location, cm: f64) -> Result<()> {
+        let segment = self.segment_at(location)?;
+        let section = self.section_mut(location.section)?;
+        check_positive(&section.name, "cm", cm)?;
+        section.cm.set(segment, cm);
         Ok(())
     }
 
@@ -851,6 +901,33 @@ impl CableCell {
     }
 }
 
+/// Segment of `x` among `nseg` (x = 1 is in the last one), as NEURON.
+fn segment_of(x: f64, nseg: usize) -> usize {
+    ((nseg as f64 * x) as usize).min(nseg - 1)
+}
+
+/// Whether old segment `k` of `old` keeps its node when the section shrinks
+/// to `new` segments (NEURON keeps old node floor(old (j + 0.5) / new) as new
+/// node j).
+fn segment_survives(k: usize, old: usize, new: usize) -> bool {
+    (0..new).any(|j| ((old as f64 * ((j as f64 + 0.5) / new as f64)) as usize) == k)
+}
+
+/// Where NEURON moves a point at `x` when nseg changes from `old` to `new`.
+fn relocated_x(x: f64, old: usize, new: usize) -> f64 {
+    if x <= 0.0 || x >= 1.0 || old == new {
+        return x;
+    }
+    let centre = (segment_of(x, old) as f64 + 0.5) / old as f64;
+    let k = if new > old {
+        ((new as f64 * centre) as usize).min(new - 1)
+    } else {
+        // The lowest new segment whose upper end is at or above the centre.
+        (0..new).find(|&j| centre <= (j as f64 + 1.0) / new as f64).unwrap_or(new - 1)
+    };
+    (k as f64 + 0.5) / new as f64
+}
+
 /// Checks a value for variable `name` of `mechanism` (finite, within its
 /// physical range); unknown names are reported where they are looked up.
 fn check_variable(mechanism: &str, name: &str, value: f64) -> Result<()> {
@@ -1157,5 +1234,30 @@ mod tests {
         let g: Vec<f64> =
             (0..4).map(|i| cell.parameter_at(Location::new(s, (i as f64 + 0.5) / 4.0), "pas", "g").unwrap()).collect();
         assert_eq!(g, vec![0.001, 0.001, 0.5, 0.5]);
+    }
+
+    #[test]
+    fn nseg_changes_move_points_as_neuron_does() {
+        // Cases measured in NEURON 9.0.2 (get_segment().x after the change).
+        for (x, old, new, expected) in [
+            (0.3, 3, 5, 0.1),
+            (0.1, 2, 4, 0.375),
+            (0.1, 1, 3, 0.5),
+            (0.99, 1, 3, 0.5),
+            (0.5, 5, 2, 0.25),
+            (0.0, 3, 7, 0.0),
+            (1.0, 3, 7, 1.0),
+        ] {
+            assert_eq!(relocated_x(x, old, new), expected, "x {x}: nseg {old} -> {new}");
+        }
+        let mut cell = CableCell::new("c");
+        let s = cell.add_section("s", geometry(100.0, 1.0, 5)).unwrap();
+        // Old segment 4 of 5 has no node among 2 segments: the detector goes.
+        cell.set_spike_detector(Location::new(s, 0.9), 0.0).unwrap();
+        cell.set_nseg(s, 2).unwrap();
+        assert!(cell.spike_detector().is_none());
+        cell.set_spike_detector(Location::new(s, 0.75), 0.0).unwrap();
+        cell.set_nseg(s, 4).unwrap();
+        assert_eq!(cell.spike_detector().unwrap().location.x, 0.875);
     }
 }

@@ -218,3 +218,73 @@ fn noisy_netstims_match_neuron_random123_streams() {
         assert_eq!(a.time, b.time, "ours {a:?} NEURON {b:?}");
     }
 }
+
+/// The geometry-edits model of the reference script: nseg changed after an
+/// ExpSyn, an IClamp and the detector were placed (3 -> 5 -> 3), then
+/// per-segment diam and cm set through segments.
+#[test]
+fn nseg_changes_after_placement_and_per_segment_diam_cm_match_neuron() {
+    let mut cell = CableCell::new("edited");
+    let soma = section(&mut cell, "soma", 20.0, 20.0, 1, 35.4, 1.0);
+    cell.insert(soma, "hh").unwrap();
+    let dend = section(&mut cell, "dend", 300.0, 1.0, 3, 120.0, 1.0);
+    pas(&mut cell, dend, 0.0002, -65.0);
+    cell.connect(dend, soma, 1.0).unwrap();
+    let dend2 = section(&mut cell, "dend2", 200.0, 500.0, 4, 100.0, 1.0);
+    cell.insert(dend2, "pas").unwrap();
+    cell.connect(dend2, soma, 0.0).unwrap();
+    let syn = cell.add_point_process(Location::new(dend, 0.3), "ExpSyn").unwrap();
+    cell.set_point_parameter(syn, "tau", 2.0).unwrap();
+    let ic = cell.add_point_process(Location::new(dend, 0.1), "IClamp").unwrap();
+    cell.set_point_parameter(ic, "del", 2.0).unwrap();
+    cell.set_point_parameter(ic, "dur", 2.0).unwrap();
+    cell.set_point_parameter(ic, "amp", 0.3).unwrap();
+    cell.set_spike_detector(Location::new(dend, 0.75), -40.0).unwrap();
+
+    let positions = std::fs::read_to_string(data("geometry_edits_x.csv")).unwrap();
+    let rows: Vec<Vec<String>> =
+        positions.lines().skip(1).map(|l| l.split(',').map(str::to_string).collect()).collect();
+    let x_of = |cell: &CableCell, id| cell.point_processes()[neurite::PointProcessId::index(&id)].location.x;
+    let start: Vec<f64> = rows[0][1..].iter().map(|v| v.parse().unwrap()).collect();
+    // Before any change NEURON reports the segment centre; the point is in it.
+    for (x, centre) in [(0.3, start[0]), (0.1, start[1]), (0.75, start[2])] {
+        assert_eq!((x * 3.0) as usize, (centre * 3.0) as usize);
+    }
+    for (row, nseg) in rows[1..].iter().zip([5, 3]) {
+        cell.set_nseg(dend, nseg).unwrap();
+        let expected: Vec<f64> = row[1..].iter().map(|v| v.parse().unwrap()).collect();
+        assert_eq!(x_of(&cell, syn), expected[0], "ExpSyn after nseg {nseg}");
+        assert_eq!(x_of(&cell, ic), expected[1], "IClamp after nseg {nseg}");
+        assert_eq!(cell.spike_detector().unwrap().location.x, expected[2], "detector after nseg {nseg}");
+    }
+    for k in 0..3 {
+        let x = (k as f64 + 0.5) / 3.0;
+        cell.set_diam_at(Location::new(dend, x), 0.6 + x).unwrap();
+        cell.set_cm_at(Location::new(dend, x), 1.0 + 0.5 * x).unwrap();
+    }
+    for k in 0..4 {
+        let x = (k as f64 + 0.5) / 4.0;
+        cell.set_diam_at(Location::new(dend2, x), 2.0 - 1.5 * x).unwrap();
+        cell.set_cm_at(Location::new(dend2, x), 0.8 + x).unwrap();
+    }
+    let syn_x = x_of(&cell, syn);
+    let mut net = Network::new();
+    net.add_cable_cell(0, cell).unwrap();
+    let stim = NetStimParams { start: 5.0, number: 3.0, interval: 8.0, noise: 0.0, random_ids: None };
+    net.add_netstim(1, stim).unwrap();
+    net.connect(1, NetConTarget::PointProcess { gid: 0, point_process: syn }, 0.01, 1.0).unwrap();
+    let probes = vec![
+        ("soma_v", Location::new(soma, 0.5)),
+        ("dend_syn_v", Location::new(dend, syn_x)),
+        ("dend_0.5_v", Location::new(dend, 0.5)),
+        ("dend2_0.9_v", Location::new(dend2, 0.9)),
+    ];
+    compare(
+        &net,
+        &probes,
+        SimulationConfig::default(),
+        40.0,
+        "geometry_edits_v.csv",
+        "geometry_edits_spikes.csv",
+    );
+}
