@@ -1,10 +1,11 @@
 #!/usr/bin/env python3
 """Generate NEURON reference data for the `neurite` test-suite.
 
-Usage (from the repository root, with NEURON 9.0.2 installed):
+Usage (from the repository root; the script runs itself in a venv under
+~/.cache/neurite with neuron==9.0.2 and numpy, made on first use):
 
-    /work/venv/bin/python scripts/neuron_reference.py            # regenerate everything
-    /work/venv/bin/python scripts/neuron_reference.py <model>    # one model only
+    python3 scripts/neuron_reference.py            # regenerate everything
+    python3 scripts/neuron_reference.py <model>    # one model only
 
 Every model is built in a fresh Python process (NEURON keeps global state:
 sections left over from a previous model would change h.define_shape() and
@@ -32,6 +33,10 @@ import subprocess
 import sys
 
 HERE = os.path.dirname(os.path.abspath(__file__))
+sys.path.insert(0, HERE)
+import neurite_venv  # noqa: E402
+
+neurite_venv.ensure(["neuron==9.0.2", "numpy"])
 ROOT = os.path.dirname(HERE)
 DATA = os.path.join(ROOT, "tests", "data")
 SCRIPT = os.path.abspath(__file__)
@@ -753,12 +758,12 @@ def write_readme():
         "# NEURON reference data",
         "",
         "All files in this directory, this README included, were written by",
-        "`scripts/neuron_reference.py` using NEURON %s (Python wheel, /work/venv)." % ver,
+        "`scripts/neuron_reference.py` using NEURON %s (Python wheel)." % ver,
         "",
         "Regenerate everything from the repository root with:",
         "",
         "```",
-        "/work/venv/bin/python scripts/neuron_reference.py",
+        "python3 scripts/neuron_reference.py   # makes its own venv under ~/.cache/neurite",
         "```",
         "",
         "This runs each model in a fresh subprocess (`python scripts/neuron_reference.py <model>`,",

@@ -279,12 +279,5 @@ fn nseg_changes_after_placement_and_per_segment_diam_cm_match_neuron() {
         ("dend_0.5_v", Location::new(dend, 0.5)),
         ("dend2_0.9_v", Location::new(dend2, 0.9)),
     ];
-    compare(
-        &net,
-        &probes,
-        SimulationConfig::default(),
-        40.0,
-        "geometry_edits_v.csv",
-        "geometry_edits_spikes.csv",
-    );
+    compare(&net, &probes, SimulationConfig::default(), 40.0, "geometry_edits_v.csv", "geometry_edits_spikes.csv");
 }

@@ -2,7 +2,7 @@
 """Side-by-side benchmark of the NEURON ParallelContext-tutorial ring in
 NEURON 9.0.2, NEURON + CoreNEURON, Arbor 0.12.2 and neurite.
 
-    /work/venv/bin/python benches/peers/run_peers.py [--bench ring-tiny,ring-dend,memory]
+    python3 benches/peers/run_peers.py [--bench ring-tiny,ring-dend,memory]
         [--repeat R] [--quick] [--skip-coreneuron] [--skip-arbor] [--mpi] [--out FILE]
 
 See benches/peers/README.md.  Every run is a fresh subprocess; the simulators
@@ -11,6 +11,15 @@ the simulator-internal run time, the setup time, the whole-process wall time,
 the peak RSS of the process (os.wait4 rusage, ru_maxrss) and a check of the
 spikes against NEURON's.
 """
+
+import os as _os
+import sys as _sys
+
+_sys.path.insert(0, _os.path.join(_os.path.dirname(_os.path.abspath(__file__)), "..", "..", "scripts"))
+import neurite_venv  # noqa: E402
+
+# Its own venv under ~/.cache/neurite, with the peers it runs.
+neurite_venv.ensure(["neuron==9.0.2", "arbor==0.12.2", "numpy"])
 
 import argparse
 import datetime
