@@ -483,6 +483,61 @@ def model_geometry_edits():
 
 
 # ---------------------------------------------------------------------------
+# NetStims without explicit stream ids: NEURON numbers NetStims in creation
+# order and gives the n-th the Random123 stream (1, 0, n). Two NetStims with
+# gids, then a cell with its own NetStim (recorded) driving an ExpSyn.
+# ---------------------------------------------------------------------------
+
+def model_netstim_default_streams():
+    from neuron import h
+    h.load_file("stdrun.hoc")
+    common_globals(h, 0.025)
+    pc = h.ParallelContext()
+    keep = []
+    stims = []
+    for gid, (start, interval, number) in ((0, (2.0, 5.0, 20)), (1, (0.0, 3.0, 30))):
+        ns = h.NetStim()
+        ns.start = start
+        ns.interval = interval
+        ns.number = number
+        ns.noise = 1.0
+        pc.set_gid2node(gid, pc.id())
+        nc = h.NetCon(ns, None)
+        pc.cell(gid, nc)
+        keep.append(nc)
+        stims.append(ns)
+    soma = h.Section(name="soma")
+    soma.L = soma.diam = 20
+    soma.insert("hh")
+    syn = h.ExpSyn(soma(0.5))
+    syn.tau = 2
+    own = h.NetStim()
+    own.start = 1.0
+    own.interval = 8.0
+    own.number = 10
+    own.noise = 0.5
+    nc_own = h.NetCon(own, syn)
+    nc_own.weight[0] = 0.01
+    nc_own.delay = 1.0
+    own_spikes = h.Vector()
+    recorder = h.NetCon(own, None)
+    recorder.record(own_spikes)
+    pc.set_gid2node(2, pc.id())
+    det = h.NetCon(soma(0.5)._ref_v, None, sec=soma)
+    det.threshold = 10
+    pc.cell(2, det)
+    for ns in stims + [own]:
+        print("Random123 ids", tuple(int(x) for x in ns.ranvar.get_ids()))
+    tv, iv = h.Vector(), h.Vector()
+    pc.spike_record(-1, tv, iv)
+    pc.set_maxstep(10)
+    h.finitialize(-65)
+    pc.psolve(100.0)
+    write_spikes("netstim_default_streams_spikes.csv", zip(iv, tv))
+    write_spikes("netstim_default_streams_own_stim.csv", [(2, t) for t in own_spikes])
+
+
+# ---------------------------------------------------------------------------
 # Explicit 3-D point cell
 # ---------------------------------------------------------------------------
 
@@ -692,10 +747,11 @@ MODELS = {
     "pt3d": model_pt3d,
     "netstim-noise": model_netstim_noise,
     "geometry-edits": model_geometry_edits,
+    "netstim-default-streams": model_netstim_default_streams,
 }
 
 SERIAL_ORDER = ["ring5", "ring5-dend11", "ring7-serial", "branched", "branched-dt01",
-                "pt3d", "netstim-noise", "geometry-edits"]
+                "pt3d", "netstim-noise", "geometry-edits", "netstim-default-streams"]
 
 FILES = [
     ("ring5_spikes.csv", "Seed ring (tutorial BallAndStick ring via ParallelContext), N=5, dt=0.025, tstop=100, serial: all spikes (gid,t_ms)."),
@@ -715,6 +771,8 @@ FILES = [
     ("geometry_edits_v.csv", "Soma (hh) + dend (pas, nseg 3 -> 5 -> 3 after an ExpSyn at 0.3, an IClamp at 0.1 and a detector at 0.75 were placed) + dend2; per-segment diam and cm set through segments; dt=0.025, tstop=40: traces soma(0.5), dend at the ExpSyn, dend(0.5), dend2(0.9)."),
     ("geometry_edits_spikes.csv", "Same run: detector spikes (threshold -40 mV, gid 0)."),
     ("geometry_edits_x.csv", "Same cell: ExpSyn / IClamp get_segment().x and detector preloc() before and after each nseg change."),
+    ("netstim_default_streams_spikes.csv", "NetStims without explicit ids: gids 0, 1 (noise 1, created first), then gid 2 = a soma (hh) whose own NetStim (noise 0.5) drives an ExpSyn by a plain NetCon; streams (1,0,1), (1,0,2), (1,0,3); dt=0.025, psolve(100): spikes of gids 0, 1, 2."),
+    ("netstim_default_streams_own_stim.csv", "Same run: the cell's own NetStim's spikes (NetCon(ns, None).record), written as gid 2."),
     ("netstim_noise_README.txt", "Parameters and Random123 stream ids used for netstim_noise_spikes.csv."),
 ]
 

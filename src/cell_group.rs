@@ -16,7 +16,7 @@ use crate::discretization::CellNodes;
 use crate::error::{NeuriteError, Result};
 use crate::events::{Event, EventKey, EventQueue, EventTarget};
 use crate::mechanisms::{self, EventOutbox, InstanceSetup, Mechanism, MechanismKind, StepGlobals};
-use crate::morphology::{CableCell, CellTag, Location, PointProcessId, SectionId};
+use crate::morphology::{CableCell, CellTag, LocalStimId, Location, PointProcessId, SectionId};
 use crate::network::{CellDescription, Gid};
 use crate::recording::{Spike, Trace};
 use crate::solver::{InterleavedTree, hines_solve_interleaved};
@@ -126,6 +126,8 @@ pub(crate) struct GroupCell {
     sections: SectionMap,
     /// Per point process id: where its instance lives.
     pub point_targets: Vec<EventTarget>,
+    /// Per own NetStim (in the cell's order): its NetStim instance.
+    own_stims: Vec<usize>,
 }
 
 /// Cells of one shape, interleaved.
@@ -148,14 +150,47 @@ impl Block {
     }
 }
 
-/// The gid as a stream id of a NetStim's default random stream: gids must
-/// fit (below 2^32 - 1) unless the NetStim is given explicit `random_ids`.
-fn default_stream_gid(gid: Gid) -> Result<u32> {
-    u32::try_from(gid).ok().filter(|&g| g < u32::MAX).ok_or(NeuriteError::InvalidParameter {
-        what: format!("NetStim of gid {gid}: default random stream"),
-        value: gid as f64,
-        reason: "gids from 2^32 - 1 up need explicit random_ids",
-    })
+/// NEURON's default stream of the NetStim numbered `number` (1-based, see
+/// [`netstim_numbers`]): `(1, 0, number)`.
+fn default_stream(gid: Gid, number: u64) -> Result<(u32, u32, u32)> {
+    let id3 = u32::try_from(number).map_err(|_| NeuriteError::InvalidParameter {
+        what: format!("NetStim of gid {gid}: default random stream number"),
+        value: number as f64,
+        reason: "more than 2^32 - 1 NetStims: give them explicit random_ids",
+    })?;
+    Ok((1, 0, id3))
+}
+
+/// Numbers of the NetStims for their default random streams: NEURON numbers
+/// NetStims 1, 2, 3, ... in the order a process creates them and gives the
+/// n-th the stream (1, 0, n). neurite numbers them in one order whatever the
+/// decomposition: by the gid that owns them (a NetStim with a gid owns
+/// itself; a cell owns its own NetStims, in their order), which is NEURON's
+/// numbering when a program creates its NetStims in gid order. `owners` holds
+/// every rank's (owner gid, NetStim count); the result maps each owner to the
+/// number of its first NetStim.
+pub fn netstim_numbers(mut owners: Vec<(Gid, u64)>) -> HashMap<Gid, u64> {
+    owners.sort_unstable();
+    let mut next = 1u64;
+    owners
+        .into_iter()
+        .map(|(gid, count)| {
+            let first = next;
+            next += count;
+            (gid, first)
+        })
+        .collect()
+}
+
+/// (owner gid, NetStim count) of every owner of NetStims in `cells`.
+pub fn netstim_owners<'a>(cells: impl Iterator<Item = (Gid, &'a CellDescription)>) -> Vec<(Gid, u64)> {
+    cells
+        .filter_map(|(gid, cell)| match cell {
+            CellDescription::NetStim(_) => Some((gid, 1)),
+            CellDescription::Cable(c) if !c.netstims().is_empty() => Some((gid, c.netstims().len() as u64)),
+            CellDescription::Cable(_) => None,
+        })
+        .collect()
 }
 
 /// A NetCon from a cell's own NetStim, resolved.
@@ -269,6 +304,10 @@ pub(crate) struct CellGroup {
     /// Per NetStim instance: whether it belongs to a cell (its spikes are
     /// routed locally, not recorded or exchanged).
     local_stim: Vec<bool>,
+    /// Per NetStim instance: the log its spikes are recorded in, if any.
+    stim_log_of: Vec<Option<usize>>,
+    /// Spike times (ms) of the recorded own NetStims of cells.
+    pub stim_logs: Vec<Vec<f64>>,
     netstim_slot: usize,
     v: Vec<f64>,
     rhs: Vec<f64>,
@@ -382,7 +421,9 @@ impl CellGroup {
     /// Packs the cells `cells` (gid, description) into one group for time
     /// step `dt` (ms). Cells are laid out one at a time, so building needs
     /// little memory beyond the group's own.
-    pub fn new(cells: &[(Gid, &CellDescription)], dt: f64) -> Result<Self> {
+    /// `netstim_numbers` gives the number of each owner's first NetStim
+    /// (for default random streams; see [`netstim_numbers`]).
+    pub fn new(cells: &[(Gid, &CellDescription)], dt: f64, netstim_numbers: &HashMap<Gid, u64>) -> Result<Self> {
         let cables: Vec<(Gid, &CableCell)> = cells
             .iter()
             .filter_map(|&(gid, c)| match c {
@@ -471,6 +512,7 @@ impl CellGroup {
                 lane,
                 sections: SectionMap::new(cell, &layout),
                 point_targets: Vec::new(),
+                own_stims: Vec::new(),
             });
         }
         let netstim_slot = mechanisms::builtin_index(&mechanisms::netstim::INFO);
@@ -510,7 +552,7 @@ impl CellGroup {
                 let k = fill.put(&plans[slot], values.into_iter(), None, *gid);
                 fill.setup.random_ids[k] = match params.random_ids {
                     Some(ids) => ids,
-                    None => (2, default_stream_gid(*gid)?, j as u32 + 1),
+                    None => default_stream(*gid, netstim_numbers.get(gid).copied().unwrap_or(1) + j as u64)?,
                 };
                 let routes: Vec<LocalRoute> = cell
                     .local_netcons()
@@ -526,6 +568,7 @@ impl CellGroup {
                     })
                     .collect();
                 local_routes.push((k, routes));
+                group_cells[c].own_stims.push(k);
             }
             group_cells[c].point_targets = targets;
         }
@@ -534,11 +577,9 @@ impl CellGroup {
             let values = [params.interval, params.number, params.start, params.noise];
             let fill = &mut fills[netstim_slot];
             let k = fill.put(&plans[netstim_slot], values.into_iter(), None, *gid);
-            // Default stream (1, 0, gid + 1): NEURON's serial default when
-            // NetStims are made in gid order.
             fill.setup.random_ids[k] = match params.random_ids {
                 Some(ids) => ids,
-                None => (1, 0, default_stream_gid(*gid)? + 1),
+                None => default_stream(*gid, netstim_numbers.get(gid).copied().unwrap_or(1))?,
             };
             artificial.push((*gid, EventTarget { slot: netstim_slot as u32, instance: k as u32 }));
         }
@@ -564,7 +605,9 @@ impl CellGroup {
             blocks,
             detectors,
             local_routes: routes_by_instance,
+            stim_log_of: vec![None; is_local.len()],
             local_stim: is_local,
+            stim_logs: Vec::new(),
             netstim_slot,
             v: vec![0.0; total],
             rhs: vec![0.0; total],
@@ -590,6 +633,9 @@ impl CellGroup {
         self.step_count = 0;
         self.queue.clear();
         self.new_spikes.clear();
+        for log in self.stim_logs.iter_mut() {
+            log.clear();
+        }
         self.self_event_sequence = 0;
         self.v.fill(v_init);
         let globals = StepGlobals { t: 0.0, dt, celsius };
@@ -705,6 +751,9 @@ impl CellGroup {
             if slot == self.netstim_slot && self.local_stim[instance] {
                 // A cell's own NetStim: straight to its NetCons, as NEURON's
                 // NetCon without gids.
+                if let Some(log) = self.stim_log_of[instance] {
+                    self.stim_logs[log].push(time);
+                }
                 for route in &self.local_routes[instance] {
                     self.queue.push(Event {
                         time: time + route.delay,
@@ -881,6 +930,29 @@ impl CellGroup {
         }
         let instance = self.slots[slot].instance_at(self.global_node(cell, local)).ok_or_else(not_inserted)?;
         Ok((slot, instance))
+    }
+
+    /// Starts recording the spikes of own NetStim `stim` of cell `gid`;
+    /// returns the index of its log in `stim_logs`.
+    pub fn record_own_netstim(&mut self, gid: Gid, stim: LocalStimId) -> Result<usize> {
+        let cell = self.cell(gid)?;
+        if stim.1 != cell.sections.tag {
+            return Err(NeuriteError::ForeignId {
+                kind: "NetStim",
+                owner: format!("cell `{}` (gid {gid})", cell.name),
+            });
+        }
+        let instance = *cell.own_stims.get(stim.0).ok_or(NeuriteError::InvalidParameter {
+            what: format!("cell `{}` (gid {gid}) NetStim index", cell.name),
+            value: stim.0 as f64,
+            reason: "no such NetStim on this cell",
+        })?;
+        if let Some(log) = self.stim_log_of[instance] {
+            return Ok(log);
+        }
+        self.stim_logs.push(Vec::new());
+        self.stim_log_of[instance] = Some(self.stim_logs.len() - 1);
+        Ok(self.stim_logs.len() - 1)
     }
 
     /// Section `name` of cable cell `gid`.

@@ -37,8 +37,8 @@ pub use communication::{Communicator, SerialCommunicator, ThreadCommunicator, ru
 pub use communication::{MpiCommunicator, MpiEnvironment};
 pub use error::{NeuriteError, Result};
 pub use launch::{WorldCommunicator, launch};
-pub use morphology::{CableCell, Location, PointProcessId, SectionGeometry, SectionId};
+pub use morphology::{CableCell, LocalStimId, Location, PointProcessId, SectionGeometry, SectionId};
 pub use network::{CellDescription, Gid, NetCon, NetConId, NetConTarget, NetStimParams, Network};
 pub use parallel::ParallelContext;
 pub use recording::{Spike, Trace, write_spikes_csv, write_traces_csv};
-pub use simulation::{Simulation, SimulationConfig, TraceId};
+pub use simulation::{NetStimLogId, Simulation, SimulationConfig, TraceId};

@@ -665,7 +665,9 @@ impl CableCell {
     /// spikes go only to this cell's point processes, through
     /// [`CableCell::connect_netstim`], and are neither recorded nor exchanged
     /// between ranks, so they do not bound the exchange interval. Without
-    /// `random_ids` its stream is (2, gid, index + 1).
+    /// `random_ids` its stream is NEURON's default (see
+    /// [`crate::NetStimParams::random_ids`]); its spikes can be recorded with
+    /// `Simulation::record_netstim_spikes`.
     pub fn add_netstim(&mut self, params: crate::network::NetStimParams) -> Result<LocalStimId> {
         crate::network::check_netstim(&self.name, &params)?;
         self.netstims.push(params);

@@ -23,8 +23,11 @@ pub struct NetStimParams {
     /// Fraction of each interval that is random, 0..=1.
     pub noise: f64,
     /// Random123 stream ids `(id1, id2, id3)` (NEURON's
-    /// `noiseFromRandom123`); `None` gives `(1, 0, gid + 1)`, which is NEURON's
-    /// serial default when NetStims are created in gid order.
+    /// `noiseFromRandom123`); `None` gives NEURON's default `(1, 0, n)` for
+    /// the n-th NetStim, numbering all NetStims of the network (with gids, and
+    /// cells' own, in their order) by the gid that owns them: NEURON's own
+    /// numbering when a program creates its NetStims in gid order, and the
+    /// same on any number of ranks (NEURON's depends on the decomposition).
     pub random_ids: Option<(u32, u32, u32)>,
 }
 

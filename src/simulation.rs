@@ -8,7 +8,7 @@ use std::collections::{HashMap, HashSet};
 
 use rayon::prelude::*;
 
-use crate::cell_group::{CellGroup, Probe, ProbeSource};
+use crate::cell_group::{CellGroup, Probe, ProbeSource, netstim_numbers, netstim_owners};
 use crate::communication::{
     Communicator, SerialCommunicator, SpikeExchange, agree, all_gather_gids, all_gather_spikes,
     check_same_on_all_ranks, check_same_text_on_all_ranks, collective_error,
@@ -61,6 +61,14 @@ pub struct TraceId {
     probe: usize,
 }
 
+/// Handle of the recorded spikes of a cell's own NetStim.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub struct NetStimLogId {
+    simulation: u64,
+    group: usize,
+    log: usize,
+}
+
 /// A tag no other simulation of this process has, carried by its trace ids.
 fn new_simulation_tag() -> u64 {
     static NEXT: std::sync::atomic::AtomicU64 = std::sync::atomic::AtomicU64::new(1);
@@ -94,7 +102,7 @@ struct LocalSetup {
 }
 
 impl LocalSetup {
-    fn new(network: &Network, config: &SimulationConfig) -> Result<Self> {
+    fn new(network: &Network, config: &SimulationConfig, netstim_numbers: &HashMap<Gid, u64>) -> Result<Self> {
         if !(config.dt.is_finite() && config.dt > 0.0) {
             return Err(NeuriteError::InvalidDt { dt: config.dt });
         }
@@ -117,7 +125,7 @@ impl LocalSetup {
         // Contiguous chunks of gids per group keep neighbours together.
         let chunk = cells.len().div_ceil(threads).max(1);
         let groups: Vec<CellGroup> =
-            cells.chunks(chunk).map(|c| CellGroup::new(c, config.dt)).collect::<Result<_>>()?;
+            cells.chunks(chunk).map(|c| CellGroup::new(c, config.dt, netstim_numbers)).collect::<Result<_>>()?;
         let mut owner = HashMap::new();
         for (g, group) in groups.iter().enumerate() {
             for cell in &group.cells {
@@ -212,7 +220,22 @@ impl<C: Communicator> Simulation<C> {
     /// to the other ranks through `comm`. Collective: every rank must call
     /// it, and if setup fails on any rank it fails on every rank.
     pub fn with_communicator(network: &Network, config: SimulationConfig, mut comm: C) -> Result<Self> {
-        let local = LocalSetup::new(network, &config);
+        // Every rank's NetStim owners, to number NetStims for their default
+        // random streams the same way whatever the decomposition.
+        let owners = netstim_owners(network.cells());
+        let owner_bytes: Vec<u8> =
+            owners.iter().flat_map(|(gid, count)| gid.to_le_bytes().into_iter().chain(count.to_le_bytes())).collect();
+        let all_owners: Vec<(Gid, u64)> = comm
+            .all_gather_bytes(&owner_bytes)?
+            .iter()
+            .flat_map(|bytes| {
+                bytes.chunks_exact(16).map(|c| {
+                    let word = |r: std::ops::Range<usize>| u64::from_le_bytes(c[r].try_into().expect("8 bytes"));
+                    (word(0..8), word(8..16))
+                })
+            })
+            .collect();
+        let local = LocalSetup::new(network, &config, &netstim_numbers(all_owners));
         let mut local = agree(&mut comm, local)?;
         // Ranks that run with other settings, or built another model, would
         // give results that depend on the decomposition.
@@ -376,6 +399,24 @@ impl<C: Communicator> Simulation<C> {
         let (slot, instance) = self.groups[group].point_instance(gid, id)?;
         let name = Self::static_variable_name(self.groups[group].mechanism(slot).info().name, name)?;
         self.add_probe(gid, ProbeSource::Variable { slot, instance, name }, every)
+    }
+
+    /// Records the spikes of cell `gid`'s own NetStim `stim` (as NEURON's
+    /// `NetCon(netstim, None).record(vec)`), from the next `finitialize` or
+    /// now on; read them with [`Simulation::netstim_spikes`].
+    pub fn record_netstim_spikes(&mut self, gid: Gid, stim: crate::morphology::LocalStimId) -> Result<NetStimLogId> {
+        let group = self.group_of(gid)?;
+        let log = self.groups[group].record_own_netstim(gid, stim)?;
+        Ok(NetStimLogId { simulation: self.tag, group, log })
+    }
+
+    /// Spike times (ms) of a NetStim recorded with
+    /// [`Simulation::record_netstim_spikes`].
+    pub fn netstim_spikes(&self, id: NetStimLogId) -> Result<&[f64]> {
+        if id.simulation != self.tag {
+            return Err(NeuriteError::ForeignId { kind: "NetStim record", owner: "this simulation".into() });
+        }
+        Ok(&self.groups[id.group].stim_logs[id.log])
     }
 
     /// A recorded trace (an error for an id this simulation did not give).

@@ -281,3 +281,56 @@ fn nseg_changes_after_placement_and_per_segment_diam_cm_match_neuron() {
     ];
     compare(&net, &probes, SimulationConfig::default(), 40.0, "geometry_edits_v.csv", "geometry_edits_spikes.csv");
 }
+
+/// The netstim-default-streams model: NetStims without explicit ids get
+/// NEURON's default streams (1, 0, n), numbered by owner gid (NEURON's
+/// creation order here), whatever the decomposition; a cell's own NetStim's
+/// spikes can be recorded.
+#[test]
+fn netstims_without_ids_use_neurons_default_streams_on_any_decomposition() {
+    let build = |keep: &dyn Fn(u64) -> bool| {
+        let mut net = Network::new();
+        for (gid, start, interval, number) in [(0, 2.0, 5.0, 20.0), (1, 0.0, 3.0, 30.0)] {
+            if keep(gid) {
+                net.add_netstim(gid, NetStimParams { start, interval, number, noise: 1.0, random_ids: None }).unwrap();
+            }
+        }
+        let mut cell = CableCell::new("soma");
+        let soma = section(&mut cell, "soma", 20.0, 20.0, 1, 35.4, 1.0);
+        cell.insert(soma, "hh").unwrap();
+        let syn = cell.add_point_process(Location::new(soma, 0.5), "ExpSyn").unwrap();
+        cell.set_point_parameter(syn, "tau", 2.0).unwrap();
+        let own = cell
+            .add_netstim(NetStimParams { start: 1.0, interval: 8.0, number: 10.0, noise: 0.5, random_ids: None })
+            .unwrap();
+        cell.connect_netstim(own, syn, 0.01, 1.0).unwrap();
+        cell.set_spike_detector(Location::new(soma, 0.5), 10.0).unwrap();
+        if keep(2) {
+            net.add_cable_cell(2, cell).unwrap();
+        }
+        (net, own)
+    };
+    let reference = reference_spikes("netstim_default_streams_spikes.csv");
+    let own_reference: Vec<f64> =
+        reference_spikes("netstim_default_streams_own_stim.csv").iter().map(|s| s.time).collect();
+    for nhost in [1, 3] {
+        let results = neurite::run_thread_ranks(nhost, |comm| {
+            let rank = neurite::Communicator::rank(&comm);
+            let (net, own) = build(&|gid| gid as usize % nhost == rank);
+            let mut sim = Simulation::with_communicator(&net, SimulationConfig::default(), comm).unwrap();
+            let log = net.cell(2).map(|_| sim.record_netstim_spikes(2, own).unwrap());
+            sim.finitialize(-65.0).unwrap();
+            sim.run(100.0).unwrap();
+            let own_spikes = log.map(|id| sim.netstim_spikes(id).unwrap().to_vec());
+            (sim.gather_spikes().unwrap(), own_spikes)
+        });
+        for (spikes, _) in &results {
+            assert_same_spikes(spikes, &reference, 0.025);
+        }
+        let own_spikes = results.iter().find_map(|(_, own)| own.clone()).unwrap();
+        assert_eq!(own_spikes.len(), own_reference.len(), "{own_spikes:?}");
+        for (a, b) in own_spikes.iter().zip(&own_reference) {
+            assert_eq!(a.to_bits(), b.to_bits(), "own NetStim spike {a} vs NEURON {b} ({nhost} ranks)");
+        }
+    }
+}
