@@ -6,7 +6,6 @@ use neurite::Spike;
 use neurite::communication::{SerialCommunicator, all_gather_spikes, run_thread_ranks};
 use neurite::events::{Event, EventKey, EventQueue, EventTarget};
 use neurite::mechanisms::{EventOutbox, InstanceSetup, StepGlobals, lookup};
-use neurite::network::NetConId;
 use neurite::random123::Random123Stream;
 use neurite::solver::{InterleavedTree, hines_solve, hines_solve_interleaved};
 use std::hint::black_box;
@@ -100,7 +99,7 @@ fn events(c: &mut Criterion) {
     let events: Vec<Event> = (0..n)
         .map(|i| Event {
             time: rng.uniform_open01() * 100.0,
-            key: EventKey::NetCon { id: NetConId { target: i as u64 % 97, index: 0 }, sequence: 0 },
+            key: EventKey::netcon(0.0, i as u64 % 97, 0),
             target: EventTarget { slot: 2, instance: (i % 1000) as u32 },
             weight: 0.01,
             flag: 0.0,

@@ -538,6 +538,77 @@ def model_netstim_default_streams():
 
 
 # ---------------------------------------------------------------------------
+# Events due at the same time at one target: a NetStim T (gid 0: spikes at
+# 0, 5, 10, ...) receives start (+1) and stop (-1) events from single-spike
+# NetStims, some arriving exactly when its own next spike is due.
+# ---------------------------------------------------------------------------
+
+# (name, [(gid, start) of each source in creation order],
+#  [(source gid, weight, delay) of each NetCon to T in creation order])
+EVENT_TIE_CASES = [
+    ("one source, +1 then -1", [(1, 9.0)], [(1, 1.0, 3.0), (1, -1.0, 3.0)]),
+    ("one source, -1 then +1", [(1, 9.0)], [(1, -1.0, 3.0), (1, 1.0, 3.0)]),
+    ("start sent at 8, stop at 9", [(1, 8.0), (2, 9.0)], [(1, 1.0, 4.0), (2, -1.0, 3.0)]),
+    ("stop sent at 8, start at 9", [(1, 9.0), (2, 8.0)], [(1, 1.0, 3.0), (2, -1.0, 4.0)]),
+    ("start and stop sent at 9", [(1, 9.0), (2, 9.0)], [(1, 1.0, 3.0), (2, -1.0, 3.0)]),
+    ("stop and start sent at 9", [(1, 9.0), (2, 9.0)], [(2, -1.0, 3.0), (1, 1.0, 3.0)]),
+    ("start sent at 3, stop at 7, T due at 10", [(1, 3.0), (2, 7.0)], [(1, 1.0, 7.0), (2, -1.0, 3.0)]),
+    ("stop sent at 3, start at 7, T due at 10", [(1, 7.0), (2, 3.0)], [(1, 1.0, 3.0), (2, -1.0, 7.0)]),
+    ("stop sent at 7 arrives when T is due", [(1, 7.0)], [(1, -1.0, 3.0)]),
+]
+EVENT_TIE_TSTOP = 22.2
+
+
+def model_event_ties():
+    from neuron import h
+    h.load_file("stdrun.hoc")
+    common_globals(h, 0.025)
+    pc = h.ParallelContext()
+    rows = []
+    for case, (name, sources, netcons) in enumerate(EVENT_TIE_CASES):
+        pc.gid_clear()
+        keep = []
+        target = h.NetStim()
+        target.start = 0
+        target.interval = 5
+        target.number = 1e9
+        target.noise = 0
+        pc.set_gid2node(0, pc.id())
+        nc = h.NetCon(target, None)
+        pc.cell(0, nc)
+        keep += [target, nc]
+        for gid, start in sources:
+            ns = h.NetStim()
+            ns.start = start
+            ns.number = 1
+            ns.noise = 0
+            pc.set_gid2node(gid, pc.id())
+            nc = h.NetCon(ns, None)
+            pc.cell(gid, nc)
+            keep += [ns, nc]
+        for gid, weight, delay in netcons:
+            nc = pc.gid_connect(gid, target)
+            nc.weight[0] = weight
+            nc.delay = delay
+            keep.append(nc)
+        tv, iv = h.Vector(), h.Vector()
+        pc.spike_record(0, tv, iv)
+        pc.set_maxstep(10)
+        h.finitialize(-65)
+        pc.psolve(EVENT_TIE_TSTOP)
+        print("%-45s T spikes %s" % (name, list(tv)))
+        rows += [(case, t) for t in tv]
+        del keep
+    pc.gid_clear()
+    path = os.path.join(DATA, "event_ties_spikes.csv")
+    with open(path, "w") as f:
+        f.write("case,t_ms\n")
+        for case, t in rows:
+            f.write("%d,%s\n" % (case, fmt(t)))
+    print("wrote %s" % path)
+
+
+# ---------------------------------------------------------------------------
 # Explicit 3-D point cell
 # ---------------------------------------------------------------------------
 
@@ -748,10 +819,12 @@ MODELS = {
     "netstim-noise": model_netstim_noise,
     "geometry-edits": model_geometry_edits,
     "netstim-default-streams": model_netstim_default_streams,
+    "event-ties": model_event_ties,
 }
 
 SERIAL_ORDER = ["ring5", "ring5-dend11", "ring7-serial", "branched", "branched-dt01",
-                "pt3d", "netstim-noise", "geometry-edits", "netstim-default-streams"]
+                "pt3d", "netstim-noise", "geometry-edits", "netstim-default-streams",
+                "event-ties"]
 
 FILES = [
     ("ring5_spikes.csv", "Seed ring (tutorial BallAndStick ring via ParallelContext), N=5, dt=0.025, tstop=100, serial: all spikes (gid,t_ms)."),
@@ -773,6 +846,7 @@ FILES = [
     ("geometry_edits_x.csv", "Same cell: ExpSyn / IClamp get_segment().x and detector preloc() before and after each nseg change."),
     ("netstim_default_streams_spikes.csv", "NetStims without explicit ids: gids 0, 1 (noise 1, created first), then gid 2 = a soma (hh) whose own NetStim (noise 0.5) drives an ExpSyn by a plain NetCon; streams (1,0,1), (1,0,2), (1,0,3); dt=0.025, psolve(100): spikes of gids 0, 1, 2."),
     ("netstim_default_streams_own_stim.csv", "Same run: the cell's own NetStim's spikes (NetCon(ns, None).record), written as gid 2."),
+    ("event_ties_spikes.csv", "Events due at the same time: NetStim T (gid 0, spikes every 5 ms from 0) gets start (+1) / stop (-1) NetCon events from single-spike NetStims (cases in EVENT_TIE_CASES of the script), psolve(22.2): T's spikes per case."),
     ("netstim_noise_README.txt", "Parameters and Random123 stream ids used for netstim_noise_spikes.csv."),
 ]
 

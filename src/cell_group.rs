@@ -642,7 +642,7 @@ impl CellGroup {
         for s in 0..self.slots.len() {
             let outbox = &mut self.outbox;
             self.slots[s].with_voltages(&self.v, |m, v| m.initialize(v, &globals, outbox));
-            self.flush_outbox(s);
+            self.flush_outbox(s, 0.0, true);
         }
         self.detectors.above.fill(false);
         // As NEURON, compute currents once so that assigned variables hold
@@ -730,18 +730,25 @@ impl CellGroup {
                 });
             }
             self.slots[slot].mechanism.net_receive(instance, event.weight, event.flag, event.time, &mut self.outbox);
-            self.flush_outbox(slot);
+            self.flush_outbox(slot, event.time, false);
         }
         Ok(())
     }
 
     /// Moves what a mechanism sent into the queue and the spike list.
-    fn flush_outbox(&mut self, slot: usize) {
+    /// What was sent was sent at `sent_at` ms (during `finitialize` when
+    /// `initializing`): that orders it among events due at the same time.
+    fn flush_outbox(&mut self, slot: usize, sent_at: f64, initializing: bool) {
         for (time, instance, flag) in self.outbox.self_events.drain(..) {
             self.self_event_sequence += 1;
             self.queue.push(Event {
                 time,
-                key: EventKey::SelfEvent { gid: self.slots[slot].owner[instance], sequence: self.self_event_sequence },
+                key: EventKey::self_event(
+                    sent_at,
+                    initializing,
+                    self.slots[slot].owner[instance],
+                    self.self_event_sequence,
+                ),
                 target: EventTarget { slot: slot as u32, instance: instance as u32 },
                 weight: 0.0,
                 flag,
@@ -757,7 +764,7 @@ impl CellGroup {
                 for route in &self.local_routes[instance] {
                     self.queue.push(Event {
                         time: time + route.delay,
-                        key: EventKey::LocalNetCon { gid: route.gid, index: route.index, sequence: time.to_bits() },
+                        key: EventKey::local_netcon(time, route.gid, route.index),
                         target: route.target,
                         weight: route.weight,
                         flag: 0.0,

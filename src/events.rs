@@ -30,35 +30,65 @@ pub struct Event {
     pub flag: f64,
 }
 
-/// Order of events due at the same time: NetCon events by NetCon id (target
-/// gid, then creation index), then
-/// self events by the gid that sent them and the order it sent them in.
+/// Order of events due at the same time: NEURON's queue delivers them in
+/// the order they were inserted, and a serial NEURON run inserts an event
+/// when it is sent. The key reproduces that order from the model alone (so
+/// that it is the same on any number of ranks and threads): events sent
+/// earlier come first; among events sent at the same time, those sent during
+/// `finitialize` first, then by sender gid, then by NetCon creation order
+/// (NetCon events before the self events of the same delivery, as NEURON's
+/// NetStim calls `net_event` before `net_send`).
+///
+/// Where NEURON's order depends on more than this (its queue moves the
+/// earliest pending event behind its equal-time peers whenever an earlier one
+/// is inserted, and remote spikes are inserted at the exchange), exact ties
+/// may be delivered in another order than NEURON's.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
-pub enum EventKey {
-    /// From a NetCon.
-    NetCon {
-        /// NetCon id.
-        id: crate::network::NetConId,
-        /// Spike time bits of the source (two spikes of one source at the
-        /// same delivery time cannot be told apart otherwise).
-        sequence: u64,
-    },
-    /// From a NetCon between a cell's own NetStim and its point process.
-    LocalNetCon {
-        /// The cell.
-        gid: u64,
-        /// Index of the NetCon in the cell's local NetCons.
-        index: u32,
-        /// Spike time bits.
-        sequence: u64,
-    },
-    /// A `net_send` of a mechanism of cell `gid`.
-    SelfEvent {
-        /// Cell that sent it.
-        gid: u64,
-        /// Running count of that group's self events.
-        sequence: u64,
-    },
+pub struct EventKey {
+    /// When the event was sent, ms, as an order-preserving integer.
+    sent_at: u64,
+    /// 0: sent by an INITIAL block; 1: sent at run time.
+    phase: u8,
+    /// Gid of the sender (the source of a NetCon, the owner of a self event).
+    sender: u64,
+    /// NetCon creation index (cell-local NetCons after gid NetCons), then
+    /// self events by sequence.
+    index: u64,
+}
+
+/// Maps a time to an integer with the same order (total order of f64).
+fn orderable(t: f64) -> u64 {
+    let bits = t.to_bits();
+    if bits >> 63 == 1 { !bits } else { bits | 1 << 63 }
+}
+
+/// Index offsets keeping the kinds of event of one sender apart.
+const LOCAL_NETCON: u64 = 1 << 32;
+const SELF_EVENT: u64 = 1 << 33;
+
+impl EventKey {
+    /// An event of NetCon `index` (creation index among the NetCons ending
+    /// on its target) for a spike of `source` at `spike_time` ms.
+    pub fn netcon(spike_time: f64, source: u64, index: u32) -> Self {
+        EventKey { sent_at: orderable(spike_time), phase: 1, sender: source, index: u64::from(index) }
+    }
+
+    /// An event of a cell's own NetCon `index` (from one of its NetStims).
+    pub fn local_netcon(spike_time: f64, cell: u64, index: u32) -> Self {
+        EventKey { sent_at: orderable(spike_time), phase: 1, sender: cell, index: LOCAL_NETCON + u64::from(index) }
+    }
+
+    /// A self event (`net_send`) of a mechanism of `owner`, sent at
+    /// `sent_at` ms (during `finitialize` when `initializing`); `sequence`
+    /// orders the self events one group sends.
+    pub fn self_event(sent_at: f64, initializing: bool, owner: u64, sequence: u64) -> Self {
+        EventKey {
+            sent_at: orderable(sent_at),
+            phase: u8::from(!initializing),
+            sender: owner,
+            index: SELF_EVENT + sequence,
+        }
+    }
 }
 
 impl PartialEq for Event {
@@ -122,26 +152,31 @@ impl EventQueue {
 mod tests {
     use super::*;
 
-    use crate::network::NetConId;
-
-    fn nc(index: u32) -> NetConId {
-        NetConId { target: 0, index }
-    }
-
     fn event(time: f64, key: EventKey) -> Event {
         Event { time, key, target: EventTarget { slot: 0, instance: 0 }, weight: 0.0, flag: 0.0 }
     }
 
     #[test]
-    fn pops_in_time_then_key_order_whatever_the_push_order() {
+    fn pops_in_time_then_send_order_whatever_the_push_order() {
         let events = [
-            event(2.0, EventKey::NetCon { id: nc(5), sequence: 0 }),
-            event(1.0, EventKey::SelfEvent { gid: 3, sequence: 9 }),
-            event(1.0, EventKey::NetCon { id: nc(7), sequence: 0 }),
-            event(1.0, EventKey::NetCon { id: nc(2), sequence: 0 }),
-            event(0.5, EventKey::NetCon { id: nc(9), sequence: 0 }),
+            event(2.0, EventKey::netcon(1.0, 4, 5)),
+            event(1.0, EventKey::self_event(0.5, false, 3, 9)),
+            event(1.0, EventKey::netcon(0.2, 8, 7)),
+            event(1.0, EventKey::netcon(0.2, 8, 2)),
+            event(1.0, EventKey::self_event(0.0, true, 9, 1)),
+            event(1.0, EventKey::netcon(0.2, 1, 3)),
+            event(0.5, EventKey::netcon(0.1, 0, 9)),
         ];
-        let expected = [(0.5, 9), (1.0, 2), (1.0, 7), (1.0, u32::MAX), (2.0, 5)];
+        // Time, then when sent (INITIAL first), then sender, then NetCon order.
+        let expected = [
+            (0.5, EventKey::netcon(0.1, 0, 9)),
+            (1.0, EventKey::self_event(0.0, true, 9, 1)),
+            (1.0, EventKey::netcon(0.2, 1, 3)),
+            (1.0, EventKey::netcon(0.2, 8, 2)),
+            (1.0, EventKey::netcon(0.2, 8, 7)),
+            (1.0, EventKey::self_event(0.5, false, 3, 9)),
+            (2.0, EventKey::netcon(1.0, 4, 5)),
+        ];
         for rotation in 0..events.len() {
             let mut queue = EventQueue::new();
             for k in 0..events.len() {
@@ -149,20 +184,20 @@ mod tests {
             }
             let mut got = Vec::new();
             while let Some(e) = queue.pop_due(f64::INFINITY) {
-                let id = match e.key {
-                    EventKey::NetCon { id, .. } => id.index,
-                    EventKey::SelfEvent { .. } | EventKey::LocalNetCon { .. } => u32::MAX,
-                };
-                got.push((e.time, id));
+                got.push((e.time, e.key));
             }
             assert_eq!(got, expected);
         }
+        assert!(EventKey::netcon(-1.0, 0, 0) < EventKey::netcon(-0.5, 0, 0));
+        assert!(EventKey::netcon(-0.5, 0, 0) < EventKey::netcon(0.0, 0, 0));
+        assert!(EventKey::netcon(3.0, 0, 0) < EventKey::local_netcon(3.0, 0, 0));
+        assert!(EventKey::local_netcon(3.0, 0, 0) < EventKey::self_event(3.0, false, 0, 0));
     }
 
     #[test]
     fn only_due_events_are_popped() {
         let mut queue = EventQueue::new();
-        queue.push(event(1.0, EventKey::NetCon { id: nc(0), sequence: 0 }));
+        queue.push(event(1.0, EventKey::netcon(0.0, 0, 0)));
         assert!(queue.pop_due(0.999).is_none());
         assert!(queue.pop_due(1.0).is_some());
         assert!(queue.is_empty());

@@ -545,7 +545,7 @@ impl<C: Communicator> Simulation<C> {
             for nc in netcons {
                 let event = Event {
                     time: spike.time + nc.delay,
-                    key: EventKey::NetCon { id: nc.id, sequence: spike.time.to_bits() },
+                    key: EventKey::netcon(spike.time, spike.gid, nc.id.index),
                     target: nc.target,
                     weight: nc.weight,
                     flag: 0.0,
