@@ -609,6 +609,111 @@ def model_event_ties():
 
 
 # ---------------------------------------------------------------------------
+# Sections connected by their 1 end (child.connect(parent(x), 1)): a dendrite
+# and a tapered 3-D axon, children on the reversed dendrite, an nseg change
+# after placement, per-segment diam; optionally h.define_shape().
+# ---------------------------------------------------------------------------
+
+def model_reversed_common(shape, prefix):
+    from neuron import h
+    h.load_file("stdrun.hoc")
+    common_globals(h, 0.025)
+    soma = h.Section(name="soma")
+    soma.L = soma.diam = 20
+    soma.insert("hh")
+    dend = h.Section(name="dend")
+    dend.L = 300
+    dend.diam = 1
+    dend.nseg = 1
+    dend.Ra = 120
+    dend.insert("pas")
+    for seg in dend:
+        seg.pas.g = 0.0002
+        seg.pas.e = -65
+    dend.connect(soma(1), 1)
+    syn = h.ExpSyn(dend(0.3))
+    syn.tau = 2
+    ic = h.IClamp(dend(0.1))
+    setattr(ic, "del", 2)
+    ic.dur = 2
+    ic.amp = 0.2
+    xs = [("nseg 1", syn.get_segment().x, ic.get_segment().x)]
+    for n in (2, 5):
+        dend.nseg = n
+        xs.append(("nseg %d" % n, syn.get_segment().x, ic.get_segment().x))
+    for seg in dend:
+        seg.diam = 0.8 + seg.x
+    tuft = h.Section(name="tuft")
+    tuft.L = 100
+    tuft.diam = 0.7
+    tuft.nseg = 3
+    tuft.insert("pas")
+    tuft.connect(dend(0.2), 0)
+    tip = h.Section(name="tip")
+    tip.L = 50
+    tip.diam = 0.5
+    tip.nseg = 2
+    tip.insert("pas")
+    tip.connect(dend(0), 0)
+    axon = h.Section(name="axon")
+    axon.nseg = 7
+    axon.Ra = 100
+    axon.insert("hh")
+    for k in range(5):
+        axon.pt3dadd(0, -10 - 50 * k, 0, 4.0 - 0.75 * k)
+    axon.connect(soma(0), 1)
+    if shape:
+        h.define_shape()
+    ns = h.NetStim()
+    ns.start = 5
+    ns.number = 2
+    ns.interval = 10
+    ns.noise = 0
+    nc = h.NetCon(ns, syn)
+    nc.weight[0] = 0.02
+    nc.delay = 1
+    det = h.NetCon(soma(0.5)._ref_v, None, sec=soma)
+    det.threshold = 0
+    spk = h.Vector()
+    det.record(spk)
+    t = h.Vector().record(h._ref_t)
+    cols = [
+        ("soma_v", h.Vector().record(soma(0.5)._ref_v)),
+        ("dend_0.1_v", h.Vector().record(dend(0.1)._ref_v)),
+        ("dend_0.9_v", h.Vector().record(dend(0.9)._ref_v)),
+        ("tuft_0.5_v", h.Vector().record(tuft(0.5)._ref_v)),
+        ("tip_1_v", h.Vector().record(tip(1)._ref_v)),
+        ("axon_0.2_v", h.Vector().record(axon(0.2)._ref_v)),
+    ]
+    h.finitialize(-65)
+    h.continuerun(30)
+    write_traces(prefix + "_v.csv", t, cols)
+    write_spikes(prefix + "_spikes.csv", [(0, x) for x in spk])
+    path = os.path.join(DATA, prefix + "_geometry.csv")
+    with open(path, "w") as f:
+        f.write("section,x,area_um2,ri_megohm\n")
+        for sec in (dend, axon, tuft):
+            for seg in sec:
+                f.write("%s,%s,%s,%s\n" % (sec.name(), fmt(seg.x), fmt(seg.area()), fmt(seg.ri())))
+    print("wrote %s" % path)
+    if not shape:
+        path = os.path.join(DATA, prefix + "_x.csv")
+        with open(path, "w") as f:
+            f.write("when,expsyn_x,iclamp_x\n")
+            for when, a, b in xs:
+                f.write("%s,%s,%s\n" % (when, fmt(a), fmt(b)))
+        print("wrote %s" % path, xs)
+
+
+def model_reversed():
+    model_reversed_common(False, "reversed")
+
+
+def model_reversed_shape():
+    model_reversed_common(True, "reversed_shape")
+
+
+# ---------------------------------------------------------------------------
 # Explicit 3-D point cell
 # ---------------------------------------------------------------------------
 
@@ -820,11 +925,13 @@ MODELS = {
     "geometry-edits": model_geometry_edits,
     "netstim-default-streams": model_netstim_default_streams,
     "event-ties": model_event_ties,
+    "reversed": model_reversed,
+    "reversed-shape": model_reversed_shape,
 }
 
 SERIAL_ORDER = ["ring5", "ring5-dend11", "ring7-serial", "branched", "branched-dt01",
                 "pt3d", "netstim-noise", "geometry-edits", "netstim-default-streams",
-                "event-ties"]
+                "event-ties", "reversed", "reversed-shape"]
 
 FILES = [
     ("ring5_spikes.csv", "Seed ring (tutorial BallAndStick ring via ParallelContext), N=5, dt=0.025, tstop=100, serial: all spikes (gid,t_ms)."),
@@ -847,6 +954,13 @@ FILES = [
     ("netstim_default_streams_spikes.csv", "NetStims without explicit ids: gids 0, 1 (noise 1, created first), then gid 2 = a soma (hh) whose own NetStim (noise 0.5) drives an ExpSyn by a plain NetCon; streams (1,0,1), (1,0,2), (1,0,3); dt=0.025, psolve(100): spikes of gids 0, 1, 2."),
     ("netstim_default_streams_own_stim.csv", "Same run: the cell's own NetStim's spikes (NetCon(ns, None).record), written as gid 2."),
     ("event_ties_spikes.csv", "Events due at the same time: NetStim T (gid 0, spikes every 5 ms from 0) gets start (+1) / stop (-1) NetCon events from single-spike NetStims (cases in EVENT_TIE_CASES of the script), psolve(22.2): T's spikes per case."),
+    ("reversed_v.csv", "Sections connected by their 1 end: dend (pas, nseg 1 -> 2 -> 5 after an ExpSyn at 0.3 and an IClamp at 0.1, then diam 0.8 + x per segment) on soma(1) by its 1 end, tuft on dend(0.2), tip on dend(0), a tapered 3-D axon on soma(0) by its 1 end; dt=0.025, tstop=30: traces soma(0.5), dend(0.1), dend(0.9), tuft(0.5), tip(1), axon(0.2)."),
+    ("reversed_spikes.csv", "Same run: soma(0.5) spikes, threshold 0 mV (gid 0)."),
+    ("reversed_geometry.csv", "Same cell: per segment of dend, axon, tuft: seg.x, seg.area() (um2), seg.ri() (MOhm)."),
+    ("reversed_x.csv", "Same cell: ExpSyn / IClamp get_segment().x before and after each nseg change of the reversed dend."),
+    ("reversed_shape_v.csv", "The reversed model after h.define_shape() (every section then has 3-D points): same traces."),
+    ("reversed_shape_spikes.csv", "Same run: soma spikes."),
+    ("reversed_shape_geometry.csv", "Same cell: per segment seg.x, area, ri."),
     ("netstim_noise_README.txt", "Parameters and Random123 stream ids used for netstim_noise_spikes.csv."),
 ]
 

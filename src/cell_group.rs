@@ -12,7 +12,7 @@
 
 use std::collections::HashMap;
 
-use crate::discretization::CellNodes;
+use crate::discretization::{CellNodes, NodePlace};
 use crate::error::{NeuriteError, Result};
 use crate::events::{Event, EventKey, EventQueue, EventTarget};
 use crate::mechanisms::{self, EventOutbox, InstanceSetup, Mechanism, MechanismKind, StepGlobals};
@@ -47,8 +47,10 @@ struct SectionMap {
     root: SectionId,
     nseg: Vec<u32>,
     first_segment: Vec<u32>,
-    zero_end: Vec<u32>,
-    one_end: Vec<u32>,
+    attach: Vec<u32>,
+    far_end: Vec<u32>,
+    /// Connected to the parent by the 1 end.
+    reversed: Vec<bool>,
     /// Tag of the cell description, which its section ids carry.
     tag: CellTag,
 }
@@ -61,8 +63,9 @@ impl SectionMap {
             names: cell.sections().iter().map(|s| s.name().to_string()).collect(),
             nseg: cell.sections().iter().map(|s| s.nseg() as u32).collect(),
             first_segment: to_u32(&layout.first_segment_node),
-            zero_end: to_u32(&layout.zero_end_node),
-            one_end: to_u32(&layout.one_end_node),
+            attach: to_u32(&layout.attach_node),
+            far_end: to_u32(&layout.far_end_node),
+            reversed: cell.sections().iter().map(|s| s.orientation() == 1.0).collect(),
             tag: cell.tag(),
         }
     }
@@ -78,12 +81,10 @@ impl SectionMap {
         if !(0.0..=1.0).contains(&x) {
             return Err(NeuriteError::LocationOutOfRange { section: name.clone(), x });
         }
-        Ok(if x == 0.0 {
-            self.zero_end[s] as usize
-        } else if x == 1.0 {
-            self.one_end[s] as usize
-        } else {
-            self.first_segment[s] as usize + self.segment(s, x)
+        Ok(match NodePlace::of(x, self.nseg[s] as usize, self.reversed[s]) {
+            NodePlace::Attach => self.attach[s] as usize,
+            NodePlace::FarEnd => self.far_end[s] as usize,
+            NodePlace::Segment(j) => self.first_segment[s] as usize + j,
         })
     }
 
@@ -93,7 +94,9 @@ impl SectionMap {
     fn segment_node(&self, location: Location) -> Result<usize> {
         self.node(location)?;
         let s = location.section.0;
-        Ok(self.first_segment[s] as usize + self.segment(s, location.x))
+        let k = self.segment(s, location.x);
+        let j = if self.reversed[s] { self.nseg[s] as usize - 1 - k } else { k };
+        Ok(self.first_segment[s] as usize + j)
     }
 
     fn segment(&self, s: usize, x: f64) -> usize {
@@ -110,7 +113,7 @@ impl SectionMap {
         (0..self.names.len())
             .find(|&s| {
                 let first = self.first_segment[s] as usize;
-                (first..=self.one_end[s] as usize).contains(&node)
+                (first..=self.far_end[s] as usize).contains(&node)
             })
             .map_or(self.root, |s| SectionId(s, self.tag))
     }
@@ -485,7 +488,8 @@ impl CellGroup {
                 for insertion in section.density_mechanisms() {
                     let plan = &mut plans[mechanisms::builtin_index(insertion.info)];
                     for k in 0..section.nseg() {
-                        plan.add(Some(block.node(lane, layout.first_segment_node[sid] + k)));
+                        let node = layout.first_segment_node[sid] + section.node_of_segment(k);
+                        plan.add(Some(block.node(lane, node)));
                     }
                 }
             }

@@ -10,6 +10,37 @@ use crate::morphology::{CableCell, Location, SectionId};
 /// rows of those nodes then read in µS and nA.
 pub const ZERO_AREA_NODE_AREA: f64 = 100.0;
 
+/// Where a position x of a section is among its nodes: a section's nodes are
+/// laid out from the end connected to its parent (x = 0, or x = 1 for a
+/// section connected by its 1 end), so node-order index j is segment j, or
+/// nseg - 1 - j on a reversed section.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum NodePlace {
+    /// The node the section attaches to (on its parent).
+    Attach,
+    /// The zero-area node at the section's tip.
+    FarEnd,
+    /// The node of a segment, by node-order index.
+    Segment(usize),
+}
+
+impl NodePlace {
+    /// Place of `x` on a section of `nseg` segments, connected by its 1 end
+    /// when `reversed` (NEURON's `node_exact`: the segment is found in user
+    /// coordinates, then flipped).
+    pub fn of(x: f64, nseg: usize, reversed: bool) -> Self {
+        let attached_end = if reversed { 1.0 } else { 0.0 };
+        if x == attached_end {
+            NodePlace::Attach
+        } else if x <= 0.0 || x >= 1.0 {
+            NodePlace::FarEnd
+        } else {
+            let k = ((nseg as f64 * x) as usize).min(nseg - 1);
+            NodePlace::Segment(if reversed { nseg - 1 - k } else { k })
+        }
+    }
+}
+
 /// Nodes of one cable cell, parents before children.
 #[derive(Debug, Clone)]
 pub struct CellNodes {
@@ -25,10 +56,12 @@ pub struct CellNodes {
     pub section_of: Vec<SectionId>,
     /// Per section: index of its first segment node.
     pub first_segment_node: Vec<usize>,
-    /// Per section: index of its x = 0 node.
-    pub zero_end_node: Vec<usize>,
-    /// Per section: index of its x = 1 node.
-    pub one_end_node: Vec<usize>,
+    /// Per section: the node it attaches to (its x = 0 node, x = 1 when
+    /// connected by its 1 end).
+    pub attach_node: Vec<usize>,
+    /// Per section: its tip node (x = 1, or x = 0 when connected by its 1
+    /// end).
+    pub far_end_node: Vec<usize>,
 }
 
 /// The node tree of a cell without its electrical values: parents and where
@@ -37,8 +70,8 @@ struct Skeleton {
     order: Vec<SectionId>,
     parent: Vec<usize>,
     first_segment_node: Vec<usize>,
-    zero_end_node: Vec<usize>,
-    one_end_node: Vec<usize>,
+    attach_node: Vec<usize>,
+    far_end_node: Vec<usize>,
 }
 
 impl Skeleton {
@@ -50,8 +83,8 @@ impl Skeleton {
         let mut skeleton = Skeleton {
             parent: Vec::with_capacity(1 + sections.iter().map(|s| s.nseg() + 1).sum::<usize>()),
             first_segment_node: vec![0; sections.len()],
-            zero_end_node: vec![0; sections.len()],
-            one_end_node: vec![0; sections.len()],
+            attach_node: vec![0; sections.len()],
+            far_end_node: vec![0; sections.len()],
             order: Vec::new(),
         };
         skeleton.parent.push(usize::MAX);
@@ -59,17 +92,19 @@ impl Skeleton {
             let section = &sections[id.0];
             let attach = match section.parent() {
                 None => 0,
-                Some((p, x)) if x <= 0.0 => skeleton.zero_end_node[p.0],
-                Some((p, x)) if x >= 1.0 => skeleton.one_end_node[p.0],
-                Some((p, x)) => skeleton.first_segment_node[p.0] + sections[p.0].segment_index(x),
+                Some((p, x)) => match sections[p.0].node_place(x) {
+                    NodePlace::Attach => skeleton.attach_node[p.0],
+                    NodePlace::FarEnd => skeleton.far_end_node[p.0],
+                    NodePlace::Segment(j) => skeleton.first_segment_node[p.0] + j,
+                },
             };
-            skeleton.zero_end_node[id.0] = attach;
+            skeleton.attach_node[id.0] = attach;
             skeleton.first_segment_node[id.0] = skeleton.parent.len();
             for k in 0..section.nseg() {
                 let parent = if k == 0 { attach } else { skeleton.parent.len() - 1 };
                 skeleton.parent.push(parent);
             }
-            skeleton.one_end_node[id.0] = skeleton.parent.len();
+            skeleton.far_end_node[id.0] = skeleton.parent.len();
             skeleton.parent.push(skeleton.parent.len() - 1);
         }
         skeleton.order = order;
@@ -86,14 +121,14 @@ impl CellNodes {
         let mut section_of = vec![skeleton.order[0]; n];
         for &id in &skeleton.order {
             let section = &cell.sections()[id.0];
-            let electrics = section.electrics();
+            let electrics = section.electrics_in_node_order();
             let first = skeleton.first_segment_node[id.0];
-            for k in 0..section.nseg() {
-                (area[first + k], rinv[first + k], cm[first + k]) =
-                    (electrics.area[k], electrics.rinv[k], section.cm_at(k));
-                section_of[first + k] = id;
+            for j in 0..section.nseg() {
+                (area[first + j], rinv[first + j], cm[first + j]) =
+                    (electrics.area[j], electrics.rinv[j], section.cm_at(section.node_of_segment(j)));
+                section_of[first + j] = id;
             }
-            let end = skeleton.one_end_node[id.0];
+            let end = skeleton.far_end_node[id.0];
             rinv[end] = electrics.rinv_end;
             section_of[end] = id;
         }
@@ -104,8 +139,8 @@ impl CellNodes {
             cm,
             section_of,
             first_segment_node: skeleton.first_segment_node,
-            zero_end_node: skeleton.zero_end_node,
-            one_end_node: skeleton.one_end_node,
+            attach_node: skeleton.attach_node,
+            far_end_node: skeleton.far_end_node,
         })
     }
 
@@ -116,16 +151,14 @@ impl CellNodes {
         Ok(Skeleton::new(cell)?.parent)
     }
 
-    /// Node of section `id` at `x`, as NEURON's `node_exact`: x = 0 is the
-    /// node the section attaches to, x = 1 its end node, anything else the
-    /// centre of the segment containing x.
+    /// Node of section `id` at `x`, as NEURON's `node_exact`: the attached
+    /// end is the node the section attaches to, the other end its tip node,
+    /// anything else the centre of the segment containing x.
     fn node_on(&self, cell: &CableCell, id: SectionId, x: f64) -> usize {
-        if x <= 0.0 {
-            self.zero_end_node[id.0]
-        } else if x >= 1.0 {
-            self.one_end_node[id.0]
-        } else {
-            self.first_segment_node[id.0] + cell.sections()[id.0].segment_index(x)
+        match cell.sections()[id.0].node_place(x) {
+            NodePlace::Attach => self.attach_node[id.0],
+            NodePlace::FarEnd => self.far_end_node[id.0],
+            NodePlace::Segment(j) => self.first_segment_node[id.0] + j,
         }
     }
 

@@ -182,6 +182,9 @@ pub struct Section {
     diam: PerSegment,
     cm: PerSegment,
     parent: Option<(SectionId, f64)>,
+    /// Connected to its parent by its 1 end (NEURON's orientation 1): its
+    /// nodes are laid out from x = 1.
+    reversed: bool,
     pt3d: Vec<Pt3d>,
     density: Vec<DensityInsertion>,
 }
@@ -212,9 +215,22 @@ impl Section {
     pub fn cm_at(&self, k: usize) -> f64 {
         self.cm.get(k)
     }
-    /// Parent section and the position on it this section's 0 end attaches to.
+    /// Parent section and the position on it this section attaches to.
     pub fn parent(&self) -> Option<(SectionId, f64)> {
         self.parent
+    }
+    /// The end of this section that is connected to its parent, 0 or 1
+    /// (NEURON's `section_orientation`).
+    pub fn orientation(&self) -> f64 {
+        if self.reversed { 1.0 } else { 0.0 }
+    }
+    /// Node-order index (counted from the parent end) of segment `k`.
+    pub fn node_of_segment(&self, k: usize) -> usize {
+        if self.reversed { self.nseg - 1 - k } else { k }
+    }
+    /// Where `x` is in the section's node layout.
+    pub fn node_place(&self, x: f64) -> crate::discretization::NodePlace {
+        crate::discretization::NodePlace::of(x, self.nseg, self.reversed)
     }
     /// 3-D points (empty when the section is described by L and diam).
     pub fn pt3d(&self) -> &[Pt3d] {
@@ -415,6 +431,7 @@ impl CableCell {
             diam: PerSegment::uniform(geometry.diam, geometry.nseg),
             cm: PerSegment::uniform(1.0, geometry.nseg),
             parent: None,
+            reversed: false,
             pt3d: Vec::new(),
             density: Vec::new(),
         });
@@ -479,15 +496,17 @@ impl CableCell {
             }
         }
         section.nseg = nseg;
+        let reversed = section.reversed;
         for pp in self.point_processes.iter_mut().filter(|p| p.location.section == id) {
-            pp.location.x = relocated_x(pp.location.x, old, nseg);
+            pp.location.x = relocated_x(pp.location.x, old, nseg, reversed);
         }
         if let Some(detector) = self.detector.as_mut().filter(|d| d.location.section == id) {
             let x = detector.location.x;
-            if x > 0.0 && x < 1.0 && nseg < old && !segment_survives(segment_of(x, old), old, nseg) {
+            let node = node_order(segment_of(x, old), old, reversed);
+            if x > 0.0 && x < 1.0 && nseg < old && !node_survives(node, old, nseg) {
                 self.detector = None;
             } else {
-                detector.location.x = relocated_x(x, old, nseg);
+                detector.location.x = relocated_x(x, old, nseg, reversed);
             }
         }
         Ok(())
@@ -539,6 +558,22 @@ impl CableCell {
     /// Connects the 0 end of `child` to position `x` of `parent`, as
     /// `child.connect(parent(x))`.
     pub fn connect(&mut self, child: SectionId, parent: SectionId, x: f64) -> Result<()> {
+        self.connect_end(child, 0.0, parent, x)
+    }
+
+    /// Connects end `child_end` (0 or 1) of `child` to position `x` of
+    /// `parent`, as `child.connect(parent(x), child_end)`. A child connected
+    /// by its 1 end is laid out from x = 1 (its x = 0 end is its tip), as
+    /// NEURON does; values set per segment stay at their x.
+    pub fn connect_end(&mut self, child: SectionId, child_end: f64, parent: SectionId, x: f64) -> Result<()> {
+        self.section(child)?;
+        if child_end != 0.0 && child_end != 1.0 {
+            return Err(NeuriteError::InvalidParameter {
+                what: format!("section `{}`: end connected to its parent", self.section(child)?.name),
+                value: child_end,
+                reason: "must be 0 or 1",
+            });
+        }
         self.section(child)?;
         let parent_section = self.section(parent)?;
         if !(0.0..=1.0).contains(&x) {
@@ -563,6 +598,7 @@ impl CableCell {
             cursor = self.sections[id.0].parent.map(|(p, _)| p);
         }
         self.sections[child.0].parent = Some((parent, x));
+        self.sections[child.0].reversed = child_end == 1.0;
         Ok(())
     }
 
@@ -807,6 +843,12 @@ impl CableCell {
         let (mut dir_x, mut dir_y): (f32, f32);
         let arc = self.sections[id.0].parent.map_or(0.0, |(_, x)| x);
         let parent = self.sections[id.0].parent.map(|(p, _)| p);
+        // Positions on a reversed parent count from its attached end, as its
+        // points do.
+        let arc_from_start = match parent {
+            Some(p) if self.sections[p.0].reversed => 1.0 - arc,
+            _ => arc,
+        };
         match parent {
             None => {
                 (x, y, z) = (0.0, 0.0, 0.0);
@@ -817,13 +859,14 @@ impl CableCell {
                 let (first, last) = (pts[0], pts[pts.len() - 1]);
                 dir_x = last.x - first.x;
                 dir_y = last.y - first.y;
-                if arc < 0.5 {
+                if arc_from_start < 0.5 {
                     dir_x = -dir_x;
                     dir_y = -dir_y;
                 }
-                x = (f64::from(last.x) * arc + f64::from(first.x) * (1.0 - arc)) as f32;
-                y = (f64::from(last.y) * arc + f64::from(first.y) * (1.0 - arc)) as f32;
-                z = (f64::from(last.z) * arc + f64::from(first.z) * (1.0 - arc)) as f32;
+                let a = arc_from_start;
+                x = (f64::from(last.x) * a + f64::from(first.x) * (1.0 - a)) as f32;
+                y = (f64::from(last.y) * a + f64::from(first.y) * (1.0 - a)) as f32;
+                z = (f64::from(last.z) * a + f64::from(first.z) * (1.0 - a)) as f32;
             }
         }
         if !self.sections[id.0].pt3d.is_empty() {
@@ -848,7 +891,9 @@ impl CableCell {
                 (0..self.sections.len()).filter(|&i| self.sections[i].parent == Some((p, arc))).collect();
             let count = siblings.len() as f32;
             if count > 1.0 {
-                let index = siblings.iter().position(|&i| i == id.0).unwrap_or(0) as f32;
+                // NEURON lists children at one position newest first.
+                let position = siblings.iter().position(|&i| i == id.0).unwrap_or(0);
+                let index = (siblings.len() - 1 - position) as f32;
                 angle += index / (count - 1.0) * 0.8 - 0.4;
             }
         }
@@ -858,14 +903,18 @@ impl CableCell {
         let y1 = (f64::from(y) + len * f64::from(angle).sin()) as f32;
         let n = section.nseg;
         let point = |px: f32, py: f32, d: f64| Pt3d { x: px, y: py, z, diam: d as f32, arc: 0.0 };
-        section.pt3d.push(point(x, y, section.diam.get(0)));
+        // Points run from the parent end, with the diameters in node order.
+        let diam_of_node = |j: usize| section.diam.get(section.node_of_segment(j));
+        let mut points = Vec::with_capacity(n + 2);
+        points.push(point(x, y, diam_of_node(0)));
         for j in 0..n {
             let frac = (j as f64 + 0.5) / n as f64;
             let px = (f64::from(x) * (1.0 - frac) + f64::from(x1) * frac) as f32;
             let py = (f64::from(y) * (1.0 - frac) + f64::from(y1) * frac) as f32;
-            section.pt3d.push(point(px, py, section.diam.get(j)));
+            points.push(point(px, py, diam_of_node(j)));
         }
-        section.pt3d.push(point(x1, y1, section.diam.get(n - 1)));
+        points.push(point(x1, y1, diam_of_node(n - 1)));
+        section.pt3d = points;
         section.update_arcs();
         section.pt3d.shrink_to_fit();
         // Round-off must not change L.
@@ -908,26 +957,34 @@ fn segment_of(x: f64, nseg: usize) -> usize {
     ((nseg as f64 * x) as usize).min(nseg - 1)
 }
 
-/// Whether old segment `k` of `old` keeps its node when the section shrinks
-/// to `new` segments (NEURON keeps old node floor(old (j + 0.5) / new) as new
-/// node j).
-fn segment_survives(k: usize, old: usize, new: usize) -> bool {
-    (0..new).any(|j| ((old as f64 * ((j as f64 + 0.5) / new as f64)) as usize) == k)
+/// Node-order index of segment `k` of `nseg` (counted from the parent end;
+/// the same index mapped back on a reversed section).
+fn node_order(k: usize, nseg: usize, reversed: bool) -> usize {
+    if reversed { nseg - 1 - k } else { k }
 }
 
-/// Where NEURON moves a point at `x` when nseg changes from `old` to `new`.
-fn relocated_x(x: f64, old: usize, new: usize) -> f64 {
+/// Whether old node `i` of `old` survives when the section shrinks to `new`
+/// segments (NEURON keeps old node floor(old (j + 0.5) / new) as new node j).
+fn node_survives(i: usize, old: usize, new: usize) -> bool {
+    (0..new).any(|j| ((old as f64 * ((j as f64 + 0.5) / new as f64)) as usize) == i)
+}
+
+/// Where NEURON moves a point at `x` when nseg changes from `old` to `new`:
+/// NEURON keeps nodes, in node order (from the parent end).
+fn relocated_x(x: f64, old: usize, new: usize, reversed: bool) -> f64 {
     if x <= 0.0 || x >= 1.0 || old == new {
         return x;
     }
-    let centre = (segment_of(x, old) as f64 + 0.5) / old as f64;
-    let k = if new > old {
+    let centre = (node_order(segment_of(x, old), old, reversed) as f64 + 0.5) / old as f64;
+    let node = if new > old {
         ((new as f64 * centre) as usize).min(new - 1)
     } else {
-        // The lowest new segment whose upper end is at or above the centre.
+        // The lowest new node whose upper end is at or above the centre.
         (0..new).find(|&j| centre <= (j as f64 + 1.0) / new as f64).unwrap_or(new - 1)
     };
-    (k as f64 + 0.5) / new as f64
+    // NEURON's arc position of a node (1 - centre on a reversed section).
+    let centre = (node as f64 + 0.5) / new as f64;
+    if reversed { 1.0 - centre } else { centre }
 }
 
 /// Checks a value for variable `name` of `mechanism` (finite, within its
@@ -977,10 +1034,12 @@ impl Section {
 pub struct SectionElectrics {
     /// Membrane area of each segment, µm².
     pub area: Vec<f64>,
-    /// Conductance between each segment's node and the node before it (the
-    /// parent's node for segment 0), µS.
+    /// Conductance between each segment's node and its neighbour towards
+    /// the parent (the parent's node for the segment next to it), µS, as
+    /// NEURON's `seg.ri()`.
     pub rinv: Vec<f64>,
-    /// Conductance between the last segment's node and the x = 1 node, µS.
+    /// Conductance between the tip node (x = 1, or x = 0 for a section
+    /// connected by its 1 end) and the segment next to it, µS.
     pub rinv_end: f64,
     /// Mean diameter of each segment, µm.
     pub diam: Vec<f64>,
@@ -997,6 +1056,26 @@ impl Section {
     /// Areas and axial conductances of the nodes, from the 3-D points when
     /// there are at least two, else from L and the segment diameters.
     pub fn electrics(&self) -> SectionElectrics {
+        let nodes = self.electrics_in_node_order();
+        if !self.reversed {
+            return nodes;
+        }
+        // Per segment, the values of its node (see `SectionElectrics`).
+        let n = self.nseg;
+        let pick = |v: &[f64]| (0..n).map(|k| v[n - 1 - k]).collect::<Vec<f64>>();
+        SectionElectrics {
+            area: pick(&nodes.area),
+            rinv: pick(&nodes.rinv),
+            rinv_end: nodes.rinv_end,
+            diam: pick(&nodes.diam),
+        }
+    }
+
+    /// The electrical values of the segment nodes in node order (from the
+    /// end connected to the parent), as NEURON computes them: 3-D points are
+    /// integrated from their first point, which is always at the parent
+    /// end.
+    pub(crate) fn electrics_in_node_order(&self) -> SectionElectrics {
         if self.pt3d.len() > 1 {
             return self.electrics_from_pt3d();
         }
@@ -1005,15 +1084,17 @@ impl Section {
         let pi = std::f64::consts::PI;
         let mut area = Vec::with_capacity(n);
         let mut rinv = Vec::with_capacity(n);
+        let mut diams = Vec::with_capacity(n);
         let mut rright = 0.0;
-        for k in 0..n {
-            let diam = self.diam.get(k);
+        for j in 0..n {
+            let diam = self.diam.get(self.node_of_segment(j));
             area.push(pi * diam * dx);
             let rleft = 1e-2 * self.ra * (dx / 2.0) / (pi * diam * diam / 4.0);
             rinv.push(1.0 / (rleft + rright));
             rright = rleft;
+            diams.push(diam);
         }
-        SectionElectrics { area, rinv, rinv_end: 1.0 / rright, diam: (0..n).map(|k| self.diam.get(k)).collect() }
+        SectionElectrics { area, rinv, rinv_end: 1.0 / rright, diam: diams }
     }
 
     /// Trapezoidal integration over the frusta between 3-D points, each
@@ -1250,7 +1331,7 @@ mod tests {
             (0.0, 3, 7, 0.0),
             (1.0, 3, 7, 1.0),
         ] {
-            assert_eq!(relocated_x(x, old, new), expected, "x {x}: nseg {old} -> {new}");
+            assert_eq!(relocated_x(x, old, new, false), expected, "x {x}: nseg {old} -> {new}");
         }
         let mut cell = CableCell::new("c");
         let s = cell.add_section("s", geometry(100.0, 1.0, 5)).unwrap();
@@ -1261,5 +1342,31 @@ mod tests {
         cell.set_spike_detector(Location::new(s, 0.75), 0.0).unwrap();
         cell.set_nseg(s, 4).unwrap();
         assert_eq!(cell.spike_detector().unwrap().location.x, 0.875);
+    }
+
+    #[test]
+    fn define_shape_fans_children_at_one_position_as_neuron() {
+        // NEURON 9.0.2: children a, b, c (created in that order, L 100) at
+        // soma(1) of a 10 µm soma end at (102.106, 38.942), (110, 0) and
+        // (102.106, -38.942).
+        let mut cell = CableCell::new("fan");
+        let soma = cell.add_section("soma", geometry(10.0, 10.0, 1)).unwrap();
+        let mut kids = Vec::new();
+        for name in ["a", "b", "c"] {
+            let k = cell.add_section(name, geometry(100.0, 1.0, 1)).unwrap();
+            cell.connect(k, soma, 1.0).unwrap();
+            kids.push(k);
+        }
+        cell.define_shape().unwrap();
+        let ends: Vec<(f64, f64)> = kids
+            .iter()
+            .map(|&k| {
+                let p = *cell.section(k).unwrap().pt3d().last().unwrap();
+                (f64::from(p.x), f64::from(p.y))
+            })
+            .collect();
+        for ((x, y), (ex, ey)) in ends.iter().zip([(102.106, 38.942), (110.0, 0.0), (102.106, -38.942)]) {
+            assert!((x - ex).abs() < 1e-3 && (y - ey).abs() < 1e-3, "{ends:?}");
+        }
     }
 }

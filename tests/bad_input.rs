@@ -257,3 +257,14 @@ fn a_cells_own_netstim_without_netcons_makes_no_spikes_of_that_cell() {
     sim.run(10.0).unwrap();
     assert!(sim.spikes().is_empty(), "{:?}", sim.spikes());
 }
+
+#[test]
+fn a_child_connects_by_its_0_or_1_end_only() {
+    let (mut cell, soma) = soma_cell();
+    let dend = cell.add_section("dend", SectionGeometry { length: 100.0, diam: 1.0, nseg: 3 }).unwrap();
+    let err = cell.connect_end(dend, 0.5, soma, 1.0).unwrap_err();
+    assert!(err.to_string().contains("`dend`") && err.to_string().contains("0 or 1"), "{err}");
+    cell.connect_end(dend, 1.0, soma, 1.0).unwrap();
+    assert_eq!(cell.section(dend).unwrap().orientation(), 1.0);
+    assert!(matches!(cell.connect_end(dend, 1.0, soma, 0.0), Err(NeuriteError::AlreadyConnected { .. })));
+}

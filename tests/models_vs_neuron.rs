@@ -408,3 +408,101 @@ fn events_due_at_the_same_time_are_delivered_in_neurons_order() {
         }
     }
 }
+
+/// The reversed models: sections connected by their 1 end, children on a
+/// reversed section (at its interior, x = 0.2 with a tie, and its tip), a
+/// tapered 3-D axon connected by its 1 end, an nseg change after placement;
+/// with and without define_shape.
+fn reversed_model(shape: bool) -> (Network, Vec<(&'static str, Location)>, CableCell) {
+    let mut cell = CableCell::new("reversed");
+    let soma = section(&mut cell, "soma", 20.0, 20.0, 1, 35.4, 1.0);
+    cell.insert(soma, "hh").unwrap();
+    let dend = section(&mut cell, "dend", 300.0, 1.0, 1, 120.0, 1.0);
+    pas(&mut cell, dend, 0.0002, -65.0);
+    cell.connect_end(dend, 1.0, soma, 1.0).unwrap();
+    let syn = cell.add_point_process(Location::new(dend, 0.3), "ExpSyn").unwrap();
+    cell.set_point_parameter(syn, "tau", 2.0).unwrap();
+    let ic = cell.add_point_process(Location::new(dend, 0.1), "IClamp").unwrap();
+    cell.set_point_parameter(ic, "del", 2.0).unwrap();
+    cell.set_point_parameter(ic, "dur", 2.0).unwrap();
+    cell.set_point_parameter(ic, "amp", 0.2).unwrap();
+    let positions = std::fs::read_to_string(data("reversed_x.csv")).unwrap();
+    for (row, nseg) in positions.lines().skip(2).zip([2, 5]) {
+        cell.set_nseg(dend, nseg).unwrap();
+        let expected: Vec<f64> = row.split(',').skip(1).map(|v| v.parse().unwrap()).collect();
+        for (id, x) in [(syn, expected[0]), (ic, expected[1])] {
+            assert_eq!(cell.point_processes()[id.index()].location.x, x, "after nseg {nseg}");
+        }
+    }
+    for k in 0..5 {
+        let x = (k as f64 + 0.5) / 5.0;
+        cell.set_diam_at(Location::new(dend, x), 0.8 + x).unwrap();
+    }
+    let tuft = section(&mut cell, "tuft", 100.0, 0.7, 3, 35.4, 1.0);
+    cell.insert(tuft, "pas").unwrap();
+    cell.connect(tuft, dend, 0.2).unwrap();
+    let tip = section(&mut cell, "tip", 50.0, 0.5, 2, 35.4, 1.0);
+    cell.insert(tip, "pas").unwrap();
+    cell.connect(tip, dend, 0.0).unwrap();
+    let axon = section(&mut cell, "axon", 1.0, 1.0, 7, 100.0, 1.0);
+    cell.insert(axon, "hh").unwrap();
+    for k in 0..5 {
+        cell.pt3d_add(axon, 0.0, -10.0 - 50.0 * k as f64, 0.0, 4.0 - 0.75 * k as f64).unwrap();
+    }
+    cell.connect_end(axon, 1.0, soma, 0.0).unwrap();
+    if shape {
+        cell.define_shape().unwrap();
+    }
+    cell.set_spike_detector(Location::new(soma, 0.5), 0.0).unwrap();
+    let mut net = Network::new();
+    net.add_cable_cell(0, cell.clone()).unwrap();
+    let stim = NetStimParams { start: 5.0, number: 2.0, interval: 10.0, noise: 0.0, random_ids: None };
+    net.add_netstim(1, stim).unwrap();
+    net.connect(1, NetConTarget::PointProcess { gid: 0, point_process: syn }, 0.02, 1.0).unwrap();
+    let probes = vec![
+        ("soma_v", Location::new(soma, 0.5)),
+        ("dend_0.1_v", Location::new(dend, 0.1)),
+        ("dend_0.9_v", Location::new(dend, 0.9)),
+        ("tuft_0.5_v", Location::new(tuft, 0.5)),
+        ("tip_1_v", Location::new(tip, 1.0)),
+        ("axon_0.2_v", Location::new(axon, 0.2)),
+    ];
+    (net, probes, cell)
+}
+
+fn check_reversed_geometry(cell: &CableCell, file: &str) {
+    let text = std::fs::read_to_string(data(file)).unwrap();
+    let mut row = 0;
+    for name in ["dend", "axon", "tuft"] {
+        let id = cell.find_section(name).unwrap();
+        let electrics = cell.section(id).unwrap().electrics();
+        let ri = electrics.ri();
+        for (k, (&our_area, &our_ri)) in electrics.area.iter().zip(&ri).enumerate() {
+            let line = text.lines().nth(1 + row).unwrap();
+            let fields: Vec<&str> = line.split(',').collect();
+            assert_eq!(fields[0], name);
+            let (area, r): (f64, f64) = (fields[2].parse().unwrap(), fields[3].parse().unwrap());
+            assert!(
+                (electrics.area[k] - area).abs() <= 1e-12 * area,
+                "{name} {k}: area {} vs {area}",
+                electrics.area[k]
+            );
+            assert!((ri[k] - r).abs() <= 1e-12 * r, "{name} {k}: ri {} vs {r}", ri[k]);
+            row += 1;
+        }
+    }
+}
+
+#[test]
+fn sections_connected_by_their_1_end_match_neuron() {
+    let (net, probes, cell) = reversed_model(false);
+    check_reversed_geometry(&cell, "reversed_geometry.csv");
+    compare(&net, &probes, SimulationConfig::default(), 30.0, "reversed_v.csv", "reversed_spikes.csv");
+}
+
+#[test]
+fn sections_connected_by_their_1_end_after_define_shape_match_neuron() {
+    let (net, probes, cell) = reversed_model(true);
+    check_reversed_geometry(&cell, "reversed_shape_geometry.csv");
+    compare(&net, &probes, SimulationConfig::default(), 30.0, "reversed_shape_v.csv", "reversed_shape_spikes.csv");
+}
