@@ -482,12 +482,8 @@ fn check_reversed_geometry(cell: &CableCell, file: &str) {
             let fields: Vec<&str> = line.split(',').collect();
             assert_eq!(fields[0], name);
             let (area, r): (f64, f64) = (fields[2].parse().unwrap(), fields[3].parse().unwrap());
-            assert!(
-                (electrics.area[k] - area).abs() <= 1e-12 * area,
-                "{name} {k}: area {} vs {area}",
-                electrics.area[k]
-            );
-            assert!((ri[k] - r).abs() <= 1e-12 * r, "{name} {k}: ri {} vs {r}", ri[k]);
+            assert!((our_area - area).abs() <= 1e-12 * area, "{name} {k}: area {our_area} vs {area}");
+            assert!((our_ri - r).abs() <= 1e-12 * r, "{name} {k}: ri {our_ri} vs {r}");
             row += 1;
         }
     }
