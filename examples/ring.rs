@@ -16,7 +16,7 @@ use neurite::{Communicator, Location, ParallelContext, SimulationConfig, write_s
 
 /// Command line of the ring example (the flag names are a contract).
 #[derive(Parser, Debug)]
-#[command(about = "NEURON's ParallelContext ring of ball-and-stick cells")]
+#[command(name = "ring", about = "NEURON's ParallelContext ring of ball-and-stick cells")]
 struct Args {
     /// Number of cells (at least 1).
     #[arg(long, default_value_t = 5, value_parser = at_least_one)]
@@ -65,7 +65,20 @@ fn at_least_one(text: &str) -> Result<usize, String> {
 }
 
 fn main() -> std::process::ExitCode {
-    let args = Args::parse();
+    let args = match Args::try_parse() {
+        Ok(args) => args,
+        Err(err) if !err.use_stderr() => {
+            // --help, --version
+            let _ = err.print();
+            return std::process::ExitCode::SUCCESS;
+        }
+        Err(err) => {
+            // A bad flag or value: the message, then the usage.
+            eprintln!("{}", err.render().to_string().trim_end());
+            eprintln!("\n{}", <Args as clap::CommandFactory>::command().render_help().to_string().trim_end());
+            return std::process::ExitCode::from(2);
+        }
+    };
     // An error on any rank ends the whole job with its message (see
     // neurite::launch).
     neurite::launch("ring", |comm| run(&args, comm))
