@@ -69,6 +69,19 @@ pub fn exp(x: f64) -> f64 {
     (er * 2.0) * f64::from_bits(((k + 1022) as u64) << 52)
 }
 
+/// NEURON's `exp` for NMODL code outside the step loop (INITIAL,
+/// NET_RECEIVE): the C library's exp, 0 below -700 and exp(700) above 700,
+/// as NEURON's `hoc_Exp`.
+pub fn exact_exp(x: f64) -> f64 {
+    if x < -700.0 {
+        0.0
+    } else if x > 700.0 {
+        700f64.exp()
+    } else {
+        x.exp()
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

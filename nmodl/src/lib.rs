@@ -11,6 +11,7 @@
 #![deny(missing_docs)]
 
 pub mod ast;
+pub mod codegen;
 pub mod error;
 pub mod lexer;
 pub mod model;
@@ -18,6 +19,14 @@ pub mod parser;
 
 pub use error::{NmodlError, Position, SyntaxError};
 pub use model::{Mechanism, MechanismKind};
+
+/// Reads, parses, checks and translates a .mod file into a Rust module.
+pub fn translate_file(path: &std::path::Path, options: &codegen::Options) -> Result<(Mechanism, String), NmodlError> {
+    let file = path.display().to_string();
+    let m = check_file(path)?;
+    let code = codegen::generate(&m, options).map_err(|error| NmodlError::At { file, error })?;
+    Ok((m, code))
+}
 
 /// Reads, parses and checks a .mod file.
 pub fn check_file(path: &std::path::Path) -> Result<Mechanism, NmodlError> {

@@ -14,6 +14,12 @@ pub mod iclamp;
 pub mod netstim;
 pub mod pas;
 
+/// Mechanisms generated from `mechanisms/*.mod` by neurite's NMODL compiler
+/// at build time (see build.rs).
+pub mod generated {
+    include!(concat!(env!("OUT_DIR"), "/generated_mechanisms.rs"));
+}
+
 pub use exp2syn::Exp2Syn;
 pub use expsyn::ExpSyn;
 pub use hh::Hh;
@@ -59,17 +65,26 @@ pub struct VariableInfo {
     /// The smallest value with a physical meaning, if there is one (as
     /// NMODL's `<low, high>` limits): `(bound, inclusive, reason)`.
     pub minimum: Option<(f64, bool, &'static str)>,
+    /// The largest value allowed (NMODL's upper limit), if any.
+    pub maximum: Option<f64>,
 }
 
 impl VariableInfo {
-    const fn parameter(name: &'static str, default: f64, units: &'static str) -> Self {
-        VariableInfo { name, role: VariableRole::Parameter, default, units, minimum: None }
+    /// A parameter (NMODL PARAMETER) with its default value.
+    pub const fn parameter(name: &'static str, default: f64, units: &'static str) -> Self {
+        VariableInfo { name, role: VariableRole::Parameter, default, units, minimum: None, maximum: None }
     }
-    const fn state(name: &'static str, units: &'static str) -> Self {
-        VariableInfo { name, role: VariableRole::State, default: 0.0, units, minimum: None }
+    /// A state (NMODL STATE).
+    pub const fn state(name: &'static str, units: &'static str) -> Self {
+        VariableInfo { name, role: VariableRole::State, default: 0.0, units, minimum: None, maximum: None }
     }
-    const fn assigned(name: &'static str, units: &'static str) -> Self {
-        VariableInfo { name, role: VariableRole::Assigned, default: 0.0, units, minimum: None }
+    /// An assigned variable (NMODL ASSIGNED).
+    pub const fn assigned(name: &'static str, units: &'static str) -> Self {
+        VariableInfo { name, role: VariableRole::Assigned, default: 0.0, units, minimum: None, maximum: None }
+    }
+    /// With NMODL's limits `<low, high>`: values outside are errors.
+    pub const fn within(self, low: f64, high: f64) -> Self {
+        VariableInfo { minimum: Some((low, true, "below the mechanism's lower limit")), maximum: Some(high), ..self }
     }
     /// A parameter that must be > 0 (a time constant).
     const fn positive(self, reason: &'static str) -> Self {
@@ -89,7 +104,13 @@ impl VariableInfo {
             return Err(invalid("must be a finite number"));
         }
         match self.minimum {
-            Some((bound, inclusive, reason)) if value < bound || (!inclusive && value == bound) => Err(invalid(reason)),
+            Some((bound, inclusive, reason)) if value < bound || (!inclusive && value == bound) => {
+                return Err(invalid(reason));
+            }
+            _ => {}
+        }
+        match self.maximum {
+            Some(bound) if value > bound => Err(invalid("above the mechanism's upper limit")),
             _ => Ok(()),
         }
     }
@@ -282,5 +303,80 @@ mod tests {
                 }
             }
         }
+    }
+
+    /// Runs a hand-written and a generated mechanism side by side on the
+    /// same instances and inputs, comparing every output bit for bit.
+    fn same_bits(hand: &'static MechanismInfo, generated: &'static MechanismInfo, events: bool) {
+        assert_eq!(hand.name, generated.name);
+        let hand_params: Vec<&str> = hand.parameters().map(|v| v.name).collect();
+        let gen_params: Vec<&str> = generated.parameters().map(|v| v.name).collect();
+        assert_eq!(hand_params, gen_params, "{}: parameters in the same order", hand.name);
+        let n = 37;
+        let mut rng = crate::random123::Random123Stream::new(7, 8, 9);
+        let parameters: Vec<Vec<f64>> = hand
+            .parameters()
+            .map(|p| {
+                (0..n)
+                    .map(|_| {
+                        p.default * (0.5 + rng.uniform_open01())
+                            + if p.default == 0.0 { rng.uniform_open01() } else { 0.0 }
+                    })
+                    .collect()
+            })
+            .collect();
+        let area_factor: Vec<f64> = (0..n).map(|_| 1e2 / (100.0 + 500.0 * rng.uniform_open01())).collect();
+        let is_point = hand.kind == MechanismKind::Point;
+        let setup = InstanceSetup {
+            count: n,
+            area_factor: if is_point { area_factor } else { Vec::new() },
+            parameters,
+            random_ids: Vec::new(),
+        };
+        let mut a = (hand.create)(setup.clone());
+        let mut b = (generated.create)(setup);
+        let mut v: Vec<f64> = (0..n).map(|_| -80.0 + 60.0 * rng.uniform_open01()).collect();
+        let mut outbox = EventOutbox::default();
+        let mut t = 0.0;
+        let dt = 0.025;
+        let globals = |t: f64| StepGlobals { t, dt, celsius: 6.3 };
+        a.initialize(&v, &globals(t), &mut outbox);
+        b.initialize(&v, &globals(t), &mut outbox);
+        for step in 0..400 {
+            if events && step % 37 == 5 {
+                let k = step % n;
+                let w = 0.01 * rng.uniform_open01();
+                a.net_receive(k, w, 0.0, t, &mut outbox);
+                b.net_receive(k, w, 0.0, t, &mut outbox);
+            }
+            let (mut rhs_a, mut d_a) = (vec![0.5; n], vec![1.5; n]);
+            let (mut rhs_b, mut d_b) = (rhs_a.clone(), d_a.clone());
+            a.current(&v, &mut rhs_a, &mut d_a, &globals(t + 0.5 * dt));
+            b.current(&v, &mut rhs_b, &mut d_b, &globals(t + 0.5 * dt));
+            for k in 0..n {
+                assert_eq!(rhs_a[k].to_bits(), rhs_b[k].to_bits(), "{} rhs[{k}] at step {step}", hand.name);
+                assert_eq!(d_a[k].to_bits(), d_b[k].to_bits(), "{} d[{k}] at step {step}", hand.name);
+            }
+            for x in v.iter_mut() {
+                *x += 0.1 * (rng.uniform_open01() - 0.5);
+            }
+            t += dt;
+            a.advance_state(&v, &globals(t));
+            b.advance_state(&v, &globals(t));
+            for var in hand.variables {
+                let (x, y) = (a.variable(var.name).unwrap(), b.variable(var.name).unwrap());
+                for k in 0..n {
+                    assert_eq!(x[k].to_bits(), y[k].to_bits(), "{}.{}[{k}] at step {step}", hand.name, var.name);
+                }
+            }
+        }
+    }
+
+    #[test]
+    fn generated_mechanisms_give_the_hand_written_bits() {
+        same_bits(&pas::INFO, &generated::pas::INFO, false);
+        same_bits(&expsyn::INFO, &generated::expsyn::INFO, true);
+        same_bits(&exp2syn::INFO, &generated::exp2syn::INFO, true);
+        same_bits(&iclamp::INFO, &generated::iclamp::INFO, false);
     }
 }

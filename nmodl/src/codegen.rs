@@ -1,0 +1,1088 @@
+//! Code generation: a checked mechanism becomes Rust source that implements
+//! neurite's `Mechanism` trait, with structure-of-arrays storage (one
+//! `Vec<f64>` per RANGE variable) and one loop over the instances per NMODL
+//! block.
+//!
+//! What NEURON computes is followed operation by operation where it decides
+//! the bits: the BREAKPOINT block is evaluated at v + 0.001 mV and at v, the
+//! conductance is their difference over 0.001; `cnexp` updates have
+//! nocmodl's shape `s + (1 - exp(dt*a))*(-(b)/a - s)` for `s' = a*s + b`
+//! (and `s - dt*(-(b))` when `a` is zero), with `a` and `b` built from the
+//! equation the way nocmodl builds them. `exp` is neurite's vectorizable
+//! `exp` (within 1 ulp of the C library's).
+//!
+//! The code generator learns what made neurite's hand-written kernels fast:
+//! when a cnexp coefficient depends only on parameters and `dt`, the factor
+//! `1 - exp(dt*a)` is computed once per instance and reused until `dt` or a
+//! variable changes.
+//!
+//! Constructs the generator does not handle yet (ions, TABLE, KINETIC,
+//! arrays, POINTER, ...) are errors at their place in the file.
+
+use std::collections::{BTreeMap, HashSet};
+use std::fmt::Write as _;
+
+use crate::ast::*;
+use crate::error::{Position, SyntaxError};
+use crate::model::{Mechanism, MechanismKind, Role};
+
+type Result<T> = std::result::Result<T, SyntaxError>;
+
+/// Options of the generated code.
+#[derive(Debug, Clone)]
+pub struct Options {
+    /// Path of the neurite crate in the generated code: `crate` inside
+    /// neurite, `neurite` in a user's crate.
+    pub neurite: String,
+}
+
+impl Default for Options {
+    fn default() -> Self {
+        Options { neurite: "neurite".into() }
+    }
+}
+
+/// The Rust module name of a mechanism (`ExpSyn` -> `expsyn`).
+pub fn module_name(mechanism: &str) -> String {
+    let name: String =
+        mechanism.chars().map(|c| if c.is_ascii_alphanumeric() { c.to_ascii_lowercase() } else { '_' }).collect();
+    if name.starts_with(|c: char| c.is_ascii_digit()) { format!("m_{name}") } else { name }
+}
+
+fn unsupported<T>(pos: Position, what: &str) -> Result<T> {
+    Err(SyntaxError::new(pos, format!("{what}: not supported by neurite's code generator yet")))
+}
+
+/// Rust source of a module implementing the mechanism.
+pub fn generate(m: &Mechanism, options: &Options) -> Result<String> {
+    Generator::new(m, options)?.module()
+}
+
+/// A term `a*s + b` of a cnexp equation: `None` is zero.
+#[derive(Debug, Clone)]
+struct Linear {
+    a: Option<String>,
+    b: Option<String>,
+}
+
+/// A FUNCTION or PROCEDURE: its parameters, body, and whether it returns a
+/// value (FUNCTION).
+type Callable<'a> = (&'a [(Name, Units)], &'a [Stmt], bool);
+
+struct Generator<'a> {
+    m: &'a Mechanism,
+    options: &'a Options,
+    /// Per-instance columns, in declaration order: (name, role).
+    columns: Vec<(String, Role)>,
+    /// Per-type scalars (GLOBAL ASSIGNED), in declaration order.
+    scalars: Vec<String>,
+    /// Named constants (CONSTANT, DEFINE, UNITS constants).
+    constants: BTreeMap<String, f64>,
+    functions: BTreeMap<String, Callable<'a>>,
+    derivatives: BTreeMap<String, &'a [Stmt]>,
+    currents: Vec<String>,
+    electrode: bool,
+    /// cnexp factors cached per instance: (column name, coefficient code).
+    cached: Vec<(String, String)>,
+}
+
+/// Where generated statements run, which decides what `t` and `v` are.
+#[derive(Clone, Copy, PartialEq, Eq)]
+enum Site {
+    /// A loop over instances: `globals` and the instance's `v` are there.
+    Kernel,
+    /// NET_RECEIVE: the event's `t`, no `v`.
+    NetReceive,
+    /// A FUNCTION or PROCEDURE: `t` and `v` are arguments.
+    Function,
+}
+
+struct Scope {
+    /// Use NEURON's exact `exp` (blocks outside the step loop) rather than
+    /// the fast one.
+    exact: bool,
+    locals: Vec<String>,
+    /// The FUNCTION whose value is being computed, if any.
+    function: Option<String>,
+    site: Site,
+}
+
+impl<'a> Generator<'a> {
+    fn new(m: &'a Mechanism, options: &'a Options) -> Result<Self> {
+        let mut g = Generator {
+            m,
+            options,
+            columns: Vec::new(),
+            scalars: Vec::new(),
+            constants: m.unit_constants.clone(),
+            functions: BTreeMap::new(),
+            derivatives: BTreeMap::new(),
+            currents: Vec::new(),
+            electrode: false,
+            cached: Vec::new(),
+        };
+        if let Some(ion) = m.ions.first() {
+            let pos = first_neuron_pos(m);
+            return unsupported(pos, &format!("USEION {}", ion.name));
+        }
+        if !m.pointers.is_empty() {
+            return unsupported(first_neuron_pos(m), "POINTER");
+        }
+        g.currents.extend(m.nonspecific_currents.iter().cloned());
+        g.currents.extend(m.electrode_currents.iter().cloned());
+        g.electrode = !m.electrode_currents.is_empty();
+        if g.electrode && !m.nonspecific_currents.is_empty() {
+            return unsupported(first_neuron_pos(m), "ELECTRODE_CURRENT with NONSPECIFIC_CURRENT");
+        }
+        let globals = globals_of(&m.program);
+        for item in &m.program.items {
+            match item {
+                Item::Parameter(decls) | Item::Assigned(decls) | Item::State(decls) => {
+                    for decl in decls {
+                        if decl.length.is_some() {
+                            return unsupported(decl.name.pos, "arrays");
+                        }
+                        let name = decl.name.text.clone();
+                        if is_builtin_variable(&name) {
+                            continue;
+                        }
+                        let role = m.variables[&name].role;
+                        if role == Role::Assigned && globals.contains(&name) {
+                            g.scalars.push(name);
+                        } else {
+                            g.columns.push((name, role));
+                        }
+                    }
+                }
+                Item::Constant(decls) => {
+                    for decl in decls {
+                        g.constants.insert(decl.name.text.clone(), decl.value.unwrap_or(0.0));
+                    }
+                }
+                Item::Define(name, value) => {
+                    g.constants.insert(name.text.clone(), *value);
+                }
+                Item::Local(names) => {
+                    if let Some((name, _)) = names.first() {
+                        return unsupported(name.pos, "top-level LOCAL");
+                    }
+                }
+                Item::FunctionTable { name, .. } => return unsupported(name.pos, "FUNCTION_TABLE"),
+                Item::Block { kind, body, pos } => match kind {
+                    BlockKind::Procedure { name, params } => {
+                        g.functions.insert(name.text.clone(), (params, body, false));
+                    }
+                    BlockKind::Function { name, params } => {
+                        g.functions.insert(name.text.clone(), (params, body, true));
+                    }
+                    BlockKind::Derivative(name) => {
+                        g.derivatives.insert(name.text.clone(), body);
+                    }
+                    BlockKind::Kinetic(_) => return unsupported(*pos, "KINETIC"),
+                    BlockKind::Linear(_) | BlockKind::Nonlinear(_) => return unsupported(*pos, "LINEAR/NONLINEAR"),
+                    BlockKind::BeforeAfter { .. } => return unsupported(*pos, "BEFORE/AFTER blocks"),
+                    BlockKind::Constructor | BlockKind::Destructor => {
+                        return unsupported(*pos, "CONSTRUCTOR/DESTRUCTOR");
+                    }
+                    BlockKind::NetReceive { params } if params.len() > 1 => {
+                        return unsupported(params[1].0.pos, "NET_RECEIVE with more than the weight");
+                    }
+                    _ => {}
+                },
+                _ => {}
+            }
+        }
+        for current in &g.currents {
+            if !g.columns.iter().any(|(n, _)| n == current) {
+                return unsupported(first_neuron_pos(m), &format!("current `{current}` not declared in ASSIGNED"));
+            }
+        }
+        Ok(g)
+    }
+
+    fn block(&self, wanted: fn(&BlockKind) -> bool) -> Option<&'a [Stmt]> {
+        self.m.program.items.iter().find_map(|item| match item {
+            Item::Block { kind, body, .. } if wanted(kind) => Some(body.as_slice()),
+            _ => None,
+        })
+    }
+
+    fn neurite(&self) -> &str {
+        &self.options.neurite
+    }
+
+    fn module(&mut self) -> Result<String> {
+        let m = self.m;
+        let mut out = String::new();
+        let kind = match m.kind {
+            MechanismKind::Density => "Density",
+            MechanismKind::Point => "Point",
+            MechanismKind::Artificial => "Artificial",
+        };
+        let breakpoint = self.block(|k| matches!(k, BlockKind::Breakpoint)).unwrap_or(&[]);
+        let initial = self.block(|k| matches!(k, BlockKind::Initial)).unwrap_or(&[]);
+        let net_receive = self.m.program.items.iter().find_map(|item| match item {
+            Item::Block { kind: BlockKind::NetReceive { params }, body, .. } => Some((params, body)),
+            _ => None,
+        });
+
+        // Kernels first: they decide which cnexp factors are cached.
+        let current_code = self.current_kernel(breakpoint)?;
+        let state_code = self.state_kernel(breakpoint)?;
+        let initial_code = self.initial_kernel(initial)?;
+        let receive_code = match net_receive {
+            Some((params, body)) => Some(self.net_receive(params, body)?),
+            None => None,
+        };
+        let function_code = self.function_methods()?;
+
+        let n = self.neurite().to_string();
+        writeln!(out, "/// `{}`, generated by neurite-nmodl from its NMODL source.", m.name).ok();
+        writeln!(out, "#[allow(clippy::all, unused_mut, unused_variables, unused_parens, unused_imports, unused_assignments, non_snake_case, dead_code)]").ok();
+        writeln!(out, "pub mod {} {{", module_name(&m.name)).ok();
+        writeln!(
+            out,
+            "    use {n}::mechanisms::{{EventOutbox, InstanceSetup, Mechanism, MechanismInfo, MechanismKind, StepGlobals, VariableInfo}};"
+        )
+        .ok();
+        writeln!(out, "    use {n}::math::{{exact_exp, exp}};").ok();
+        writeln!(out).ok();
+        writeln!(out, "    /// Catalogue entry.").ok();
+        writeln!(out, "    pub static INFO: MechanismInfo = MechanismInfo {{").ok();
+        writeln!(out, "        name: {:?},", m.name).ok();
+        writeln!(out, "        kind: MechanismKind::{kind},").ok();
+        writeln!(out, "        variables: &[").ok();
+        for role in [Role::Parameter, Role::State, Role::Assigned] {
+            for (name, r) in &self.columns {
+                if *r != role {
+                    continue;
+                }
+                let decl = &m.variables[name].decl;
+                let units = decl.units.clone().unwrap_or_default();
+                let info = match role {
+                    Role::Parameter => {
+                        format!("VariableInfo::parameter({name:?}, {}, {units:?})", literal(decl.value.unwrap_or(0.0)))
+                    }
+                    Role::State => format!("VariableInfo::state({name:?}, {units:?})"),
+                    _ => format!("VariableInfo::assigned({name:?}, {units:?})"),
+                };
+                let info = match decl.limits {
+                    Some((low, high)) if role == Role::Parameter => {
+                        format!("{info}.within({}, {})", literal(low), literal(high))
+                    }
+                    _ => info,
+                };
+                writeln!(out, "            {info},").ok();
+            }
+        }
+        writeln!(out, "        ],").ok();
+        writeln!(out, "        create: Instances::create,").ok();
+        writeln!(out, "    }};").ok();
+        writeln!(out).ok();
+        writeln!(out, "    /// All instances of a cell group, structure-of-arrays.").ok();
+        writeln!(out, "    #[derive(Debug, Clone)]").ok();
+        writeln!(out, "    pub struct Instances {{").ok();
+        writeln!(out, "        count: usize,").ok();
+        if m.kind == MechanismKind::Point {
+            writeln!(out, "        area_factor: Vec<f64>,").ok();
+        }
+        for (name, _) in &self.columns {
+            writeln!(out, "        {}: Vec<f64>,", field(name)).ok();
+        }
+        for name in &self.scalars {
+            writeln!(out, "        {}: f64,", field(name)).ok();
+        }
+        for (cache, _) in &self.cached {
+            writeln!(out, "        {cache}: Vec<f64>,").ok();
+        }
+        writeln!(out, "        cache_dt: f64,").ok();
+        writeln!(out, "        /// dt (ms) and celsius (°C) of the last call, for FUNCTIONs and NET_RECEIVE.").ok();
+        writeln!(out, "        dt: f64,").ok();
+        writeln!(out, "        celsius: f64,").ok();
+        writeln!(out, "    }}").ok();
+        writeln!(out).ok();
+        writeln!(out, "    impl Instances {{").ok();
+        writeln!(out, "        fn create(setup: InstanceSetup) -> Box<dyn Mechanism> {{").ok();
+        writeln!(out, "            let count = setup.count;").ok();
+        writeln!(out, "            let mut parameters = setup.parameters.into_iter();").ok();
+        for (name, role) in &self.columns {
+            if *role == Role::Parameter {
+                writeln!(
+                    out,
+                    "            let {} = parameters.next().unwrap_or_else(|| vec![0.0; count]);",
+                    field(name)
+                )
+                .ok();
+            }
+        }
+        writeln!(out, "            Box::new(Instances {{").ok();
+        writeln!(out, "                count,").ok();
+        if m.kind == MechanismKind::Point {
+            writeln!(out, "                area_factor: setup.area_factor,").ok();
+        }
+        for (name, role) in &self.columns {
+            if *role == Role::Parameter {
+                writeln!(out, "                {},", field(name)).ok();
+            } else {
+                writeln!(out, "                {}: vec![0.0; count],", field(name)).ok();
+            }
+        }
+        for name in &self.scalars {
+            writeln!(out, "                {}: 0.0,", field(name)).ok();
+        }
+        for (cache, _) in &self.cached {
+            writeln!(out, "                {cache}: Vec::new(),").ok();
+        }
+        writeln!(out, "                cache_dt: f64::NAN,").ok();
+        writeln!(out, "                dt: 0.025,").ok();
+        writeln!(out, "                celsius: 6.3,").ok();
+        writeln!(out, "            }})").ok();
+        writeln!(out, "        }}").ok();
+        writeln!(out).ok();
+        writeln!(out, "        /// Recomputes the cached cnexp factors when dt changed or they were dropped.").ok();
+        writeln!(out, "        fn refresh_caches(&mut self, dt: f64) {{").ok();
+        if !self.cached.is_empty() {
+            let first = &self.cached[0].0;
+            writeln!(out, "            if self.cache_dt == dt && self.{first}.len() == self.count {{ return; }}").ok();
+            writeln!(out, "            self.cache_dt = dt;").ok();
+            for (cache, coefficient) in &self.cached {
+                writeln!(out, "            self.{cache}.clear();").ok();
+                writeln!(out, "            for k in 0..self.count {{").ok();
+                writeln!(out, "                let a = {coefficient};").ok();
+                writeln!(out, "                self.{cache}.push(1. - exp(dt*a));").ok();
+                writeln!(out, "            }}").ok();
+            }
+        }
+        writeln!(out, "        }}").ok();
+        out.push_str(&function_code);
+        writeln!(out, "    }}").ok();
+        writeln!(out).ok();
+        writeln!(out, "    impl Mechanism for Instances {{").ok();
+        writeln!(out, "        fn info(&self) -> &'static MechanismInfo {{ &INFO }}").ok();
+        writeln!(out, "        fn len(&self) -> usize {{ self.count }}").ok();
+        out.push_str(&initial_code);
+        out.push_str(&current_code);
+        out.push_str(&state_code);
+        if let Some(code) = receive_code {
+            out.push_str(&code);
+        }
+        let names: Vec<String> = self.columns.iter().map(|(n, _)| field(n)).collect();
+        writeln!(out, "        fn variable(&self, name: &str) -> Option<&[f64]> {{").ok();
+        writeln!(out, "            match name {{").ok();
+        for (name, f) in self.columns.iter().map(|(n, _)| n).zip(&names) {
+            writeln!(out, "                {name:?} => Some(&self.{f}),").ok();
+        }
+        writeln!(out, "                _ => None,").ok();
+        writeln!(out, "            }}").ok();
+        writeln!(out, "        }}").ok();
+        writeln!(out, "        fn variable_mut(&mut self, name: &str) -> Option<&mut [f64]> {{").ok();
+        writeln!(out, "            self.cache_dt = f64::NAN;").ok();
+        writeln!(out, "            match name {{").ok();
+        for (name, f) in self.columns.iter().map(|(n, _)| n).zip(&names) {
+            writeln!(out, "                {name:?} => Some(&mut self.{f}),").ok();
+        }
+        writeln!(out, "                _ => None,").ok();
+        writeln!(out, "            }}").ok();
+        writeln!(out, "        }}").ok();
+        writeln!(out, "    }}").ok();
+        writeln!(out, "}}").ok();
+        Ok(out)
+    }
+
+    fn initial_kernel(&mut self, initial: &[Stmt]) -> Result<String> {
+        let mut body = String::new();
+        let mut scope = Scope { exact: true, locals: Vec::new(), function: None, site: Site::Kernel };
+        for (name, role) in self.columns.clone() {
+            if role == Role::State {
+                // States start at their `x0` (0), as NEURON's.
+                writeln!(body, "                self.{}[k] = 0.0;", field(&name)).ok();
+            }
+        }
+        self.statements(initial, &mut scope, &mut body, 4)?;
+        Ok(format!(
+            "        fn initialize(&mut self, v: &[f64], globals: &StepGlobals, outbox: &mut EventOutbox) {{\n            self.cache_dt = f64::NAN;\n            (self.dt, self.celsius) = (globals.dt, globals.celsius);\n            for k in 0..self.count {{\n                let mut v = v[k];\n{body}            }}\n        }}\n"
+        ))
+    }
+
+    fn current_kernel(&mut self, breakpoint: &[Stmt]) -> Result<String> {
+        let statements: Vec<Stmt> = breakpoint.iter().filter(|s| !matches!(s, Stmt::Solve { .. })).cloned().collect();
+        let mut evaluation = String::new();
+        let mut scope = Scope { exact: false, locals: Vec::new(), function: None, site: Site::Kernel };
+        self.statements(&statements, &mut scope, &mut evaluation, 5)?;
+        let sum = if self.currents.is_empty() {
+            "0.0".to_string()
+        } else {
+            self.currents.iter().map(|c| format!("self.{}[k]", field(c))).collect::<Vec<_>>().join(" + ")
+        };
+        let point = self.m.kind == MechanismKind::Point;
+        let mut out = String::new();
+        writeln!(
+            out,
+            "        fn current(&mut self, v: &[f64], rhs: &mut [f64], d: &mut [f64], globals: &StepGlobals) {{"
+        )
+        .ok();
+        if self.currents.is_empty() && statements.is_empty() {
+            writeln!(out, "        }}").ok();
+            return Ok(out);
+        }
+        writeln!(out, "            (self.dt, self.celsius) = (globals.dt, globals.celsius);").ok();
+        let mut kernel = String::new();
+        let out_full = std::mem::take(&mut out);
+        let mut out = String::new();
+        writeln!(out, "            for k in 0..self.count {{").ok();
+        writeln!(out, "                let current_plus = {{").ok();
+        writeln!(out, "                    let mut v = v[k] + 0.001;").ok();
+        out.push_str(&evaluation);
+        writeln!(out, "                    {sum}").ok();
+        writeln!(out, "                }};").ok();
+        writeln!(out, "                let current = {{").ok();
+        writeln!(out, "                    let mut v = v[k];").ok();
+        out.push_str(&evaluation);
+        writeln!(out, "                    {sum}").ok();
+        writeln!(out, "                }};").ok();
+        writeln!(out, "                let mut conductance = (current_plus - current)/0.001;").ok();
+        writeln!(out, "                let mut current = current;").ok();
+        if point {
+            writeln!(out, "                conductance *= self.area_factor[k];").ok();
+            writeln!(out, "                current *= self.area_factor[k];").ok();
+        }
+        if self.electrode {
+            // An electrode current enters the cell.
+            writeln!(out, "                rhs[k] += current;").ok();
+            writeln!(out, "                d[k] -= conductance;").ok();
+        } else {
+            writeln!(out, "                rhs[k] -= current;").ok();
+            writeln!(out, "                d[k] += conductance;").ok();
+        }
+        writeln!(out, "            }}").ok();
+        let (bindings, body) = sliced(&out, &[("v", false), ("rhs", true), ("d", true)]);
+        kernel.push_str(&out_full);
+        kernel.push_str(&bindings);
+        kernel.push_str(&body);
+        writeln!(kernel, "        }}").ok();
+        Ok(kernel)
+    }
+
+    fn state_kernel(&mut self, breakpoint: &[Stmt]) -> Result<String> {
+        let mut body = String::new();
+        let mut scope = Scope { exact: false, locals: Vec::new(), function: None, site: Site::Kernel };
+        for stmt in breakpoint {
+            let Stmt::Solve { block, method, steadystate } = stmt else { continue };
+            if steadystate.is_some() {
+                return unsupported(block.pos, "SOLVE ... STEADYSTATE");
+            }
+            let Some(equations) = self.derivatives.get(&block.text).copied() else {
+                return unsupported(block.pos, "SOLVE of a block that is not a DERIVATIVE");
+            };
+            let method = method.as_ref().map_or("", |m| m.text.as_str());
+            match method {
+                "cnexp" | "euler" => {}
+                other => return unsupported(block.pos, &format!("METHOD {other}")),
+            }
+            self.derivative(equations, method, &mut scope, &mut body)?;
+        }
+        if body.is_empty() {
+            return Ok("        fn advance_state(&mut self, _v: &[f64], _globals: &StepGlobals) {}\n".into());
+        }
+        let refresh =
+            if self.cached.is_empty() { String::new() } else { "            self.refresh_caches(dt);\n".into() };
+        let (bindings, body) = sliced(
+            &format!(
+                "            for k in 0..self.count {{\n                let mut v = v[k];\n{body}            }}\n"
+            ),
+            &[("v", false)],
+        );
+        Ok(format!(
+            "        fn advance_state(&mut self, v: &[f64], globals: &StepGlobals) {{\n            let dt = globals.dt;\n            (self.dt, self.celsius) = (globals.dt, globals.celsius);\n{refresh}{bindings}{body}        }}\n"
+        ))
+    }
+
+    fn derivative(&mut self, stmts: &[Stmt], method: &str, scope: &mut Scope, out: &mut String) -> Result<()> {
+        for stmt in stmts {
+            match stmt {
+                Stmt::Derivative { state, index: None, order: 1, value } => {
+                    let s = format!("self.{}[k]", field(&state.text));
+                    if method == "euler" {
+                        let rhs = self.expr(value, scope)?;
+                        writeln!(out, "                {s} = {s} + dt*({rhs});").ok();
+                        continue;
+                    }
+                    let Some(linear) = self.linear(value, &state.text, scope)? else {
+                        return unsupported(state.pos, "cnexp of an equation that is not linear in its state");
+                    };
+                    let b = linear.b.unwrap_or_else(|| "0.0".into());
+                    match linear.a {
+                        None => writeln!(out, "                {s} = {s} - dt*(- ({b}));").ok(),
+                        Some(a) => {
+                            let factor = if self.is_parameter_only(value, &state.text) {
+                                let cache = format!("cnexp_{}", field(&state.text));
+                                self.cached.push((cache.clone(), a.clone()));
+                                format!("self.{cache}[k]")
+                            } else {
+                                format!("(1. - exp(dt*({a})))")
+                            };
+                            writeln!(out, "                {s} = {s} + {factor}*(- ({b}) / ({a}) - {s});").ok()
+                        }
+                    };
+                }
+                Stmt::Derivative { state, .. } => return unsupported(state.pos, "array or higher-order derivatives"),
+                other => self.statement(other, scope, out, 4)?,
+            }
+        }
+        Ok(())
+    }
+
+    /// Whether a cnexp equation's coefficient of `state` uses only PARAMETER
+    /// columns and constants (so its factor can be cached).
+    fn is_parameter_only(&self, e: &Expr, state: &str) -> bool {
+        let mut names = Vec::new();
+        collect_names(e, &mut names);
+        names.iter().all(|n| {
+            n == state
+                || self.constants.contains_key(n)
+                || self.columns.iter().any(|(c, r)| c == n && *r == Role::Parameter)
+        })
+    }
+
+    /// Splits `e` into `a*s + b` as nocmodl does; `None` if `e` is not linear
+    /// in `s`.
+    fn linear(&self, e: &Expr, s: &str, scope: &Scope) -> Result<Option<Linear>> {
+        let mut names = Vec::new();
+        collect_names(e, &mut names);
+        if !names.iter().any(|n| n == s) {
+            return Ok(Some(Linear { a: None, b: Some(self.expr(e, scope)?) }));
+        }
+        let both = |l: &Expr, r: &Expr| -> Result<Option<(Linear, Linear)>> {
+            match (self.linear(l, s, scope)?, self.linear(r, s, scope)?) {
+                (Some(a), Some(b)) => Ok(Some((a, b))),
+                _ => Ok(None),
+            }
+        };
+        Ok(match e {
+            Expr::Var { name, index: None } if name.text == s => Some(Linear { a: Some("1.0".into()), b: None }),
+            Expr::Paren(inner) => self
+                .linear(inner, s, scope)?
+                .map(|l| Linear { a: l.a.map(|a| format!("( {a} )")), b: l.b.map(|b| format!("( {b} )")) }),
+            Expr::Unary { op: UnaryOp::Neg, operand, .. } => self
+                .linear(operand, s, scope)?
+                .map(|l| Linear { a: l.a.map(|a| format!("- ( {a} )")), b: l.b.map(|b| format!("- ( {b} )")) }),
+            Expr::Binary { op: op @ (BinaryOp::Add | BinaryOp::Sub), left, right, .. } => {
+                let Some((l, r)) = both(left, right)? else { return Ok(None) };
+                let sign = if *op == BinaryOp::Add { "+" } else { "-" };
+                let combine = |x: Option<String>, y: Option<String>| match (x, y) {
+                    (None, None) => None,
+                    (Some(x), None) => Some(x),
+                    (None, Some(y)) => Some(if sign == "+" { y } else { format!("- {y}") }),
+                    (Some(x), Some(y)) => Some(format!("{x} {sign} {y}")),
+                };
+                Some(Linear { a: combine(l.a, r.a), b: combine(l.b, r.b) })
+            }
+            Expr::Binary { op: BinaryOp::Mul, left, right, .. } => {
+                let mut ln = Vec::new();
+                collect_names(left, &mut ln);
+                if !ln.iter().any(|n| n == s) {
+                    let c = self.expr(left, scope)?;
+                    self.linear(right, s, scope)?.map(|r| Linear {
+                        a: r.a.map(|a| format!("( {c} )*( {a} )")),
+                        b: r.b.map(|b| format!("( {c} )*( {b} )")),
+                    })
+                } else {
+                    let mut rn = Vec::new();
+                    collect_names(right, &mut rn);
+                    if rn.iter().any(|n| n == s) {
+                        return Ok(None);
+                    }
+                    let c = self.expr(right, scope)?;
+                    self.linear(left, s, scope)?.map(|l| Linear {
+                        a: l.a.map(|a| format!("( {a} )*( {c} )")),
+                        b: l.b.map(|b| format!("( {b} )*( {c} )")),
+                    })
+                }
+            }
+            Expr::Binary { op: BinaryOp::Div, left, right, .. } => {
+                let mut rn = Vec::new();
+                collect_names(right, &mut rn);
+                if rn.iter().any(|n| n == s) {
+                    return Ok(None);
+                }
+                let c = self.expr(right, scope)?;
+                self.linear(left, s, scope)?.map(|l| Linear {
+                    a: l.a.map(|a| format!("( {a} ) / {c}")),
+                    b: l.b.map(|b| format!("( {b} ) / {c}")),
+                })
+            }
+            _ => None,
+        })
+    }
+
+    fn net_receive(&mut self, params: &[(Name, Units)], body: &[Stmt]) -> Result<String> {
+        let mut scope = Scope { exact: true, locals: Vec::new(), function: None, site: Site::NetReceive };
+        let weight = params.first().map_or("weight".to_string(), |(n, _)| n.text.clone());
+        scope.locals.push(weight.clone());
+        scope.locals.push("flag".into());
+        let mut code = String::new();
+        self.statements(body, &mut scope, &mut code, 3)?;
+        Ok(format!(
+            "        fn net_receive(&mut self, k: usize, weight: f64, flag: f64, t: f64, outbox: &mut EventOutbox) {{\n            let mut {} = weight;\n            let mut flag = flag;\n{code}        }}\n",
+            local(&weight)
+        ))
+    }
+
+    fn function_methods(&mut self) -> Result<String> {
+        let mut out = String::new();
+        let functions: Vec<(String, Callable<'a>)> = self.functions.iter().map(|(k, v)| (k.clone(), *v)).collect();
+        for (name, (params, body, is_function)) in functions {
+            let mut scope = Scope {
+                exact: false,
+                locals: params.iter().map(|(n, _)| n.text.clone()).collect(),
+                function: is_function.then(|| name.clone()),
+                site: Site::Function,
+            };
+            let mut code = String::new();
+            self.statements(body, &mut scope, &mut code, 3)?;
+            let args: String = params.iter().map(|(n, _)| format!(", mut {}: f64", local(&n.text))).collect();
+            if is_function {
+                writeln!(
+                    out,
+                    "\n        fn f_{name}(&mut self, k: usize, mut v: f64, t: f64{args}) -> f64 {{\n            let mut {} = 0.0;\n{code}            {}\n        }}",
+                    local(&name),
+                    local(&name)
+                )
+                .ok();
+            } else {
+                writeln!(
+                    out,
+                    "\n        fn p_{name}(&mut self, k: usize, mut v: f64, t: f64{args}) {{\n{code}        }}"
+                )
+                .ok();
+            }
+        }
+        Ok(out)
+    }
+
+    fn statements(&mut self, stmts: &[Stmt], scope: &mut Scope, out: &mut String, indent: usize) -> Result<()> {
+        let depth = scope.locals.len();
+        for stmt in stmts {
+            self.statement(stmt, scope, out, indent)?;
+        }
+        scope.locals.truncate(depth);
+        Ok(())
+    }
+
+    fn statement(&mut self, stmt: &Stmt, scope: &mut Scope, out: &mut String, indent: usize) -> Result<()> {
+        let pad = "    ".repeat(indent);
+        match stmt {
+            Stmt::Local(names) => {
+                for (name, length) in names {
+                    if length.is_some() {
+                        return unsupported(name.pos, "LOCAL arrays");
+                    }
+                    scope.locals.push(name.text.clone());
+                    writeln!(out, "{pad}let mut {}: f64 = 0.0;", local(&name.text)).ok();
+                }
+            }
+            Stmt::Assign { target, value } => {
+                let Expr::Var { name, index: None } = target else {
+                    return unsupported(target.pos(), "assignment to an array element");
+                };
+                let value = self.expr(value, scope)?;
+                let place = self.place(name, scope)?;
+                writeln!(out, "{pad}{place} = {value};").ok();
+            }
+            Stmt::Call(Expr::Call { name, args }) => {
+                let code = self.call(name, args, scope)?;
+                writeln!(out, "{pad}{code};").ok();
+            }
+            Stmt::If { cond, then, otherwise } => {
+                let cond = self.condition(cond, scope)?;
+                writeln!(out, "{pad}if {cond} {{").ok();
+                self.statements(then, scope, out, indent + 1)?;
+                if let Some(other) = otherwise {
+                    writeln!(out, "{pad}}} else {{").ok();
+                    self.statements(other, scope, out, indent + 1)?;
+                }
+                writeln!(out, "{pad}}}").ok();
+            }
+            Stmt::While { cond, body } => {
+                let cond = self.condition(cond, scope)?;
+                writeln!(out, "{pad}while {cond} {{").ok();
+                self.statements(body, scope, out, indent + 1)?;
+                writeln!(out, "{pad}}}").ok();
+            }
+            Stmt::Block(body) => {
+                writeln!(out, "{pad}{{").ok();
+                self.statements(body, scope, out, indent + 1)?;
+                writeln!(out, "{pad}}}").ok();
+            }
+            Stmt::Solve { block, .. } => return unsupported(block.pos, "SOLVE outside BREAKPOINT"),
+            Stmt::Table { pos, .. } => return unsupported(*pos, "TABLE"),
+            Stmt::Derivative { state, .. } => {
+                return unsupported(state.pos, "a derivative outside its DERIVATIVE block");
+            }
+            Stmt::From { var, .. } => return unsupported(var.pos, "FROM loops"),
+            Stmt::Reaction(_) | Stmt::Conserve { .. } | Stmt::Compartment { .. } => {
+                return unsupported(stmt_pos(stmt), "KINETIC statements");
+            }
+            Stmt::Watch { pos, .. } => return unsupported(*pos, "WATCH"),
+            Stmt::Initial(_) => return unsupported(Position::default(), "INITIAL inside NET_RECEIVE"),
+            Stmt::ForNetCons { pos, .. } => return unsupported(*pos, "FOR_NETCONS"),
+            Stmt::Verbatim(pos) => return unsupported(*pos, "VERBATIM"),
+            Stmt::Unsupported { what, pos } => return unsupported(*pos, what),
+            Stmt::Call(other) => return unsupported(other.pos(), "this statement"),
+        }
+        Ok(())
+    }
+
+    /// Where an assignment to `name` goes.
+    fn place(&self, name: &Name, scope: &Scope) -> Result<String> {
+        let n = &name.text;
+        if scope.locals.contains(n) || scope.function.as_ref() == Some(n) {
+            return Ok(local(n));
+        }
+        if n == "v" {
+            // The mechanism's own copy of v, as NEURON's.
+            return Ok("v".into());
+        }
+        if self.columns.iter().any(|(c, _)| c == n) {
+            return Ok(format!("self.{}[k]", field(n)));
+        }
+        if self.scalars.contains(n) {
+            return Ok(format!("self.{}", field(n)));
+        }
+        unsupported(name.pos, &format!("assignment to `{n}`"))
+    }
+
+    fn condition(&self, e: &Expr, scope: &Scope) -> Result<String> {
+        Ok(match e {
+            Expr::Paren(inner) => self.condition(inner, scope)?,
+            Expr::Binary { op: BinaryOp::And, left, right, .. } => {
+                format!("({} && {})", self.condition(left, scope)?, self.condition(right, scope)?)
+            }
+            Expr::Binary { op: BinaryOp::Or, left, right, .. } => {
+                format!("({} || {})", self.condition(left, scope)?, self.condition(right, scope)?)
+            }
+            Expr::Unary { op: UnaryOp::Not, operand, .. } => format!("!{}", self.condition(operand, scope)?),
+            Expr::Binary { op, left, right, .. } if comparison(*op).is_some() => {
+                format!(
+                    "({} {} {})",
+                    self.expr(left, scope)?,
+                    comparison(*op).unwrap_or("=="),
+                    self.expr(right, scope)?
+                )
+            }
+            other => format!("({} != 0.0)", self.expr(other, scope)?),
+        })
+    }
+
+    fn expr(&self, e: &Expr, scope: &Scope) -> Result<String> {
+        Ok(match e {
+            Expr::Number { value, .. } => literal(*value),
+            Expr::Var { name, index: Some(_) } => return unsupported(name.pos, "arrays"),
+            Expr::Var { name, index: None } => self.read(name, scope)?,
+            Expr::Call { name, args } => self.call(name, args, scope)?,
+            Expr::Paren(inner) => format!("({})", self.expr(inner, scope)?),
+            Expr::Unary { op: UnaryOp::Neg, operand, .. } => format!("(-{})", self.expr(operand, scope)?),
+            Expr::Unary { op: UnaryOp::Not, .. } => format!("(({}) as u8 as f64)", self.condition(e, scope)?),
+            Expr::Binary { op: BinaryOp::Pow, left, right, .. } => {
+                format!("{}.powf({})", self.atom(left, scope)?, self.expr(right, scope)?)
+            }
+            Expr::Binary { op, left, right, .. } => match op {
+                BinaryOp::Add | BinaryOp::Sub | BinaryOp::Mul | BinaryOp::Div | BinaryOp::Rem => {
+                    let symbol = match op {
+                        BinaryOp::Add => "+",
+                        BinaryOp::Sub => "-",
+                        BinaryOp::Mul => "*",
+                        BinaryOp::Div => "/",
+                        _ => "%",
+                    };
+                    format!("({} {symbol} {})", self.expr(left, scope)?, self.expr(right, scope)?)
+                }
+                _ => format!("(({}) as u8 as f64)", self.condition(e, scope)?),
+            },
+        })
+    }
+
+    /// An operand of `.powf`: parenthesized unless it is a plain name.
+    fn atom(&self, e: &Expr, scope: &Scope) -> Result<String> {
+        let code = self.expr(e, scope)?;
+        Ok(if code.starts_with('(') { code } else { format!("({code})") })
+    }
+
+    fn read(&self, name: &Name, scope: &Scope) -> Result<String> {
+        let n = &name.text;
+        if scope.locals.contains(n) || scope.function.as_ref() == Some(n) {
+            return Ok(local(n));
+        }
+        Ok(match n.as_str() {
+            "v" if scope.site == Site::NetReceive => return unsupported(name.pos, "reading v in NET_RECEIVE"),
+            "v" => "v".into(),
+            "t" if scope.site == Site::Kernel => "globals.t".into(),
+            "t" => "t".into(),
+            "dt" => "self.dt".into(),
+            "celsius" => "self.celsius".into(),
+            "PI" | "pi" => literal(std::f64::consts::PI),
+            "diam" | "area" => return unsupported(name.pos, &format!("`{n}`")),
+            _ => {
+                if let Some(value) = self.constants.get(n) {
+                    literal(*value)
+                } else if self.columns.iter().any(|(c, _)| c == n) {
+                    format!("self.{}[k]", field(n))
+                } else if self.scalars.contains(n) {
+                    format!("self.{}", field(n))
+                } else {
+                    return unsupported(name.pos, &format!("`{n}`"));
+                }
+            }
+        })
+    }
+
+    fn call(&self, name: &Name, args: &[Expr], scope: &Scope) -> Result<String> {
+        let a: Vec<String> = args.iter().map(|a| self.expr(a, scope)).collect::<Result<_>>()?;
+        let one = |f: &str| -> Result<String> {
+            match a.as_slice() {
+                [x] => Ok(format!("{x}.{f}()")),
+                _ => unsupported(name.pos, &format!("`{}` with {} arguments", name.text, a.len())),
+            }
+        };
+        Ok(match name.text.as_str() {
+            "exp" => match a.as_slice() {
+                [x] if scope.exact => format!("exact_exp({x})"),
+                [x] => format!("exp({x})"),
+                _ => return unsupported(name.pos, "exp with other than one argument"),
+            },
+            "log" => one("ln")?,
+            "log10" => one("log10")?,
+            "sqrt" => one("sqrt")?,
+            "fabs" | "abs" => one("abs")?,
+            "sin" | "cos" | "tan" | "asin" | "acos" | "atan" | "sinh" | "cosh" | "tanh" | "floor" | "ceil" => {
+                one(&name.text)?
+            }
+            "pow" => match a.as_slice() {
+                [x, y] => format!("({x}).powf({y})"),
+                _ => return unsupported(name.pos, "pow with other than two arguments"),
+            },
+            // CVODE's discontinuity hint: nothing to do at a fixed step.
+            "at_time" => "0.0".into(),
+            "net_send" => match a.as_slice() {
+                [delay, flag] if scope.site == Site::NetReceive => {
+                    format!("outbox.self_events.push((t + {delay}, k, {flag}))")
+                }
+                [delay, flag] if scope.site == Site::Kernel => {
+                    format!("outbox.self_events.push((globals.t + {delay}, k, {flag}))")
+                }
+                [_, _] => return unsupported(name.pos, "net_send here (only in INITIAL and NET_RECEIVE)"),
+                _ => return unsupported(name.pos, "net_send with other than two arguments"),
+            },
+            "net_event" => match a.as_slice() {
+                [time] if scope.site == Site::NetReceive => format!("outbox.spikes.push((k, {time}))"),
+                [_] => return unsupported(name.pos, "net_event outside NET_RECEIVE"),
+                _ => return unsupported(name.pos, "net_event with other than one argument"),
+            },
+            user if self.functions.contains_key(user) => {
+                let (params, _, is_function) = self.functions[user];
+                if params.len() != a.len() {
+                    return Err(SyntaxError::new(
+                        name.pos,
+                        format!("`{user}` takes {} arguments, {} given", params.len(), a.len()),
+                    ));
+                }
+                let t = if scope.site == Site::Kernel { "globals.t" } else { "t" };
+                let v = if scope.site == Site::NetReceive { "f64::NAN" } else { "v" };
+                let prefix = if is_function { "f" } else { "p" };
+                let args: String = a.iter().map(|x| format!(", {x}")).collect();
+                format!("self.{prefix}_{user}(k, {v}, {t}{args})")
+            }
+            other => return unsupported(name.pos, &format!("call of `{other}`")),
+        })
+    }
+}
+
+/// Rewrites a kernel's loop body to use local slices of the columns it
+/// touches (`var_g[k]` instead of `self.var_g[k]`), bound to the instance
+/// count once before the loop, so the compiler sees plain loops over equal
+/// lengths and vectorizes them as it does neurite's hand-written kernels.
+/// Bodies that call FUNCTIONs or PROCEDUREs (methods on `self`) are left
+/// as they are. Returns (bindings, body).
+fn sliced(body: &str, slices: &[(&str, bool)]) -> (String, String) {
+    if body.contains("self.f_") || body.contains("self.p_") {
+        return (String::new(), body.to_string());
+    }
+    let mut fields: Vec<(String, bool)> = Vec::new();
+    let mut rest = body;
+    while let Some(at) = rest.find("self.") {
+        let after = &rest[at + 5..];
+        let end = after.find(|c: char| !(c.is_ascii_alphanumeric() || c == '_')).unwrap_or(after.len());
+        let name = &after[..end];
+        if after[end..].starts_with("[k]") {
+            let written =
+                after[end + 3..].trim_start().starts_with("= ") || after[end + 3..].trim_start().starts_with("*=");
+            match fields.iter_mut().find(|(f, _)| f == name) {
+                Some((_, w)) => *w |= written,
+                None => fields.push((name.to_string(), written)),
+            }
+        }
+        rest = &after[end..];
+    }
+    let mut bindings = String::from("            let n = self.count;\n");
+    for (name, mutable) in slices {
+        let m = if *mutable { "mut " } else { "" };
+        bindings.push_str(&format!("            let {name} = &{m}{name}[..n];\n"));
+    }
+    let mut body = body.to_string();
+    for (name, written) in &fields {
+        let m = if *written { "mut " } else { "" };
+        bindings.push_str(&format!("            let {name} = &{m}self.{name}[..n];\n"));
+        body = body.replace(&format!("self.{name}[k]"), &format!("{name}[k]"));
+    }
+    (bindings, body.replace("for k in 0..self.count", "for k in 0..n"))
+}
+
+fn comparison(op: BinaryOp) -> Option<&'static str> {
+    Some(match op {
+        BinaryOp::Lt => "<",
+        BinaryOp::Le => "<=",
+        BinaryOp::Gt => ">",
+        BinaryOp::Ge => ">=",
+        BinaryOp::Eq => "==",
+        BinaryOp::Ne => "!=",
+        _ => return None,
+    })
+}
+
+fn collect_names(e: &Expr, out: &mut Vec<String>) {
+    match e {
+        Expr::Number { .. } => {}
+        Expr::Var { name, index } => {
+            out.push(name.text.clone());
+            if let Some(i) = index {
+                collect_names(i, out);
+            }
+        }
+        Expr::Call { name, args } => {
+            out.push(format!("{}()", name.text));
+            for a in args {
+                collect_names(a, out);
+            }
+        }
+        Expr::Unary { operand, .. } => collect_names(operand, out),
+        Expr::Binary { left, right, .. } => {
+            collect_names(left, out);
+            collect_names(right, out);
+        }
+        Expr::Paren(inner) => collect_names(inner, out),
+    }
+}
+
+fn stmt_pos(stmt: &Stmt) -> Position {
+    match stmt {
+        Stmt::Reaction(
+            Reaction::Reversible { pos, .. }
+            | Reaction::Flux { pos, .. }
+            | Reaction::Irreversible { pos, .. }
+            | Reaction::Equation { pos, .. },
+        )
+        | Stmt::Conserve { pos, .. }
+        | Stmt::Compartment { pos, .. } => *pos,
+        _ => Position::default(),
+    }
+}
+
+fn first_neuron_pos(m: &Mechanism) -> Position {
+    m.program
+        .items
+        .iter()
+        .find_map(|item| match item {
+            Item::Neuron(stmts) => stmts.iter().find_map(|s| match s {
+                NeuronStmt::UseIon { ion, .. } => Some(ion.pos),
+                NeuronStmt::Pointer(n) | NeuronStmt::NonspecificCurrent(n) | NeuronStmt::ElectrodeCurrent(n) => {
+                    n.first().map(|n| n.pos)
+                }
+                _ => None,
+            }),
+            _ => None,
+        })
+        .unwrap_or(Position { line: 1, col: 1 })
+}
+
+fn globals_of(program: &Program) -> HashSet<String> {
+    let mut globals = HashSet::new();
+    for item in &program.items {
+        if let Item::Neuron(stmts) = item {
+            for stmt in stmts {
+                if let NeuronStmt::Global(names) = stmt {
+                    globals.extend(names.iter().map(|n| n.text.clone()));
+                }
+            }
+        }
+    }
+    globals
+}
+
+fn is_builtin_variable(name: &str) -> bool {
+    matches!(name, "v" | "t" | "dt" | "celsius" | "diam" | "area")
+}
+
+/// A Rust field name for an NMODL variable (raw identifiers for keywords).
+fn field(name: &str) -> String {
+    format!("var_{name}")
+}
+
+/// A Rust local for an NMODL local or parameter.
+fn local(name: &str) -> String {
+    format!("l_{name}")
+}
+
+/// A Rust f64 literal of `value`, round-tripping exactly.
+fn literal(value: f64) -> String {
+    let text = format!("{value:?}");
+    if text.contains('.') || text.contains('e') || text.contains("inf") || text.contains("NaN") {
+        if value.is_nan() {
+            "f64::NAN".into()
+        } else if value.is_infinite() {
+            if value > 0.0 { "f64::INFINITY".into() } else { "f64::NEG_INFINITY".into() }
+        } else {
+            format!("{text}_f64")
+        }
+    } else {
+        format!("{text}.0_f64")
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::check_source;
+
+    #[test]
+    fn cnexp_has_nocmodls_shape() {
+        let src = "NEURON { SUFFIX st RANGE k }\nPARAMETER { k = 2 }\nSTATE { x y }\nASSIGNED { w }\nBREAKPOINT { SOLVE s METHOD cnexp }\nDERIVATIVE s { w = 1  x' = 5*k  y' = -(y - 3)*k/2 + w }";
+        let m = check_source(src, "st.mod").unwrap();
+        let code = generate(&m, &Options::default()).unwrap();
+        // nocmodl: x = x - dt*(- ( ( 5.0 )*( k ) ) ) ;
+        assert!(code.contains("self.var_x[k] = self.var_x[k] - dt*(- ((5.0_f64 * self.var_k[k])));"), "{code}");
+        // nocmodl: a = ( ( - ( 1.0 ) )*( k ) ) / 2.0, b = ( ( - ( ( - 3.0 ) ) )*( k ) ) / 2.0 + w
+        assert!(code.contains("exp(dt*(( ( - ( ( 1.0 ) ) )*( self.var_k[k] ) ) / 2.0_f64))"), "{code}");
+        assert!(
+            code.contains("(- (( ( - ( ( - 3.0_f64 ) ) )*( self.var_k[k] ) ) / 2.0_f64 + self.var_w[k]) / "),
+            "{code}"
+        );
+    }
+
+    #[test]
+    fn unsupported_constructs_are_errors_at_their_place() {
+        let src = "NEURON { SUFFIX c USEION na READ ena WRITE ina }\nASSIGNED { ena ina }\nBREAKPOINT { ina = 0 }";
+        let m = check_source(src, "c.mod").unwrap();
+        let err = generate(&m, &Options::default()).unwrap_err();
+        assert_eq!((err.pos.line, err.pos.col), (1, 26));
+        assert!(err.message.contains("USEION na"), "{}", err.message);
+    }
+
+    #[test]
+    fn literals_round_trip() {
+        for x in [0.1, 1e-9, 96485.33212331001, -54.3, 2.0, 0.0] {
+            let text = literal(x);
+            let parsed: f64 = text.trim_end_matches("_f64").parse().unwrap();
+            assert_eq!(parsed.to_bits(), x.to_bits(), "{text}");
+        }
+    }
+}
