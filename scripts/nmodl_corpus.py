@@ -87,8 +87,8 @@ def main():
     args = parser.parse_args()
     modc = modc_binary(args.modc)
     failed = False
-    print("| corpus | files | with VERBATIM | checked | failing without VERBATIM |")
-    print("|---|---|---|---|---|")
+    print("| corpus | files | with VERBATIM | parse and check | translate | failing the check without VERBATIM |")
+    print("|---|---|---|---|---|---|")
     reasons = []
     for name in args.corpus or list(CORPORA):
         files = fetch(name)
@@ -101,7 +101,10 @@ def main():
         verbatim = [line for line in out if line.startswith("error ") and ": VERBATIM:" in line]
         other = [line for line in out if line.startswith("error ") and ": VERBATIM:" not in line]
         failed |= bool(other) or len(out) != len(files)
-        print("| %s | %d | %d | %d | %d |" % (name, len(files), len(verbatim), ok, len(other)))
+        translated = subprocess.run([modc, "-o", os.path.join(cache_dir(), "generated", name), *files],
+                                    capture_output=True, text=True).stdout.splitlines()
+        translated_ok = sum(1 for line in translated if line.startswith("ok "))
+        print("| %s | %d | %d | %d | %d | %d |" % (name, len(files), len(verbatim), ok, translated_ok, len(other)))
         reasons += ["%s: %s" % (name, line[len("error "):].replace(cache_dir() + os.sep, "")) for line in other]
     for reason in reasons:
         print("- " + reason)

@@ -510,6 +510,7 @@ impl<'a> Generator<'a> {
                     let Some(linear) = self.linear(value, &state.text, scope)? else {
                         return unsupported(state.pos, "cnexp of an equation that is not linear in its state");
                     };
+                    let b_is_zero = linear.b.is_none();
                     let b = linear.b.unwrap_or_else(|| "0.0".into());
                     match linear.a {
                         None => writeln!(out, "                {s} = {s} - dt*(- ({b}));").ok(),
@@ -521,7 +522,14 @@ impl<'a> Generator<'a> {
                             } else {
                                 format!("(1. - exp(dt*({a})))")
                             };
-                            writeln!(out, "                {s} = {s} + {factor}*(- ({b}) / ({a}) - {s});").ok()
+                            if b_is_zero {
+                                // nocmodl's `s + f*(-(0.0)/a - s)`: -(0.0)/a is a
+                                // signed zero and `±0 - s` is `-s` to the bit, so
+                                // the divisions are left out.
+                                writeln!(out, "                {s} = {s} + {factor}*(-{s});").ok()
+                            } else {
+                                writeln!(out, "                {s} = {s} + {factor}*(- ({b}) / ({a}) - {s});").ok()
+                            }
                         }
                     };
                 }
@@ -1059,13 +1067,26 @@ mod tests {
         let m = check_source(src, "st.mod").unwrap();
         let code = generate(&m, &Options::default()).unwrap();
         // nocmodl: x = x - dt*(- ( ( 5.0 )*( k ) ) ) ;
-        assert!(code.contains("self.var_x[k] = self.var_x[k] - dt*(- ((5.0_f64 * self.var_k[k])));"), "{code}");
+        assert!(code.contains("var_x[k] = var_x[k] - dt*(- ((5.0_f64 * var_k[k])));"), "{code}");
         // nocmodl: a = ( ( - ( 1.0 ) )*( k ) ) / 2.0, b = ( ( - ( ( - 3.0 ) ) )*( k ) ) / 2.0 + w
-        assert!(code.contains("exp(dt*(( ( - ( ( 1.0 ) ) )*( self.var_k[k] ) ) / 2.0_f64))"), "{code}");
-        assert!(
-            code.contains("(- (( ( - ( ( - 3.0_f64 ) ) )*( self.var_k[k] ) ) / 2.0_f64 + self.var_w[k]) / "),
-            "{code}"
-        );
+        assert!(code.contains("exp(dt*(( ( - ( ( 1.0 ) ) )*( var_k[k] ) ) / 2.0_f64))"), "{code}");
+        assert!(code.contains("(- (( ( - ( ( - 3.0_f64 ) ) )*( var_k[k] ) ) / 2.0_f64 + var_w[k]) / "), "{code}");
+    }
+
+    #[test]
+    fn a_decay_drops_nocmodls_zero_term_with_the_same_bits() {
+        // s + f*(-(0.0)/a - s) and s + f*(-s) agree to the bit, signed zeros
+        // included (a is negative for a decay).
+        for s in [0.0, -0.0, 1e-300, 0.37, -2.5, 12.5] {
+            for (f, a) in [(0.0123, -0.5), (1.0, -1e-9), (0.5, -3.0)] {
+                let nocmodl: f64 = s + f * (-(0.0) / a - s);
+                let ours: f64 = s + f * (-s);
+                assert_eq!(nocmodl.to_bits(), ours.to_bits(), "s {s} f {f} a {a}");
+            }
+        }
+        let src = "NEURON { POINT_PROCESS syn RANGE tau }\nPARAMETER { tau = 2 }\nSTATE { g }\nBREAKPOINT { SOLVE s METHOD cnexp }\nDERIVATIVE s { g' = -g/tau }";
+        let code = generate(&check_source(src, "syn.mod").unwrap(), &Options::default()).unwrap();
+        assert!(code.contains("var_g[k] = var_g[k] + cnexp_var_g[k]*(-var_g[k]);"), "{code}");
     }
 
     #[test]

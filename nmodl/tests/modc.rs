@@ -57,11 +57,24 @@ fn modc_prints_one_line_per_file_and_fails_if_any_fails() {
 
     let out = Command::new(modc).arg("--check").arg(&good).output().unwrap();
     assert!(out.status.success());
-    // Translation needs the code generator, which does not exist yet: said
-    // so, never a silent "ok".
-    let out = Command::new(modc).arg(&good).output().unwrap();
+    // Translation writes a Rust module per mechanism.
+    let generated = dir.join("out");
+    let out = Command::new(modc).arg("-o").arg(&generated).arg(&good).output().unwrap();
+    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stdout));
+    let code = std::fs::read_to_string(generated.join("good.rs")).unwrap();
+    assert!(code.contains("impl Mechanism for Instances"), "{code}");
+    // What the code generator cannot do yet is an error at its place, never
+    // a silent "ok".
+    let ions = dir.join("ions.mod");
+    std::fs::write(
+        &ions,
+        "NEURON { SUFFIX ions USEION na READ ena WRITE ina }\nASSIGNED { ena ina }\nBREAKPOINT { ina = 0 }\n",
+    )
+    .unwrap();
+    let out = Command::new(modc).arg(&ions).output().unwrap();
     assert!(!out.status.success());
-    assert!(String::from_utf8(out.stdout).unwrap().contains("not implemented"));
+    let text = String::from_utf8(out.stdout).unwrap();
+    assert!(text.starts_with(&format!("error {}:1:29: USEION na", ions.display())), "{text}");
     let out = Command::new(modc).arg(dir.join("missing.mod")).output().unwrap();
     assert!(!out.status.success());
     std::fs::remove_dir_all(&dir).unwrap();

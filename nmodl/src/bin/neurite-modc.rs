@@ -1,47 +1,70 @@
-//! `neurite-modc FILE.mod...`: checks and translates NMODL files as nocmodl
-//! and modcc do, printing one line per file, `ok FILE` or `error
-//! FILE:LINE:COL: message`, and exits 0 only if every file translates.
-//!
-//! The code generator is not written yet: `--check` runs the stages that
-//! exist (parse and check); without it every file that passes them is
-//! reported as not translated.
+//! `neurite-modc [--check] [-o DIR] FILE.mod...`: checks and translates
+//! NMODL files as nocmodl and modcc do, printing one line per file, `ok
+//! FILE` or `error FILE:LINE:COL: message`, and exits 0 only if every file
+//! passes. Translation produces a Rust module implementing neurite's
+//! `Mechanism` (written to DIR/<name>.rs with `-o`); `--check` stops after
+//! the parser and checker.
 
 use std::process::ExitCode;
 
+const USAGE: &str = "usage: neurite-modc [--check] [-o DIR] FILE.mod...";
+
 fn main() -> ExitCode {
     let mut check_only = false;
+    let mut out_dir: Option<std::path::PathBuf> = None;
     let mut files = Vec::new();
-    for arg in std::env::args().skip(1) {
+    let mut args = std::env::args().skip(1);
+    while let Some(arg) = args.next() {
         match arg.as_str() {
             "--check" => check_only = true,
+            "-o" => match args.next() {
+                Some(dir) => out_dir = Some(dir.into()),
+                None => {
+                    eprintln!("neurite-modc: -o needs a directory\n{USAGE}");
+                    return ExitCode::from(2);
+                }
+            },
             "-h" | "--help" => {
-                println!("usage: neurite-modc [--check] FILE.mod...");
+                println!("{USAGE}");
                 println!(
                     "  prints `ok FILE` or `error FILE:LINE:COL: message` per file; exit status 0 only if all pass"
                 );
-                println!("  --check  parse and check only (code generation is not implemented yet)");
+                println!("  --check  parse and check only");
+                println!("  -o DIR   write the generated Rust module of each file to DIR/<mechanism>.rs");
                 return ExitCode::SUCCESS;
             }
             flag if flag.starts_with('-') => {
-                eprintln!("neurite-modc: unknown flag `{flag}`\nusage: neurite-modc [--check] FILE.mod...");
+                eprintln!("neurite-modc: unknown flag `{flag}`\n{USAGE}");
                 return ExitCode::from(2);
             }
             _ => files.push(arg),
         }
     }
     if files.is_empty() {
-        eprintln!("usage: neurite-modc [--check] FILE.mod...");
+        eprintln!("{USAGE}");
         return ExitCode::from(2);
     }
+    let options = neurite_nmodl::codegen::Options::default();
     let mut all_ok = true;
     for file in &files {
-        match neurite_nmodl::check_file(std::path::Path::new(file)) {
-            Ok(_) if check_only => println!("ok {file}"),
-            Ok(_) => {
-                all_ok = false;
-                println!(
-                    "error {file}:1:1: code generation to Rust is not implemented yet (the file parses and checks)"
-                );
+        let path = std::path::Path::new(file);
+        let result = if check_only {
+            neurite_nmodl::check_file(path).map(|_| None)
+        } else {
+            neurite_nmodl::translate_file(path, &options).map(Some)
+        };
+        match result {
+            Ok(None) => println!("ok {file}"),
+            Ok(Some((mechanism, code))) => {
+                if let Some(dir) = &out_dir {
+                    let target = dir.join(format!("{}.rs", neurite_nmodl::codegen::module_name(&mechanism.name)));
+                    if let Err(err) = std::fs::create_dir_all(dir).and_then(|()| std::fs::write(&target, code)) {
+                        all_ok = false;
+                        println!("error {file}: could not write {}: {err}", target.display());
+                        continue;
+                    }
+                }
+                println!("ok {file}");
             }
             Err(err) => {
                 all_ok = false;
