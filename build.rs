@@ -7,7 +7,7 @@
 use std::path::Path;
 
 /// The built-ins generated from NMODL (file stems).
-const GENERATED: &[&str] = &["pas", "expsyn", "exp2syn", "iclamp"];
+const GENERATED: &[&str] = &["pas", "expsyn", "exp2syn", "iclamp", "hh"];
 
 fn main() {
     println!("cargo:rerun-if-changed=mechanisms");

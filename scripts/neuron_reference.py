@@ -75,8 +75,10 @@ def write_traces(fname, tvec, cols):
     print("wrote %s (%d rows)" % (path, n))
 
 
-def common_globals(h, dt, celsius=6.3):
-    h.usetable_hh = 0
+def common_globals(h, dt, celsius=6.3, tables=False):
+    # NEURON's default is usetable_hh = 1 (interpolated rate tables); most
+    # models here use the exact path, `ring5-tables` the default.
+    h.usetable_hh = 1 if tables else 0
     h.celsius = celsius
     h.dt = dt
 
@@ -85,7 +87,7 @@ def common_globals(h, dt, celsius=6.3):
 # Seed ring model (cell.py / ballandstick.py / ring.py of the tutorial)
 # ---------------------------------------------------------------------------
 
-def run_ring(N, tstop, dt, dend_nseg=None, mpi=False):
+def run_ring(N, tstop, dt, dend_nseg=None, mpi=False, tables=False):
     from neuron import h
     from neuron.units import ms, mV
 
@@ -209,7 +211,7 @@ def run_ring(N, tstop, dt, dend_nseg=None, mpi=False):
                 target._ncs.append(nc)
 
     # globals (before finitialize)
-    common_globals(h, dt)
+    common_globals(h, dt, tables=tables)
 
     ring = Ring(N=N)
     tvec_sp = h.Vector()
@@ -248,6 +250,14 @@ def model_ring5():
     pc, (spk, t, v) = run_ring(5, 100.0, 0.025)
     rows = write_spikes("ring5_spikes.csv", spk)
     write_traces("ring5_soma_v.csv", t, [("v_mV", v)])
+    for g, tt in rows:
+        print("spike gid=%d t=%r" % (g, tt))
+
+
+def model_ring5_tables():
+    pc, (spk, t, v) = run_ring(5, 100.0, 0.025, tables=True)
+    rows = write_spikes("ring5_tables_spikes.csv", spk)
+    write_traces("ring5_tables_soma_v.csv", t, [("v_mV", v)])
     for g, tt in rows:
         print("spike gid=%d t=%r" % (g, tt))
 
@@ -926,16 +936,20 @@ MODELS = {
     "netstim-default-streams": model_netstim_default_streams,
     "event-ties": model_event_ties,
     "reversed": model_reversed,
+    "ring5-tables": model_ring5_tables,
     "reversed-shape": model_reversed_shape,
 }
 
 SERIAL_ORDER = ["ring5", "ring5-dend11", "ring7-serial", "branched", "branched-dt01",
                 "pt3d", "netstim-noise", "geometry-edits", "netstim-default-streams",
-                "event-ties", "reversed", "reversed-shape"]
+                "event-ties", "reversed", "reversed-shape",
+                "ring5-tables"]
 
 FILES = [
     ("ring5_spikes.csv", "Seed ring (tutorial BallAndStick ring via ParallelContext), N=5, dt=0.025, tstop=100, serial: all spikes (gid,t_ms)."),
     ("ring5_soma_v.csv", "Same run: gid 0 soma(0.5).v every step (t_ms,v_mV), 4001 rows."),
+    ("ring5_tables_spikes.csv", "Seed ring N=5 as ring5 but with NEURON's default usetable_hh = 1 (hh rates interpolated in tables): spikes."),
+    ("ring5_tables_soma_v.csv", "Same run: gid 0 soma(0.5).v every step."),
     ("ring5_dend11_dt0125_spikes.csv", "Seed ring N=5 with every dend.nseg=11 (set before define_shape), dt=0.0125, tstop=60: spikes."),
     ("ring5_dend11_dt0125_soma_v.csv", "Same run: gid 0 soma(0.5).v every step."),
     ("ring7_serial_spikes.csv", "Seed ring N=7, dt=0.025, tstop=200, serial run: spikes."),

@@ -13,6 +13,7 @@ the code generator.)
 """
 
 import argparse
+import json
 import os
 import subprocess
 import sys
@@ -90,6 +91,7 @@ def main():
     print("| corpus | files | with VERBATIM | parse and check | translate | failing the check without VERBATIM |")
     print("|---|---|---|---|---|---|")
     reasons = []
+    modules = []
     for name in args.corpus or list(CORPORA):
         files = fetch(name)
         if not files:
@@ -101,14 +103,41 @@ def main():
         verbatim = [line for line in out if line.startswith("error ") and ": VERBATIM:" in line]
         other = [line for line in out if line.startswith("error ") and ": VERBATIM:" not in line]
         failed |= bool(other) or len(out) != len(files)
-        translated = subprocess.run([modc, "-o", os.path.join(cache_dir(), "generated", name), *files],
-                                    capture_output=True, text=True).stdout.splitlines()
+        out_dir = os.path.join(cache_dir(), "generated", name)
+        if os.path.isdir(out_dir):
+            for old in os.listdir(out_dir):
+                os.remove(os.path.join(out_dir, old))
+        translated = subprocess.run([modc, "-o", out_dir, *files], capture_output=True, text=True).stdout.splitlines()
         translated_ok = sum(1 for line in translated if line.startswith("ok "))
+        if os.path.isdir(out_dir):
+            modules += sorted(os.path.join(out_dir, m) for m in os.listdir(out_dir))
         print("| %s | %d | %d | %d | %d | %d |" % (name, len(files), len(verbatim), ok, translated_ok, len(other)))
         reasons += ["%s: %s" % (name, line[len("error "):].replace(cache_dir() + os.sep, "")) for line in other]
     for reason in reasons:
         print("- " + reason)
+    failed |= not compile_translations(modules)
     sys.exit(1 if failed else 0)
+
+
+def compile_translations(modules):
+    """Builds every generated module in one crate against this neurite."""
+    crate = os.path.join(cache_dir(), "generated-crate")
+    os.makedirs(os.path.join(crate, "src"), exist_ok=True)
+    with open(os.path.join(crate, "Cargo.toml"), "w") as f:
+        f.write('[package]\nname = "nmodl-corpus-check"\nversion = "0.0.0"\nedition = "2024"\npublish = false\n\n'
+                '[dependencies]\nneurite = { path = %s }\n\n[workspace]\n' % json.dumps(ROOT))
+    with open(os.path.join(crate, "src", "lib.rs"), "w") as f:
+        for i, path in enumerate(modules):
+            f.write("pub mod file%d {\n    include!(%s);\n}\n" % (i, json.dumps(path)))
+    target = os.path.join(ROOT, "target", "nmodl-corpus")
+    result = subprocess.run(["cargo", "build", "--release", "-q", "--manifest-path", os.path.join(crate, "Cargo.toml"),
+                             "--target-dir", target], capture_output=True, text=True)
+    if result.returncode != 0:
+        print("%d translations do not compile:" % len(modules))
+        print(result.stderr[-6000:])
+        return False
+    print("all %d translations compile" % len(modules))
+    return True
 
 
 if __name__ == "__main__":

@@ -426,7 +426,14 @@ impl CellGroup {
     /// little memory beyond the group's own.
     /// `netstim_numbers` gives the number of each owner's first NetStim
     /// (for default random streams; see [`netstim_numbers`]).
-    pub fn new(cells: &[(Gid, &CellDescription)], dt: f64, netstim_numbers: &HashMap<Gid, u64>) -> Result<Self> {
+    /// `implementations[i]` is what runs the mechanism `BUILTIN[i]` (itself,
+    /// or a checked replacement with the same name and parameters).
+    pub fn new(
+        cells: &[(Gid, &CellDescription)],
+        dt: f64,
+        netstim_numbers: &HashMap<Gid, u64>,
+        implementations: &[&'static mechanisms::MechanismInfo],
+    ) -> Result<Self> {
         let cables: Vec<(Gid, &CableCell)> = cells
             .iter()
             .filter_map(|&(gid, c)| match c {
@@ -600,7 +607,7 @@ impl CellGroup {
         let slots: Vec<Slot> = fills
             .into_iter()
             .zip(instance_nodes)
-            .zip(mechanisms::BUILTIN.iter())
+            .zip(implementations.iter())
             .map(|((fill, nodes), info)| Slot { mechanism: (info.create)(fill.setup), nodes, owner: fill.owner })
             .collect();
         Ok(CellGroup {
@@ -986,6 +993,14 @@ impl CellGroup {
         }
         let target = cell.point_targets.get(id.0).ok_or(NeuriteError::UnknownPointProcess { gid, id: id.0 })?;
         Ok((target.slot as usize, target.instance as usize))
+    }
+
+    /// Slots whose mechanism is called `name`.
+    pub fn slots_named<'s>(&'s mut self, name: &'s str) -> impl Iterator<Item = &'s mut dyn Mechanism> + 's {
+        self.slots
+            .iter_mut()
+            .filter(move |s| s.mechanism.info().name == name)
+            .map(|s| s.mechanism.as_mut() as &mut dyn Mechanism)
     }
 
     /// The mechanism in slot `slot`.

@@ -15,7 +15,7 @@ use crate::communication::{
 };
 use crate::error::{NeuriteError, Result};
 use crate::events::{Event, EventKey, EventTarget};
-use crate::mechanisms::{self, VariableRole};
+use crate::mechanisms::{self, MechanismInfo, VariableRole};
 use crate::morphology::{Location, PointProcessId};
 use crate::network::{CellDescription, Gid, NetConId, NetConTarget, Network};
 use crate::recording::{Spike, Trace, sort_spikes};
@@ -102,7 +102,12 @@ struct LocalSetup {
 }
 
 impl LocalSetup {
-    fn new(network: &Network, config: &SimulationConfig, netstim_numbers: &HashMap<Gid, u64>) -> Result<Self> {
+    fn new(
+        network: &Network,
+        config: &SimulationConfig,
+        netstim_numbers: &HashMap<Gid, u64>,
+        implementations: &[&'static MechanismInfo],
+    ) -> Result<Self> {
         if !(config.dt.is_finite() && config.dt > 0.0) {
             return Err(NeuriteError::InvalidDt { dt: config.dt });
         }
@@ -124,8 +129,10 @@ impl LocalSetup {
         let cells: Vec<(Gid, &CellDescription)> = network.cells().collect();
         // Contiguous chunks of gids per group keep neighbours together.
         let chunk = cells.len().div_ceil(threads).max(1);
-        let groups: Vec<CellGroup> =
-            cells.chunks(chunk).map(|c| CellGroup::new(c, config.dt, netstim_numbers)).collect::<Result<_>>()?;
+        let groups: Vec<CellGroup> = cells
+            .chunks(chunk)
+            .map(|c| CellGroup::new(c, config.dt, netstim_numbers, implementations))
+            .collect::<Result<_>>()?;
         let mut owner = HashMap::new();
         for (g, group) in groups.iter().enumerate() {
             for cell in &group.cells {
@@ -219,7 +226,38 @@ impl<C: Communicator> Simulation<C> {
     /// A simulation of this rank's part `network` of a larger network, talking
     /// to the other ranks through `comm`. Collective: every rank must call
     /// it, and if setup fails on any rank it fails on every rank.
-    pub fn with_communicator(network: &Network, config: SimulationConfig, mut comm: C) -> Result<Self> {
+    pub fn with_communicator(network: &Network, config: SimulationConfig, comm: C) -> Result<Self> {
+        Self::with_implementations(network, config, comm, &[])
+    }
+
+    /// As [`Simulation::with_communicator`], with other implementations of
+    /// some built-in mechanisms: each replaces the built-in of its name (for
+    /// example one generated from another NMODL source), and must have the
+    /// same kind and parameters in the same order. Collective.
+    pub fn with_implementations(
+        network: &Network,
+        config: SimulationConfig,
+        mut comm: C,
+        replacements: &[&'static MechanismInfo],
+    ) -> Result<Self> {
+        let mut implementations: Vec<&'static MechanismInfo> = mechanisms::BUILTIN.to_vec();
+        let replaced = replacements.iter().try_for_each(|info| {
+            let slot = implementations
+                .iter()
+                .position(|b| b.name == info.name)
+                .ok_or_else(|| NeuriteError::UnknownMechanism { name: info.name.to_string() })?;
+            let builtin = implementations[slot];
+            let names = |i: &MechanismInfo| i.parameters().map(|v| v.name).collect::<Vec<_>>();
+            if builtin.kind != info.kind || names(builtin) != names(info) {
+                return Err(NeuriteError::InvalidParameter {
+                    what: format!("replacement of mechanism `{}`", info.name),
+                    value: f64::NAN,
+                    reason: "must have the built-in's kind and parameters, in the same order",
+                });
+            }
+            implementations[slot] = info;
+            Ok(())
+        });
         // Every rank's NetStim owners, to number NetStims for their default
         // random streams the same way whatever the decomposition.
         let owners = netstim_owners(network.cells());
@@ -235,7 +273,8 @@ impl<C: Communicator> Simulation<C> {
                 })
             })
             .collect();
-        let local = LocalSetup::new(network, &config, &netstim_numbers(all_owners));
+        let local =
+            replaced.and_then(|()| LocalSetup::new(network, &config, &netstim_numbers(all_owners), &implementations));
         let mut local = agree(&mut comm, local)?;
         // Ranks that run with other settings, or built another model, would
         // give results that depend on the decomposition.
@@ -560,6 +599,34 @@ impl<C: Communicator> Simulation<C> {
     }
 
     // ---- reading and setting values -----------------------------------
+
+    /// Sets a variable of mechanism type `mechanism` (NMODL GLOBAL, or
+    /// `usetable` as NEURON's `usetable_<suffix>`) on this rank. An error if
+    /// no mechanism of that name here has such a variable (a rank without
+    /// instances accepts it).
+    pub fn set_global(&mut self, mechanism: &str, name: &str, value: f64) -> Result<()> {
+        mechanisms::lookup(mechanism)?;
+        if !value.is_finite() {
+            return Err(NeuriteError::InvalidParameter {
+                what: format!("{name}_{mechanism}"),
+                value,
+                reason: "must be a finite number",
+            });
+        }
+        let mut found = None;
+        for group in self.groups.iter_mut() {
+            for m in group.slots_named(mechanism) {
+                let ok = m.set_global(name, value);
+                found = Some(found.unwrap_or(true) && ok);
+            }
+        }
+        match found {
+            Some(false) => {
+                Err(NeuriteError::UnknownVariable { mechanism: mechanism.to_string(), name: name.to_string() })
+            }
+            _ => Ok(()),
+        }
+    }
 
     /// v (mV) at `location` of cell `gid`.
     pub fn voltage(&self, gid: Gid, location: Location) -> Result<f64> {

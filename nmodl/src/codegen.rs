@@ -84,6 +84,25 @@ struct Generator<'a> {
     electrode: bool,
     /// cnexp factors cached per instance: (column name, coefficient code).
     cached: Vec<(String, String)>,
+    /// Ion reversal potentials read, with their defaults (mV).
+    ion_parameters: Vec<(String, f64)>,
+    /// FUNCTIONs and PROCEDUREs with a TABLE.
+    tables: Vec<Table<'a>>,
+}
+
+/// A TABLE of a FUNCTION or PROCEDURE.
+struct Table<'a> {
+    /// The FUNCTION or PROCEDURE.
+    owner: String,
+    /// Whether it is a FUNCTION (its value is tabulated).
+    function: bool,
+    /// Tabulated variables (of a PROCEDURE).
+    names: Vec<String>,
+    depend: Vec<String>,
+    from: &'a Expr,
+    to: &'a Expr,
+    with: &'a Expr,
+    pos: Position,
 }
 
 /// Where generated statements run, which decides what `t` and `v` are.
@@ -120,10 +139,33 @@ impl<'a> Generator<'a> {
             currents: Vec::new(),
             electrode: false,
             cached: Vec::new(),
+            ion_parameters: Vec::new(),
+            tables: Vec::new(),
         };
-        if let Some(ion) = m.ions.first() {
-            let pos = first_neuron_pos(m);
-            return unsupported(pos, &format!("USEION {}", ion.name));
+        // Ions, for now: the reversal potentials of na and k read as
+        // per-instance parameters with NEURON's defaults, and ion currents
+        // written into the membrane current. Concentrations, ion currents
+        // read by a mechanism, other ions and Nernst come with neurite's ion
+        // runtime.
+        for ion in &m.ions {
+            let pos = ion_pos(m, &ion.name);
+            let reversal = format!("e{}", ion.name);
+            let current = format!("i{}", ion.name);
+            let Some(default) = default_reversal(&ion.name) else {
+                return unsupported(pos, &format!("USEION {}", ion.name));
+            };
+            for read in &ion.read {
+                if *read != reversal {
+                    return unsupported(pos, &format!("USEION {} READ {read}", ion.name));
+                }
+                g.ion_parameters.push((read.clone(), default));
+            }
+            for write in &ion.write {
+                if *write != current {
+                    return unsupported(pos, &format!("USEION {} WRITE {write}", ion.name));
+                }
+                g.currents.push(write.clone());
+            }
         }
         if !m.pointers.is_empty() {
             return unsupported(first_neuron_pos(m), "POINTER");
@@ -146,6 +188,9 @@ impl<'a> Generator<'a> {
                         if is_builtin_variable(&name) {
                             continue;
                         }
+                        if g.ion_parameters.iter().any(|(p, _)| *p == name) {
+                            continue;
+                        }
                         let role = m.variables[&name].role;
                         if role == Role::Assigned && globals.contains(&name) {
                             g.scalars.push(name);
@@ -163,8 +208,13 @@ impl<'a> Generator<'a> {
                     g.constants.insert(name.text.clone(), *value);
                 }
                 Item::Local(names) => {
-                    if let Some((name, _)) = names.first() {
-                        return unsupported(name.pos, "top-level LOCAL");
+                    // Shared by all instances and kept between calls, as
+                    // NEURON's top-level LOCALs.
+                    for (name, length) in names {
+                        if length.is_some() {
+                            return unsupported(name.pos, "top-level LOCAL arrays");
+                        }
+                        g.scalars.push(name.text.clone());
                     }
                 }
                 Item::FunctionTable { name, .. } => return unsupported(name.pos, "FUNCTION_TABLE"),
@@ -190,6 +240,33 @@ impl<'a> Generator<'a> {
                     _ => {}
                 },
                 _ => {}
+            }
+        }
+        for (name, _) in &g.ion_parameters {
+            g.columns.push((name.clone(), Role::Parameter));
+        }
+        // TABLEs.
+        for (owner, (_, body, function)) in &g.functions {
+            for stmt in body.iter() {
+                if let Stmt::Table { names, depend, from, to, with, pos } = stmt {
+                    g.tables.push(Table {
+                        owner: owner.clone(),
+                        function: *function,
+                        names: names.iter().map(|n| n.text.clone()).collect(),
+                        depend: depend.iter().map(|n| n.text.clone()).collect(),
+                        from,
+                        to,
+                        with,
+                        pos: *pos,
+                    });
+                }
+            }
+        }
+        for table in &g.tables {
+            for name in &table.names {
+                if !g.scalars.contains(name) && !g.columns.iter().any(|(c, _)| c == name) {
+                    return unsupported(table.pos, &format!("TABLE of `{name}`, which is not an ASSIGNED"));
+                }
             }
         }
         for current in &g.currents {
@@ -261,7 +338,9 @@ impl<'a> Generator<'a> {
                 let units = decl.units.clone().unwrap_or_default();
                 let info = match role {
                     Role::Parameter => {
-                        format!("VariableInfo::parameter({name:?}, {}, {units:?})", literal(decl.value.unwrap_or(0.0)))
+                        let ion_default = self.ion_parameters.iter().find(|(p, _)| p == name).map(|(_, d)| *d);
+                        let default = ion_default.or(decl.value).unwrap_or(0.0);
+                        format!("VariableInfo::parameter({name:?}, {}, {units:?})", literal(default))
                     }
                     Role::State => format!("VariableInfo::state({name:?}, {units:?})"),
                     _ => format!("VariableInfo::assigned({name:?}, {units:?})"),
@@ -296,6 +375,17 @@ impl<'a> Generator<'a> {
             writeln!(out, "        {cache}: Vec<f64>,").ok();
         }
         writeln!(out, "        cache_dt: f64,").ok();
+        writeln!(out, "        /// NEURON's `usetable_<suffix>`: 1 interpolates TABLEs, 0 computes exactly.").ok();
+        writeln!(out, "        usetable: f64,").ok();
+        for table in &self.tables {
+            let o = &table.owner;
+            writeln!(out, "        table_{o}: Vec<Vec<f64>>,").ok();
+            writeln!(out, "        table_{o}_made: bool,").ok();
+            writeln!(out, "        table_{o}_depend: Vec<f64>,").ok();
+            writeln!(out, "        table_{o}_tmin: f64,").ok();
+            writeln!(out, "        table_{o}_mfac: f64,").ok();
+            writeln!(out, "        table_{o}_n: usize,").ok();
+        }
         writeln!(out, "        /// dt (ms) and celsius (°C) of the last call, for FUNCTIONs and NET_RECEIVE.").ok();
         writeln!(out, "        dt: f64,").ok();
         writeln!(out, "        celsius: f64,").ok();
@@ -334,6 +424,15 @@ impl<'a> Generator<'a> {
             writeln!(out, "                {cache}: Vec::new(),").ok();
         }
         writeln!(out, "                cache_dt: f64::NAN,").ok();
+        writeln!(out, "                usetable: 1.0,").ok();
+        for table in &self.tables {
+            let o = &table.owner;
+            writeln!(
+                out,
+                "                table_{o}: Vec::new(), table_{o}_made: false, table_{o}_depend: Vec::new(), table_{o}_tmin: 0.0, table_{o}_mfac: 0.0, table_{o}_n: 0,"
+            )
+            .ok();
+        }
         writeln!(out, "                dt: 0.025,").ok();
         writeln!(out, "                celsius: 6.3,").ok();
         writeln!(out, "            }})").ok();
@@ -366,6 +465,25 @@ impl<'a> Generator<'a> {
         if let Some(code) = receive_code {
             out.push_str(&code);
         }
+        writeln!(out, "        fn global(&self, name: &str) -> Option<f64> {{").ok();
+        writeln!(out, "            match name {{").ok();
+        writeln!(out, "                \"usetable\" => Some(self.usetable),").ok();
+        for name in &self.scalars {
+            writeln!(out, "                {name:?} => Some(self.{}),", field(name)).ok();
+        }
+        writeln!(out, "                _ => None,").ok();
+        writeln!(out, "            }}").ok();
+        writeln!(out, "        }}").ok();
+        writeln!(out, "        fn set_global(&mut self, name: &str, value: f64) -> bool {{").ok();
+        writeln!(out, "            match name {{").ok();
+        writeln!(out, "                \"usetable\" => self.usetable = value,").ok();
+        for name in &self.scalars {
+            writeln!(out, "                {name:?} => self.{} = value,", field(name)).ok();
+        }
+        writeln!(out, "                _ => return false,").ok();
+        writeln!(out, "            }}").ok();
+        writeln!(out, "            true").ok();
+        writeln!(out, "        }}").ok();
         let names: Vec<String> = self.columns.iter().map(|(n, _)| field(n)).collect();
         writeln!(out, "        fn variable(&self, name: &str) -> Option<&[f64]> {{").ok();
         writeln!(out, "            match name {{").ok();
@@ -400,8 +518,22 @@ impl<'a> Generator<'a> {
         }
         self.statements(initial, &mut scope, &mut body, 4)?;
         Ok(format!(
-            "        fn initialize(&mut self, v: &[f64], globals: &StepGlobals, outbox: &mut EventOutbox) {{\n            self.cache_dt = f64::NAN;\n            (self.dt, self.celsius) = (globals.dt, globals.celsius);\n            for k in 0..self.count {{\n                let mut v = v[k];\n{body}            }}\n        }}\n"
+            "        fn initialize(&mut self, v: &[f64], globals: &StepGlobals, outbox: &mut EventOutbox) {{\n            self.cache_dt = f64::NAN;\n            (self.dt, self.celsius) = (globals.dt, globals.celsius);\n{}            for k in 0..self.count {{\n                let mut v = v[k];\n{body}            }}\n        }}\n",
+            self.check_tables_call()
         ))
+    }
+
+    /// A tabulated variable of instance `k` (a column) or of the type.
+    fn slot(&self, name: &str) -> String {
+        if self.scalars.iter().any(|n| n == name) {
+            format!("self.{}", field(name))
+        } else {
+            format!("self.{}[k]", field(name))
+        }
+    }
+
+    fn check_tables_call(&self) -> String {
+        if self.tables.is_empty() { String::new() } else { "            self.check_tables();\n".into() }
     }
 
     fn current_kernel(&mut self, breakpoint: &[Stmt]) -> Result<String> {
@@ -426,6 +558,7 @@ impl<'a> Generator<'a> {
             return Ok(out);
         }
         writeln!(out, "            (self.dt, self.celsius) = (globals.dt, globals.celsius);").ok();
+        out.push_str(&self.check_tables_call());
         let mut kernel = String::new();
         let out_full = std::mem::take(&mut out);
         let mut out = String::new();
@@ -631,7 +764,7 @@ impl<'a> Generator<'a> {
         let mut code = String::new();
         self.statements(body, &mut scope, &mut code, 3)?;
         Ok(format!(
-            "        fn net_receive(&mut self, k: usize, weight: f64, flag: f64, t: f64, outbox: &mut EventOutbox) {{\n            let mut {} = weight;\n            let mut flag = flag;\n{code}        }}\n",
+            "        fn net_receive(&mut self, k: usize, weight: f64, flag: f64, t: f64, outbox: &mut EventOutbox) {{\n            let mut {} = weight;\n            let mut l_flag = flag;\n{code}        }}\n",
             local(&weight)
         ))
     }
@@ -646,13 +779,19 @@ impl<'a> Generator<'a> {
                 function: is_function.then(|| name.clone()),
                 site: Site::Function,
             };
+            let body: Vec<Stmt> = body.iter().filter(|s| !matches!(s, Stmt::Table { .. })).cloned().collect();
             let mut code = String::new();
-            self.statements(body, &mut scope, &mut code, 3)?;
+            self.statements(&body, &mut scope, &mut code, 3)?;
             let args: String = params.iter().map(|(n, _)| format!(", mut {}: f64", local(&n.text))).collect();
+            let prefix = if is_function { "f" } else { "p" };
+            let tabled = self.tables.iter().position(|t| t.owner == name);
+            // With a TABLE, the computation itself is `x_<name>`, and
+            // `<name>` interpolates when usetable is on.
+            let direct = if tabled.is_some() { format!("x{prefix}_{name}") } else { format!("{prefix}_{name}") };
             if is_function {
                 writeln!(
                     out,
-                    "\n        fn f_{name}(&mut self, k: usize, mut v: f64, t: f64{args}) -> f64 {{\n            let mut {} = 0.0;\n{code}            {}\n        }}",
+                    "\n        fn {direct}(&mut self, k: usize, mut v: f64, t: f64{args}) -> f64 {{\n            let mut {} = 0.0;\n{code}            {}\n        }}",
                     local(&name),
                     local(&name)
                 )
@@ -660,11 +799,128 @@ impl<'a> Generator<'a> {
             } else {
                 writeln!(
                     out,
-                    "\n        fn p_{name}(&mut self, k: usize, mut v: f64, t: f64{args}) {{\n{code}        }}"
+                    "\n        fn {direct}(&mut self, k: usize, mut v: f64, t: f64{args}) {{\n{code}        }}"
                 )
                 .ok();
             }
+            if let Some(index) = tabled {
+                out.push_str(&self.table_methods(index, params, &direct)?);
+            }
         }
+        if !self.tables.is_empty() {
+            writeln!(out, "\n        /// Builds the TABLEs that are missing or whose DEPEND values changed.").ok();
+            writeln!(out, "        fn check_tables(&mut self) {{").ok();
+            for table in &self.tables {
+                writeln!(out, "            self.check_table_{}();", table.owner).ok();
+            }
+            writeln!(out, "        }}").ok();
+        }
+        Ok(out)
+    }
+
+    /// A TABLE's build and lookup, as nocmodl's `_check_<f>` and `_n_<f>`:
+    /// n + 1 points from tmin by an accumulated step, linear interpolation
+    /// at `mfac*(x - tmin)`, the end values outside.
+    fn table_methods(&mut self, index: usize, params: &[(Name, Units)], direct: &str) -> Result<String> {
+        let table = &self.tables[index];
+        let (o, pos, function) = (table.owner.clone(), table.pos, table.function);
+        if params.len() != 1 {
+            return unsupported(pos, "TABLE in a FUNCTION or PROCEDURE without exactly one argument");
+        }
+        let scope = Scope { exact: false, locals: Vec::new(), function: None, site: Site::Function };
+        let depend: Vec<String> = table
+            .depend
+            .clone()
+            .iter()
+            .map(|d| self.read(&Name { text: d.clone(), pos }, &scope))
+            .collect::<Result<_>>()?;
+        let (from, to, with) =
+            (self.expr(table.from, &scope)?, self.expr(table.to, &scope)?, self.expr(table.with, &scope)?);
+        let names = table.names.clone();
+        let columns = if function { 1 } else { names.len() };
+        let mut out = String::new();
+        writeln!(out, "\n        fn check_table_{o}(&mut self) {{").ok();
+        writeln!(out, "            if self.usetable == 0.0 || self.count == 0 {{ return; }}").ok();
+        // DEPEND and bound variables are read from instance 0 (GLOBAL
+        // PARAMETERs are stored per instance, all equal unless set apart).
+        writeln!(out, "            let (k, v, t) = (0usize, f64::NAN, 0.0);").ok();
+        writeln!(out, "            let depend = [{}];", depend.join(", ")).ok();
+        writeln!(out, "            if self.table_{o}_made && self.table_{o}_depend[..] == depend[..] {{ return; }}")
+            .ok();
+        writeln!(out, "            let tmin = {from};").ok();
+        writeln!(out, "            let tmax = {to};").ok();
+        writeln!(out, "            let n = ({with}) as usize;").ok();
+        writeln!(out, "            let dx = (tmax - tmin)/(n as f64);").ok();
+        writeln!(out, "            self.table_{o}_tmin = tmin;").ok();
+        writeln!(out, "            self.table_{o}_mfac = 1./dx;").ok();
+        writeln!(out, "            self.table_{o}_n = n;").ok();
+        writeln!(out, "            self.table_{o} = vec![vec![0.0; n + 1]; {columns}];").ok();
+        writeln!(out, "            let mut x = tmin;").ok();
+        writeln!(out, "            for i in 0..=n {{").ok();
+        if function {
+            writeln!(out, "                self.table_{o}[0][i] = self.{direct}(k, v, t, x);").ok();
+        } else {
+            writeln!(out, "                self.{direct}(k, v, t, x);").ok();
+            for (c, name) in names.iter().enumerate() {
+                writeln!(out, "                self.table_{o}[{c}][i] = {};", self.slot(name)).ok();
+            }
+        }
+        writeln!(out, "                x += dx;").ok();
+        writeln!(out, "            }}").ok();
+        writeln!(out, "            self.table_{o}_depend = depend.to_vec();").ok();
+        writeln!(out, "            self.table_{o}_made = true;").ok();
+        writeln!(out, "        }}").ok();
+        let prefix = if function { "f" } else { "p" };
+        let ret = if function { " -> f64" } else { "" };
+        writeln!(out, "\n        fn {prefix}_{o}(&mut self, k: usize, v: f64, t: f64, x: f64){ret} {{").ok();
+        writeln!(out, "            if self.usetable == 0.0 {{ return self.{direct}(k, v, t, x); }}").ok();
+        writeln!(out, "            let xi = self.table_{o}_mfac * (x - self.table_{o}_tmin);").ok();
+        writeln!(out, "            let n = self.table_{o}_n;").ok();
+        let assign = |value: &dyn Fn(usize) -> String| -> String {
+            if function {
+                format!("return {};", value(0))
+            } else {
+                names
+                    .iter()
+                    .enumerate()
+                    .map(|(c, name)| format!("{} = {};", self.slot(name), value(c)))
+                    .collect::<Vec<_>>()
+                    .join(" ")
+            }
+        };
+        writeln!(
+            out,
+            "            if xi.is_nan() {{ {} return{}; }}",
+            assign(&|_| "xi".into()),
+            if function { " xi" } else { "" }
+        )
+        .ok();
+        writeln!(
+            out,
+            "            if xi <= 0. {{ {} return{}; }}",
+            assign(&|c| format!("self.table_{o}[{c}][0]")),
+            if function { format!(" self.table_{o}[0][0]") } else { String::new() }
+        )
+        .ok();
+        writeln!(
+            out,
+            "            if xi >= n as f64 {{ {} return{}; }}",
+            assign(&|c| format!("self.table_{o}[{c}][n]")),
+            if function { format!(" self.table_{o}[0][n]") } else { String::new() }
+        )
+        .ok();
+        writeln!(out, "            let i = xi as usize;").ok();
+        writeln!(out, "            let theta = xi - i as f64;").ok();
+        let interpolate =
+            |c: usize| format!("self.table_{o}[{c}][i] + theta*(self.table_{o}[{c}][i + 1] - self.table_{o}[{c}][i])");
+        if function {
+            writeln!(out, "            {}", interpolate(0)).ok();
+        } else {
+            for (c, name) in names.iter().enumerate() {
+                writeln!(out, "            {} = {};", self.slot(name), interpolate(c)).ok();
+            }
+        }
+        writeln!(out, "        }}").ok();
         Ok(out)
     }
 
@@ -748,6 +1004,9 @@ impl<'a> Generator<'a> {
             return Ok(local(n));
         }
         if n == "v" {
+            if scope.site == Site::NetReceive {
+                return unsupported(name.pos, "setting v in NET_RECEIVE");
+            }
             // The mechanism's own copy of v, as NEURON's.
             return Ok("v".into());
         }
@@ -995,6 +1254,30 @@ fn stmt_pos(stmt: &Stmt) -> Position {
     }
 }
 
+/// NEURON's default reversal potential (mV) of the ions whose reversal
+/// potential is a constant unless a mechanism changes concentrations.
+fn default_reversal(ion: &str) -> Option<f64> {
+    match ion {
+        "na" => Some(50.0),
+        "k" => Some(-77.0),
+        _ => None,
+    }
+}
+
+fn ion_pos(m: &Mechanism, wanted: &str) -> Position {
+    m.program
+        .items
+        .iter()
+        .find_map(|item| match item {
+            Item::Neuron(stmts) => stmts.iter().find_map(|s| match s {
+                NeuronStmt::UseIon { ion, .. } if ion.text == wanted => Some(ion.pos),
+                _ => None,
+            }),
+            _ => None,
+        })
+        .unwrap_or(Position { line: 1, col: 1 })
+}
+
 fn first_neuron_pos(m: &Mechanism) -> Position {
     m.program
         .items
@@ -1091,11 +1374,11 @@ mod tests {
 
     #[test]
     fn unsupported_constructs_are_errors_at_their_place() {
-        let src = "NEURON { SUFFIX c USEION na READ ena WRITE ina }\nASSIGNED { ena ina }\nBREAKPOINT { ina = 0 }";
+        let src = "NEURON { SUFFIX c USEION ca READ eca WRITE ica }\nASSIGNED { eca ica }\nBREAKPOINT { ica = 0 }";
         let m = check_source(src, "c.mod").unwrap();
         let err = generate(&m, &Options::default()).unwrap_err();
         assert_eq!((err.pos.line, err.pos.col), (1, 26));
-        assert!(err.message.contains("USEION na"), "{}", err.message);
+        assert!(err.message.contains("USEION ca"), "{}", err.message);
     }
 
     #[test]

@@ -68,13 +68,13 @@ fn modc_prints_one_line_per_file_and_fails_if_any_fails() {
     let ions = dir.join("ions.mod");
     std::fs::write(
         &ions,
-        "NEURON { SUFFIX ions USEION na READ ena WRITE ina }\nASSIGNED { ena ina }\nBREAKPOINT { ina = 0 }\n",
+        "NEURON { SUFFIX ions USEION ca READ eca WRITE ica }\nASSIGNED { eca ica }\nBREAKPOINT { ica = 0 }\n",
     )
     .unwrap();
     let out = Command::new(modc).arg(&ions).output().unwrap();
     assert!(!out.status.success());
     let text = String::from_utf8(out.stdout).unwrap();
-    assert!(text.starts_with(&format!("error {}:1:29: USEION na", ions.display())), "{text}");
+    assert!(text.starts_with(&format!("error {}:1:29: USEION ca", ions.display())), "{text}");
     let out = Command::new(modc).arg(dir.join("missing.mod")).output().unwrap();
     assert!(!out.status.success());
     std::fs::remove_dir_all(&dir).unwrap();

@@ -214,6 +214,18 @@ pub trait Mechanism: Send {
     fn net_receive(&mut self, instance: usize, weight: f64, flag: f64, t: f64, outbox: &mut EventOutbox) {
         let _ = (instance, weight, flag, t, outbox);
     }
+    /// A variable of the type rather than of an instance (NMODL GLOBAL,
+    /// and `usetable`, NEURON's `usetable_<suffix>`).
+    fn global(&self, name: &str) -> Option<f64> {
+        let _ = name;
+        None
+    }
+    /// Sets a variable of the type (see [`Mechanism::global`]); false if
+    /// there is none of that name.
+    fn set_global(&mut self, name: &str, value: f64) -> bool {
+        let _ = (name, value);
+        false
+    }
     /// Values of variable `name` for all instances.
     fn variable(&self, name: &str) -> Option<&[f64]>;
     /// Mutable values of variable `name` for all instances.
