@@ -65,6 +65,10 @@ struct Linear {
     b: Option<String>,
 }
 
+/// How deep FUNCTION/PROCEDURE bodies are inlined into kernels (deeper
+/// calls, or recursion, stay method calls).
+const MAX_INLINE_DEPTH: usize = 4;
+
 /// A FUNCTION or PROCEDURE: its parameters, body, and whether it returns a
 /// value (FUNCTION).
 type Callable<'a> = (&'a [(Name, Units)], &'a [Stmt], bool);
@@ -120,6 +124,8 @@ struct Scope {
     /// Use NEURON's exact `exp` (blocks outside the step loop) rather than
     /// the fast one.
     exact: bool,
+    /// How many FUNCTION/PROCEDURE bodies are inlined around this code.
+    depth: usize,
     locals: Vec<String>,
     /// The FUNCTION whose value is being computed, if any.
     function: Option<String>,
@@ -509,7 +515,7 @@ impl<'a> Generator<'a> {
 
     fn initial_kernel(&mut self, initial: &[Stmt]) -> Result<String> {
         let mut body = String::new();
-        let mut scope = Scope { exact: true, locals: Vec::new(), function: None, site: Site::Kernel };
+        let mut scope = Scope { exact: true, depth: 0, locals: Vec::new(), function: None, site: Site::Kernel };
         for (name, role) in self.columns.clone() {
             if role == Role::State {
                 // States start at their `x0` (0), as NEURON's.
@@ -539,7 +545,7 @@ impl<'a> Generator<'a> {
     fn current_kernel(&mut self, breakpoint: &[Stmt]) -> Result<String> {
         let statements: Vec<Stmt> = breakpoint.iter().filter(|s| !matches!(s, Stmt::Solve { .. })).cloned().collect();
         let mut evaluation = String::new();
-        let mut scope = Scope { exact: false, locals: Vec::new(), function: None, site: Site::Kernel };
+        let mut scope = Scope { exact: false, depth: 0, locals: Vec::new(), function: None, site: Site::Kernel };
         self.statements(&statements, &mut scope, &mut evaluation, 5)?;
         let sum = if self.currents.is_empty() {
             "0.0".to_string()
@@ -598,7 +604,7 @@ impl<'a> Generator<'a> {
 
     fn state_kernel(&mut self, breakpoint: &[Stmt]) -> Result<String> {
         let mut body = String::new();
-        let mut scope = Scope { exact: false, locals: Vec::new(), function: None, site: Site::Kernel };
+        let mut scope = Scope { exact: false, depth: 0, locals: Vec::new(), function: None, site: Site::Kernel };
         for stmt in breakpoint {
             let Stmt::Solve { block, method, steadystate } = stmt else { continue };
             if steadystate.is_some() {
@@ -757,7 +763,7 @@ impl<'a> Generator<'a> {
     }
 
     fn net_receive(&mut self, params: &[(Name, Units)], body: &[Stmt]) -> Result<String> {
-        let mut scope = Scope { exact: true, locals: Vec::new(), function: None, site: Site::NetReceive };
+        let mut scope = Scope { exact: true, depth: 0, locals: Vec::new(), function: None, site: Site::NetReceive };
         let weight = params.first().map_or("weight".to_string(), |(n, _)| n.text.clone());
         scope.locals.push(weight.clone());
         scope.locals.push("flag".into());
@@ -775,6 +781,7 @@ impl<'a> Generator<'a> {
         for (name, (params, body, is_function)) in functions {
             let mut scope = Scope {
                 exact: false,
+                depth: 0,
                 locals: params.iter().map(|(n, _)| n.text.clone()).collect(),
                 function: is_function.then(|| name.clone()),
                 site: Site::Function,
@@ -827,7 +834,7 @@ impl<'a> Generator<'a> {
         if params.len() != 1 {
             return unsupported(pos, "TABLE in a FUNCTION or PROCEDURE without exactly one argument");
         }
-        let scope = Scope { exact: false, locals: Vec::new(), function: None, site: Site::Function };
+        let scope = Scope { exact: false, depth: 0, locals: Vec::new(), function: None, site: Site::Function };
         let depend: Vec<String> = table
             .depend
             .clone()
@@ -924,7 +931,7 @@ impl<'a> Generator<'a> {
         Ok(out)
     }
 
-    fn statements(&mut self, stmts: &[Stmt], scope: &mut Scope, out: &mut String, indent: usize) -> Result<()> {
+    fn statements(&self, stmts: &[Stmt], scope: &mut Scope, out: &mut String, indent: usize) -> Result<()> {
         let depth = scope.locals.len();
         for stmt in stmts {
             self.statement(stmt, scope, out, indent)?;
@@ -933,7 +940,7 @@ impl<'a> Generator<'a> {
         Ok(())
     }
 
-    fn statement(&mut self, stmt: &Stmt, scope: &mut Scope, out: &mut String, indent: usize) -> Result<()> {
+    fn statement(&self, stmt: &Stmt, scope: &mut Scope, out: &mut String, indent: usize) -> Result<()> {
         let pad = "    ".repeat(indent);
         match stmt {
             Stmt::Local(names) => {
@@ -1103,6 +1110,80 @@ impl<'a> Generator<'a> {
         })
     }
 
+    /// A FUNCTION or PROCEDURE call in a kernel, inlined as a block (a
+    /// block expression for a FUNCTION), so that the kernel's loop stays a
+    /// plain loop over the columns that the compiler can vectorize. A
+    /// tabulated one looks its table up when `usetable` is on.
+    fn inline_call(&self, user: &str, args: &[String], scope: &Scope) -> Result<String> {
+        let (params, body, is_function) = self.functions[user];
+        let mut inner = Scope {
+            exact: scope.exact,
+            depth: scope.depth + 1,
+            locals: params.iter().map(|(n, _)| n.text.clone()).collect(),
+            function: is_function.then(|| user.to_string()),
+            site: Site::Kernel,
+        };
+        let body: Vec<Stmt> = body.iter().filter(|s| !matches!(s, Stmt::Table { .. })).cloned().collect();
+        let mut code = String::new();
+        self.statements(&body, &mut inner, &mut code, 5)?;
+        let mut block = String::from("{\n");
+        for ((p, _), value) in params.iter().zip(args) {
+            block.push_str(&format!("                    let mut {} = {value};\n", local(&p.text)));
+        }
+        let computed = if is_function {
+            format!(
+                "{{\n                    let mut {} = 0.0;\n{code}                    {}\n                    }}",
+                local(user),
+                local(user)
+            )
+        } else {
+            format!("{{\n{code}                    }}")
+        };
+        match self.tables.iter().position(|t| t.owner == user) {
+            Some(index) => {
+                let x = local(&params[0].0.text);
+                block.push_str(&format!(
+                    "                    if self.usetable != 0.0 {{ {} }} else {computed}\n",
+                    self.table_lookup(index, &x)
+                ));
+            }
+            None => block.push_str(&format!("                    {computed}\n")),
+        }
+        block.push_str("                }");
+        Ok(block)
+    }
+
+    /// nocmodl's table lookup at `x` as a block: assigns the tabulated
+    /// variables (PROCEDURE) or is the value (FUNCTION).
+    fn table_lookup(&self, index: usize, x: &str) -> String {
+        let table = &self.tables[index];
+        let o = &table.owner;
+        let assign = |value: &dyn Fn(usize) -> String| -> String {
+            if table.function {
+                value(0)
+            } else {
+                table
+                    .names
+                    .iter()
+                    .enumerate()
+                    .map(|(c, name)| format!("{} = {};", self.slot(name), value(c)))
+                    .collect::<Vec<_>>()
+                    .join(" ")
+            }
+        };
+        let interpolate =
+            |c: usize| format!("self.table_{o}[{c}][i] + theta*(self.table_{o}[{c}][i + 1] - self.table_{o}[{c}][i])");
+        format!(
+            "let xi = self.table_{o}_mfac * ({x} - self.table_{o}_tmin); let n = self.table_{o}_n; \
+             if xi.is_nan() {{ {} }} else if xi <= 0. {{ {} }} else if xi >= n as f64 {{ {} }} else {{ \
+             let i = xi as usize; let theta = xi - i as f64; {} }}",
+            assign(&|_| "xi".into()),
+            assign(&|c| format!("self.table_{o}[{c}][0]")),
+            assign(&|c| format!("self.table_{o}[{c}][n]")),
+            assign(&interpolate),
+        )
+    }
+
     fn call(&self, name: &Name, args: &[Expr], scope: &Scope) -> Result<String> {
         let a: Vec<String> = args.iter().map(|a| self.expr(a, scope)).collect::<Result<_>>()?;
         let one = |f: &str| -> Result<String> {
@@ -1153,6 +1234,9 @@ impl<'a> Generator<'a> {
                         format!("`{user}` takes {} arguments, {} given", params.len(), a.len()),
                     ));
                 }
+                if scope.site == Site::Kernel && scope.depth < MAX_INLINE_DEPTH {
+                    return self.inline_call(user, &a, scope);
+                }
                 let t = if scope.site == Site::Kernel { "globals.t" } else { "t" };
                 let v = if scope.site == Site::NetReceive { "f64::NAN" } else { "v" };
                 let prefix = if is_function { "f" } else { "p" };
@@ -1174,21 +1258,34 @@ fn sliced(body: &str, slices: &[(&str, bool)]) -> (String, String) {
     if body.contains("self.f_") || body.contains("self.p_") {
         return (String::new(), body.to_string());
     }
-    let mut fields: Vec<(String, bool)> = Vec::new();
+    // Fields used: per-instance columns (`self.x[k]`), tables
+    // (`self.table_f[c][i]`) and scalars (`self.x`), each with whether the
+    // loop writes it.
+    let mut columns: Vec<(String, bool)> = Vec::new();
+    let mut tables: Vec<String> = Vec::new();
+    let mut scalars: Vec<(String, bool)> = Vec::new();
     let mut rest = body;
     while let Some(at) = rest.find("self.") {
         let after = &rest[at + 5..];
         let end = after.find(|c: char| !(c.is_ascii_alphanumeric() || c == '_')).unwrap_or(after.len());
         let name = &after[..end];
-        if after[end..].starts_with("[k]") {
-            let written =
-                after[end + 3..].trim_start().starts_with("= ") || after[end + 3..].trim_start().starts_with("*=");
-            match fields.iter_mut().find(|(f, _)| f == name) {
-                Some((_, w)) => *w |= written,
-                None => fields.push((name.to_string(), written)),
+        let tail = &after[end..];
+        let note = |list: &mut Vec<(String, bool)>, written: bool| match list.iter_mut().find(|(f, _)| f == name) {
+            Some((_, w)) => *w |= written,
+            None => list.push((name.to_string(), written)),
+        };
+        if let Some(after_index) = tail.strip_prefix("[k]") {
+            let t = after_index.trim_start();
+            note(&mut columns, t.starts_with("= ") || t.starts_with("*="));
+        } else if tail.starts_with('[') {
+            if !tables.iter().any(|t| t == name) {
+                tables.push(name.to_string());
             }
+        } else if !tail.starts_with('(') {
+            let t = tail.trim_start();
+            note(&mut scalars, t.starts_with("= ") && !t.starts_with("=="));
         }
-        rest = &after[end..];
+        rest = tail;
     }
     let mut bindings = String::from("            let n = self.count;\n");
     for (name, mutable) in slices {
@@ -1196,12 +1293,49 @@ fn sliced(body: &str, slices: &[(&str, bool)]) -> (String, String) {
         bindings.push_str(&format!("            let {name} = &{m}{name}[..n];\n"));
     }
     let mut body = body.to_string();
-    for (name, written) in &fields {
+    for (name, written) in &columns {
         let m = if *written { "mut " } else { "" };
         bindings.push_str(&format!("            let {name} = &{m}self.{name}[..n];\n"));
         body = body.replace(&format!("self.{name}[k]"), &format!("{name}[k]"));
     }
-    (bindings, body.replace("for k in 0..self.count", "for k in 0..n"))
+    for name in &tables {
+        bindings.push_str(&format!("            let {name} = &self.{name};\n"));
+        body = body.replace(&format!("self.{name}["), &format!("{name}["));
+    }
+    // Scalars live in locals during the loop (so they can stay in
+    // registers); those the loop writes are stored back after it, leaving
+    // the last instance's value as NEURON's GLOBALs do.
+    let mut store_back = String::new();
+    for (name, written) in &scalars {
+        let m = if *written { "mut " } else { "" };
+        bindings.push_str(&format!("            let {m}s_{name} = self.{name};\n"));
+        body = replace_field(&body, name, &format!("s_{name}"));
+        if *written {
+            store_back.push_str(&format!("            self.{name} = s_{name};\n"));
+        }
+    }
+    body = body.replace("for k in 0..self.count", "for k in 0..n");
+    body.push_str(&store_back);
+    (bindings, body)
+}
+
+/// Replaces `self.<name>` (the whole field name, not a longer one) by `with`.
+fn replace_field(text: &str, name: &str, with: &str) -> String {
+    let pattern = format!("self.{name}");
+    let mut out = String::with_capacity(text.len());
+    let mut rest = text;
+    while let Some(at) = rest.find(&pattern) {
+        let after = &rest[at + pattern.len()..];
+        out.push_str(&rest[..at]);
+        if after.starts_with(|c: char| c.is_ascii_alphanumeric() || c == '_') {
+            out.push_str(&pattern);
+        } else {
+            out.push_str(with);
+        }
+        rest = after;
+    }
+    out.push_str(rest);
+    out
 }
 
 fn comparison(op: BinaryOp) -> Option<&'static str> {
