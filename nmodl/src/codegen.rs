@@ -646,6 +646,10 @@ impl<'a> Generator<'a> {
                         writeln!(out, "                {s} = {s} + dt*({rhs});").ok();
                         continue;
                     }
+                    if let Some(code) = self.cnexp_over_divisor(value, &state.text, &s, scope)? {
+                        out.push_str(&code);
+                        continue;
+                    }
                     let Some(linear) = self.linear(value, &state.text, scope)? else {
                         return unsupported(state.pos, "cnexp of an equation that is not linear in its state");
                     };
@@ -677,6 +681,31 @@ impl<'a> Generator<'a> {
             }
         }
         Ok(())
+    }
+
+    /// `s' = (A*s + B)/D` (the usual `(sinf - s)/stau`) with both terms
+    /// over one divisor: the update `s + (1 - exp(dt*(A/D)))*(-(B)/(A) - s)`
+    /// is nocmodl's `s + (1 - exp(dt*a))*(-(b)/a - s)` with the common
+    /// divisor cancelled in `b/a`, which saves two divisions per state (the
+    /// results differ from nocmodl's by rounding only, ~1e-16 relative).
+    /// `None` when the equation has another shape or B is zero (the decay
+    /// form is used then, exact to the bit).
+    fn cnexp_over_divisor(&self, value: &Expr, state: &str, s: &str, scope: &Scope) -> Result<Option<String>> {
+        let mut e = value;
+        while let Expr::Paren(inner) = e {
+            e = inner;
+        }
+        let Expr::Binary { op: BinaryOp::Div, left, right, .. } = e else { return Ok(None) };
+        let mut divisor_names = Vec::new();
+        collect_names(right, &mut divisor_names);
+        if divisor_names.iter().any(|n| n == state) {
+            return Ok(None);
+        }
+        let Some(Linear { a: Some(a), b: Some(b) }) = self.linear(left, state, scope)? else { return Ok(None) };
+        let d = self.expr(right, scope)?;
+        Ok(Some(format!(
+            "                {{\n                    let a = ({a}) / {d};\n                    {s} = {s} + (1. - exp(dt*a))*(- ({b}) / ({a}) - {s});\n                }}\n"
+        )))
     }
 
     /// Whether a cnexp equation's coefficient of `state` uses only PARAMETER
