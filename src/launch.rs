@@ -19,9 +19,11 @@
 //!
 //! What happens on an error returned by the body of one rank:
 //! - an error that only this rank has (a bad cell, a file it could not
-//!   write, a NaN voltage): the rank prints `program: rank R of N: error:
-//!   message` (`program: error: message` on one rank) and ends the job with
-//!   MPI_Abort, so ranks waiting in a collective end too, within seconds;
+//!   write): the rank prints `program: rank R of N: error: message`
+//!   (`program: error: message` on one rank) and ends the job with
+//!   MPI_Abort, so ranks waiting in a collective end too, within seconds (an
+//!   error inside `psolve`, such as a NaN voltage, is printed as `neurite:
+//!   rank R of N: message` by the simulation, which aborts at once);
 //! - an error every rank got from the same collective check (a gid on two
 //!   ranks, dt differing between ranks): the rank that caused it prints it and
 //!   ends the job; the others, which got [`NeuriteError::RankFailed`], print

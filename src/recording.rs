@@ -49,6 +49,16 @@ pub fn write_atomically(
     path: &std::path::Path,
     content: impl FnOnce(&mut dyn std::io::Write) -> std::io::Result<()>,
 ) -> Result<()> {
+    let existing = std::fs::metadata(path).ok();
+    if existing.as_ref().is_some_and(|m| !m.is_file()) {
+        // A device or pipe (`--spikes /dev/stdout`): nothing to replace.
+        let file = std::fs::OpenOptions::new().write(true).open(path).map_err(|e| io_error(path, e))?;
+        let mut out = std::io::BufWriter::new(file);
+        return content(&mut out).and_then(|()| out.flush()).map_err(|e| io_error(path, e));
+    }
+    // Through a symbolic link, the file it points to is the one replaced.
+    let resolved = std::fs::canonicalize(path).ok().filter(|_| existing.is_some());
+    let path = resolved.as_deref().unwrap_or(path);
     let dir = match path.parent() {
         Some(parent) if !parent.as_os_str().is_empty() => parent,
         _ => std::path::Path::new("."),
@@ -66,6 +76,10 @@ pub fn write_atomically(
     {
         let mut out = std::io::BufWriter::new(temporary.as_file_mut());
         content(&mut out).and_then(|()| out.flush()).map_err(|e| io_error(path, e))?;
+    }
+    if let Some(metadata) = &existing {
+        // A replaced file keeps its permissions.
+        temporary.as_file().set_permissions(metadata.permissions()).map_err(|e| io_error(path, e))?;
     }
     temporary.as_file().sync_all().map_err(|e| io_error(path, e))?;
     // Dropping the temporary file on any error above removes it.
@@ -198,6 +212,23 @@ mod tests {
             assert_eq!(mode(&path), mode(&ordinary), "outputs get an ordinary file's permissions");
         }
         std::fs::remove_dir_all(&dir).unwrap();
+    }
+
+    #[test]
+    fn devices_and_links_are_written_through() {
+        write_spikes_csv("/dev/null", &[Spike { gid: 1, time: 2.0 }]).unwrap();
+        #[cfg(unix)]
+        {
+            let dir = std::env::temp_dir().join(format!("neurite-link-{}", std::process::id()));
+            std::fs::create_dir_all(&dir).unwrap();
+            let (target, link) = (dir.join("real.csv"), dir.join("link.csv"));
+            std::fs::write(&target, "old").unwrap();
+            std::os::unix::fs::symlink(&target, &link).unwrap();
+            write_spikes_csv(&link, &[Spike { gid: 3, time: 4.0 }]).unwrap();
+            assert!(std::fs::symlink_metadata(&link).unwrap().file_type().is_symlink(), "the link stays a link");
+            assert_eq!(std::fs::read_to_string(&target).unwrap(), "gid,t_ms\n3,4.0\n");
+            std::fs::remove_dir_all(&dir).unwrap();
+        }
     }
 
     #[test]

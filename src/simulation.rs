@@ -489,6 +489,8 @@ impl<C: Communicator> Simulation<C> {
     /// mechanisms at steady state, events cleared, recordings restarted.
     /// Collective: every rank must pass the same `v_init`.
     pub fn finitialize(&mut self, v_init: f64) -> Result<()> {
+        // The collective check first, so that no rank fails alone before it.
+        check_same_on_all_ranks(&mut self.comm, &[("finitialize v_init (mV)", v_init)])?;
         if !v_init.is_finite() {
             return Err(NeuriteError::InvalidParameter {
                 what: "finitialize v_init".into(),
@@ -496,7 +498,6 @@ impl<C: Communicator> Simulation<C> {
                 reason: "must be a finite number",
             });
         }
-        check_same_on_all_ranks(&mut self.comm, &[("finitialize v_init (mV)", v_init)])?;
         let (dt, celsius) = (self.config.dt, self.config.celsius);
         for group in self.groups.iter_mut() {
             group.initialize(v_init, dt, celsius);
@@ -512,6 +513,8 @@ impl<C: Communicator> Simulation<C> {
     /// Collective: every rank must pass the same `tstop`. A `tstop` before the
     /// current time does nothing, as in NEURON.
     pub fn run(&mut self, tstop: f64) -> Result<()> {
+        // The collective check first, so that no rank fails alone before it.
+        check_same_on_all_ranks(&mut self.comm, &[("psolve tstop (ms)", tstop)])?;
         if !self.initialized {
             return Err(NeuriteError::NotInitialized);
         }
@@ -522,13 +525,17 @@ impl<C: Communicator> Simulation<C> {
                 reason: "must be a finite number of ms >= 0",
             });
         }
-        check_same_on_all_ranks(&mut self.comm, &[("psolve tstop (ms)", tstop)])?;
         let dt = self.config.dt;
         // The step count NEURON's psolve takes (with its round-off guards).
         let total = ((tstop * (1.0 + 1e-11) - self.time()) / dt + 1e-9).floor().max(0.0) as u64;
         let samples: u64 = self.groups.iter().map(|g| g.samples_to_record(total)).sum();
-        // A time and a value per sample.
-        crate::limits::check_memory(&format!("samples recorded by psolve({tstop} ms) with dt {dt} ms"), samples, 16)?;
+        // A time and a value per sample; agreed, as only some ranks may record.
+        let fits = crate::limits::check_memory(
+            &format!("samples recorded by psolve({tstop} ms) with dt {dt} ms"),
+            samples,
+            16,
+        );
+        agree(&mut self.comm, fits)?;
         for group in self.groups.iter_mut() {
             group.reserve_samples(total);
         }

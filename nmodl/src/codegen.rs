@@ -16,8 +16,9 @@
 //! `1 - exp(dt*a)` is computed once per instance and reused until `dt` or a
 //! variable changes.
 //!
-//! Constructs the generator does not handle yet (ions, TABLE, KINETIC,
-//! arrays, POINTER, ...) are errors at their place in the file.
+//! Constructs the generator does not handle yet (concentrations and ions
+//! other than na and k reversal potentials, KINETIC, arrays, POINTER,
+//! RANDOM, ...) are errors at their place in the file.
 
 use std::collections::{BTreeMap, HashSet};
 use std::fmt::Write as _;
@@ -90,6 +91,10 @@ struct Generator<'a> {
     cached: Vec<(String, String)>,
     /// Ion reversal potentials read, with their defaults (mV).
     ion_parameters: Vec<(String, f64)>,
+    /// Names assigned by code that runs during a run (BREAKPOINT,
+    /// DERIVATIVE, NET_RECEIVE, FUNCTIONs, PROCEDUREs): a cached cnexp factor
+    /// may not depend on them.
+    assigned_in_run: Vec<String>,
     /// FUNCTIONs and PROCEDUREs with a TABLE.
     tables: Vec<Table<'a>>,
 }
@@ -146,6 +151,7 @@ impl<'a> Generator<'a> {
             electrode: false,
             cached: Vec::new(),
             ion_parameters: Vec::new(),
+            assigned_in_run: Vec::new(),
             tables: Vec::new(),
         };
         // Ions, for now: the reversal potentials of na and k read as
@@ -266,6 +272,24 @@ impl<'a> Generator<'a> {
                         pos: *pos,
                     });
                 }
+            }
+        }
+        for item in &m.program.items {
+            if let Item::Block { kind, body, .. } = item
+                && !matches!(kind, BlockKind::Initial)
+            {
+                let mut read = Vec::new();
+                statement_names(body, &mut g.assigned_in_run, &mut read);
+            }
+        }
+        for table in &g.tables {
+            let params = g.functions[&table.owner].0;
+            if params.len() != 1 {
+                return unsupported(table.pos, "TABLE in a FUNCTION or PROCEDURE without exactly one argument");
+            }
+            if !matches!(table.with, Expr::Number { value, .. } if *value >= 1.0 && value.fract() == 0.0 && *value < 1e7)
+            {
+                return unsupported(table.pos, "TABLE ... WITH other than a whole number of intervals");
             }
         }
         for table in &g.tables {
@@ -623,8 +647,10 @@ impl<'a> Generator<'a> {
         if body.is_empty() {
             return Ok("        fn advance_state(&mut self, _v: &[f64], _globals: &StepGlobals) {}\n".into());
         }
-        let refresh =
-            if self.cached.is_empty() { String::new() } else { "            self.refresh_caches(dt);\n".into() };
+        let mut refresh = self.check_tables_call();
+        if !self.cached.is_empty() {
+            refresh.push_str("            self.refresh_caches(dt);\n");
+        }
         let (bindings, body) = sliced(
             &format!(
                 "            for k in 0..self.count {{\n                let mut v = v[k];\n{body}            }}\n"
@@ -637,13 +663,17 @@ impl<'a> Generator<'a> {
     }
 
     fn derivative(&mut self, stmts: &[Stmt], method: &str, scope: &mut Scope, out: &mut String) -> Result<()> {
+        let mut euler_updates: Vec<String> = Vec::new();
         for stmt in stmts {
             match stmt {
                 Stmt::Derivative { state, index: None, order: 1, value } => {
                     let s = format!("self.{}[k]", field(&state.text));
                     if method == "euler" {
+                        // Every derivative from the old states, then the
+                        // updates (below), as NEURON's euler.
                         let rhs = self.expr(value, scope)?;
-                        writeln!(out, "                {s} = {s} + dt*({rhs});").ok();
+                        writeln!(out, "                let d_{} = {rhs};", field(&state.text)).ok();
+                        euler_updates.push(format!("                {s} = {s} + dt*d_{};", field(&state.text)));
                         continue;
                     }
                     if let Some(code) = self.cnexp_over_divisor(value, &state.text, &s, scope)? {
@@ -679,6 +709,9 @@ impl<'a> Generator<'a> {
                 Stmt::Derivative { state, .. } => return unsupported(state.pos, "array or higher-order derivatives"),
                 other => self.statement(other, scope, out, 4)?,
             }
+        }
+        for update in euler_updates {
+            writeln!(out, "{update}").ok();
         }
         Ok(())
     }
@@ -716,7 +749,8 @@ impl<'a> Generator<'a> {
         names.iter().all(|n| {
             n == state
                 || self.constants.contains_key(n)
-                || self.columns.iter().any(|(c, r)| c == n && *r == Role::Parameter)
+                || (self.columns.iter().any(|(c, r)| c == n && *r == Role::Parameter)
+                    && !self.assigned_in_run.contains(n))
         })
     }
 
@@ -799,7 +833,8 @@ impl<'a> Generator<'a> {
         let mut code = String::new();
         self.statements(body, &mut scope, &mut code, 3)?;
         Ok(format!(
-            "        fn net_receive(&mut self, k: usize, weight: f64, flag: f64, t: f64, outbox: &mut EventOutbox) {{\n            let mut {} = weight;\n            let mut l_flag = flag;\n{code}        }}\n",
+            "        fn net_receive(&mut self, k: usize, weight: f64, flag: f64, t: f64, outbox: &mut EventOutbox) {{\n{}            let mut {} = weight;\n            let mut l_flag = flag;\n{code}        }}\n",
+            self.check_tables_call(),
             local(&weight)
         ))
     }
@@ -1156,8 +1191,11 @@ impl<'a> Generator<'a> {
         let mut code = String::new();
         self.statements(&body, &mut inner, &mut code, 5)?;
         let mut block = String::from("{\n");
-        for ((p, _), value) in params.iter().zip(args) {
-            block.push_str(&format!("                    let mut {} = {value};\n", local(&p.text)));
+        if !params.is_empty() {
+            // All at once: an argument may name a variable that a parameter
+            // of the callee shadows.
+            let names: Vec<String> = params.iter().map(|(p, _)| format!("mut {}", local(&p.text))).collect();
+            block.push_str(&format!("                    let ({},) = ({},);\n", names.join(", "), args.join(", ")));
         }
         let computed = if is_function {
             format!(
@@ -1217,7 +1255,7 @@ impl<'a> Generator<'a> {
         let a: Vec<String> = args.iter().map(|a| self.expr(a, scope)).collect::<Result<_>>()?;
         let one = |f: &str| -> Result<String> {
             match a.as_slice() {
-                [x] => Ok(format!("{x}.{f}()")),
+                [x] => Ok(format!("({x}).{f}()")),
                 _ => unsupported(name.pos, &format!("`{}` with {} arguments", name.text, a.len())),
             }
         };
@@ -1266,6 +1304,13 @@ impl<'a> Generator<'a> {
                 if scope.site == Site::Kernel && scope.depth < MAX_INLINE_DEPTH {
                     return self.inline_call(user, &a, scope);
                 }
+                if scope.site == Site::NetReceive {
+                    let (mut assigned, mut read) = (Vec::new(), Vec::new());
+                    statement_names(self.functions[user].1, &mut assigned, &mut read);
+                    if read.iter().any(|n| n == "v") && !self.functions[user].0.iter().any(|(p, _)| p.text == "v") {
+                        return unsupported(name.pos, &format!("`{user}` reads v, called from NET_RECEIVE"));
+                    }
+                }
                 let t = if scope.site == Site::Kernel { "globals.t" } else { "t" };
                 let v = if scope.site == Site::NetReceive { "f64::NAN" } else { "v" };
                 let prefix = if is_function { "f" } else { "p" };
@@ -1310,7 +1355,7 @@ fn sliced(body: &str, slices: &[(&str, bool)]) -> (String, String) {
             if !tables.iter().any(|t| t == name) {
                 tables.push(name.to_string());
             }
-        } else if !tail.starts_with('(') {
+        } else if !tail.starts_with('(') && name != "count" {
             let t = tail.trim_start();
             note(&mut scalars, t.starts_with("= ") && !t.starts_with("=="));
         }
@@ -1377,6 +1422,40 @@ fn comparison(op: BinaryOp) -> Option<&'static str> {
         BinaryOp::Ne => "!=",
         _ => return None,
     })
+}
+
+/// Names assigned and names read by statements (not descending into calls).
+fn statement_names(stmts: &[Stmt], assigned: &mut Vec<String>, read: &mut Vec<String>) {
+    for stmt in stmts {
+        match stmt {
+            Stmt::Assign { target, value } => {
+                if let Expr::Var { name, .. } = target {
+                    assigned.push(name.text.clone());
+                }
+                collect_names(value, read);
+            }
+            Stmt::Derivative { value, .. } => collect_names(value, read),
+            Stmt::Call(e) => collect_names(e, read),
+            Stmt::If { cond, then, otherwise } => {
+                collect_names(cond, read);
+                statement_names(then, assigned, read);
+                if let Some(o) = otherwise {
+                    statement_names(o, assigned, read);
+                }
+            }
+            Stmt::While { cond, body } => {
+                collect_names(cond, read);
+                statement_names(body, assigned, read);
+            }
+            Stmt::From { from, to, body, .. } => {
+                collect_names(from, read);
+                collect_names(to, read);
+                statement_names(body, assigned, read);
+            }
+            Stmt::Block(body) | Stmt::Initial(body) => statement_names(body, assigned, read),
+            _ => {}
+        }
+    }
 }
 
 fn collect_names(e: &Expr, out: &mut Vec<String>) {
@@ -1533,6 +1612,40 @@ mod tests {
         let src = "NEURON { POINT_PROCESS syn RANGE tau }\nPARAMETER { tau = 2 }\nSTATE { g }\nBREAKPOINT { SOLVE s METHOD cnexp }\nDERIVATIVE s { g' = -g/tau }";
         let code = generate(&check_source(src, "syn.mod").unwrap(), &Options::default()).unwrap();
         assert!(code.contains("var_g[k] = var_g[k] + cnexp_var_g[k]*(-var_g[k]);"), "{code}");
+    }
+
+    fn translate(src: &str) -> std::result::Result<String, String> {
+        let m = check_source(src, "t.mod").map_err(|e| e.to_string())?;
+        generate(&m, &Options::default()).map_err(|e| e.to_string())
+    }
+
+    #[test]
+    fn review_cases_generate_neurons_semantics() {
+        // Arguments are bound at once: f(y, x) inside a scope with x and y.
+        let code = translate("NEURON { SUFFIX a RANGE r }\nASSIGNED { r }\nFUNCTION f(x, y) { f = x - 2*y }\nBREAKPOINT { LOCAL x, y  x = 1  y = 10  r = f(y, x) }").unwrap();
+        assert!(code.contains("let (mut l_x, mut l_y,) = (l_y, l_x,);"), "{code}");
+        // euler: every derivative from the old states, then the updates.
+        let code = translate(
+            "NEURON { SUFFIX a }\nSTATE { x y }\nBREAKPOINT { SOLVE s METHOD euler }\nDERIVATIVE s { x' = y  y' = -x }",
+        )
+        .unwrap();
+        let (dy, ux) = (code.find("let d_var_y").unwrap(), code.find("var_x[k] = var_x[k] + dt*d_var_x").unwrap());
+        assert!(dy < ux, "{code}");
+        // A negative constant keeps its sign as a method receiver.
+        let code =
+            translate("NEURON { SUFFIX a RANGE r }\nCONSTANT { c = -2 }\nASSIGNED { r }\nBREAKPOINT { r = fabs(c) }")
+                .unwrap();
+        assert!(code.contains("(-2.0_f64).abs()"), "{code}");
+        // A parameter changed during the run is not cached in a cnexp factor.
+        let code = translate("NEURON { POINT_PROCESS s RANGE tau }\nPARAMETER { tau = 2 }\nSTATE { g }\nBREAKPOINT { SOLVE d METHOD cnexp }\nDERIVATIVE d { g' = -g/tau }\nNET_RECEIVE(w) { tau = tau*2 }").unwrap();
+        assert!(!code.contains("cnexp_var_g"), "{code}");
+        // Errors instead of wrong code.
+        let err = translate("NEURON { SUFFIX a RANGE r }\nASSIGNED { r }\nFUNCTION f() { TABLE FROM 0 TO 1 WITH 10  f = 1 }\nBREAKPOINT { r = f() }").unwrap_err();
+        assert!(err.contains("exactly one argument"), "{err}");
+        let err = translate("NEURON { POINT_PROCESS p RANGE g }\nASSIGNED { v g }\nFUNCTION mg() { mg = 1/(1 + exp(-0.062*v)) }\nNET_RECEIVE(w) { g = g + w*mg() }").unwrap_err();
+        assert!(err.contains("reads v"), "{err}");
+        let err = translate("NEURON { SUFFIX a }\nPARAMETER { a = 1 }\nASSIGNED { a }").unwrap_err();
+        assert!(err.contains("declared twice"), "{err}");
     }
 
     #[test]

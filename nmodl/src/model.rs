@@ -264,6 +264,15 @@ pub fn check(program: &Program, file: &str) -> Result<Mechanism> {
                     _ => Role::Constant,
                 };
                 for decl in decls {
+                    if let Some(first) = m.variables.get(&decl.name.text) {
+                        return Err(SyntaxError::new(
+                            decl.name.pos,
+                            format!(
+                                "`{}` is declared twice (first at line {})",
+                                decl.name.text, first.decl.name.pos.line
+                            ),
+                        ));
+                    }
                     known.insert(decl.name.text.clone());
                     m.variables.insert(decl.name.text.clone(), Variable { decl: decl.clone(), role, range: false });
                 }

@@ -234,8 +234,10 @@ pub trait Mechanism: Send {
 
 /// The built-in mechanisms.
 /// pas, ExpSyn, Exp2Syn and IClamp are generated from their NMODL sources in
-/// mechanisms/ (build.rs); hh and NetStim are still hand-written until the
-/// code generator handles ions, TABLE and RANDOM.
+/// mechanisms/ (build.rs). hh is still the hand-written kernel: the one
+/// generated from mechanisms/hh.mod (`generated::hh`, NEURON's tables
+/// included) gives NEURON's numbers but is not yet as fast. NetStim waits
+/// for RANDOM in the code generator.
 pub static BUILTIN: [&MechanismInfo; 6] = [
     &generated::pas::INFO,
     &hh::INFO,
