@@ -474,8 +474,29 @@ impl CellGroup {
             total += block.len();
         }
 
+        // The mechanism types of the group: the built-ins (or their
+        // replacements) in their order, then those from users' catalogues
+        // that the cells use, in order of first use (NEURON sums currents in
+        // mechanism-type order, users' types after the built-ins).
+        let mut infos: Vec<&'static mechanisms::MechanismInfo> = implementations.to_vec();
+        for (_, cell) in &cables {
+            let used = cell
+                .sections()
+                .iter()
+                .flat_map(|s| s.density_mechanisms().iter().map(|d| d.info))
+                .chain(cell.point_processes().iter().map(|p| p.info));
+            for info in used {
+                if !infos.iter().any(|i| i.name == info.name) {
+                    infos.push(info);
+                }
+            }
+        }
+        let slot_of = |info: &mechanisms::MechanismInfo| -> usize {
+            infos.iter().position(|i| i.name == info.name).expect("every used mechanism has a slot")
+        };
+
         // Pass 1: nodes of every instance, to order them.
-        let mut plans: Vec<SlotPlan> = mechanisms::BUILTIN.iter().map(|_| SlotPlan::new()).collect();
+        let mut plans: Vec<SlotPlan> = infos.iter().map(|_| SlotPlan::new()).collect();
         let (mut a, mut bcoef, mut cap) = (vec![0.0; total], vec![0.0; total], vec![0.0; total]);
         let mut group_cells = Vec::with_capacity(cables.len());
         let mut point_areas: Vec<Vec<f64>> = Vec::with_capacity(cables.len());
@@ -493,7 +514,7 @@ impl CellGroup {
             }
             for (sid, section) in cell.sections().iter().enumerate() {
                 for insertion in section.density_mechanisms() {
-                    let plan = &mut plans[mechanisms::builtin_index(insertion.info)];
+                    let plan = &mut plans[slot_of(insertion.info)];
                     for k in 0..section.nseg() {
                         let node = layout.first_segment_node[sid] + section.node_of_segment(k);
                         plan.add(Some(block.node(lane, node)));
@@ -503,12 +524,12 @@ impl CellGroup {
             let mut areas = Vec::with_capacity(cell.point_processes().len());
             for pp in cell.point_processes() {
                 let local = layout.node_at(cell, pp.location);
-                plans[mechanisms::builtin_index(pp.info)].add(Some(block.node(lane, local)));
+                plans[slot_of(pp.info)].add(Some(block.node(lane, local)));
                 areas.push(layout.area[local]);
             }
             point_areas.push(areas);
             for _ in cell.netstims() {
-                plans[mechanisms::builtin_index(&mechanisms::netstim::INFO)].add(None);
+                plans[slot_of(&mechanisms::netstim::INFO)].add(None);
             }
             if let Some(det) = cell.spike_detector() {
                 detectors.gid.push(*gid);
@@ -526,7 +547,7 @@ impl CellGroup {
                 own_stims: Vec::new(),
             });
         }
-        let netstim_slot = mechanisms::builtin_index(&mechanisms::netstim::INFO);
+        let netstim_slot = slot_of(&mechanisms::netstim::INFO);
         for _ in &stims {
             plans[netstim_slot].add(None);
         }
@@ -535,16 +556,16 @@ impl CellGroup {
             detectors.contiguous_from = Some(detectors.node.first().copied().unwrap_or(0));
         }
         let instance_nodes: Vec<InstanceNodes> =
-            plans.iter_mut().zip(mechanisms::BUILTIN.iter()).map(|(plan, info)| plan.plan(info.kind)).collect();
+            plans.iter_mut().zip(infos.iter()).map(|(plan, info)| plan.plan(info.kind)).collect();
 
         // Pass 2: values, written straight to their final place.
         let mut local_routes: Vec<(usize, Vec<LocalRoute>)> = Vec::new();
         let mut fills: Vec<SlotFill> =
-            plans.iter().zip(mechanisms::BUILTIN.iter()).map(|(plan, info)| SlotFill::new(info, plan.count)).collect();
+            plans.iter().zip(infos.iter()).map(|(plan, info)| SlotFill::new(info, plan.count)).collect();
         for (c, (gid, cell)) in cables.iter().enumerate() {
             for section in cell.sections() {
                 for insertion in section.density_mechanisms() {
-                    let slot = mechanisms::builtin_index(insertion.info);
+                    let slot = slot_of(insertion.info);
                     for k in 0..section.nseg() {
                         fills[slot].put(&plans[slot], insertion.values.iter().map(|column| column.get(k)), None, *gid);
                     }
@@ -552,12 +573,12 @@ impl CellGroup {
             }
             let mut targets = Vec::with_capacity(cell.point_processes().len());
             for (pp, area) in cell.point_processes().iter().zip(&point_areas[c]) {
-                let slot = mechanisms::builtin_index(pp.info);
+                let slot = slot_of(pp.info);
                 let k = fills[slot].put(&plans[slot], pp.values.iter().copied(), Some(1.0e2 / area), *gid);
                 targets.push(EventTarget { slot: slot as u32, instance: k as u32 });
             }
             for (j, params) in cell.netstims().iter().enumerate() {
-                let slot = mechanisms::builtin_index(&mechanisms::netstim::INFO);
+                let slot = slot_of(&mechanisms::netstim::INFO);
                 let values = [params.interval, params.number, params.start, params.noise];
                 let fill = &mut fills[slot];
                 let k = fill.put(&plans[slot], values.into_iter(), None, *gid);
@@ -607,7 +628,7 @@ impl CellGroup {
         let slots: Vec<Slot> = fills
             .into_iter()
             .zip(instance_nodes)
-            .zip(implementations.iter())
+            .zip(infos.iter())
             .map(|((fill, nodes), info)| Slot { mechanism: (info.create)(fill.setup), nodes, owner: fill.owner })
             .collect();
         Ok(CellGroup {
@@ -937,8 +958,14 @@ impl CellGroup {
     pub fn density_instance(&self, gid: Gid, location: Location, mechanism: &str) -> Result<(usize, usize)> {
         let cell = self.cell(gid)?;
         let local = cell.sections.segment_node(location).map_err(|e| Self::section_error(cell, e))?;
-        let info = mechanisms::lookup(mechanism)?;
-        let slot = mechanisms::builtin_index(info);
+        let Some(slot) = self.slots.iter().position(|s| s.mechanism.info().name == mechanism) else {
+            mechanisms::lookup(mechanism)?;
+            return Err(NeuriteError::MechanismNotInserted {
+                mechanism: mechanism.to_string(),
+                section: cell.sections.names[location.section.0].clone(),
+            });
+        };
+        let info = self.slots[slot].mechanism.info();
         let not_inserted = || NeuriteError::MechanismNotInserted {
             mechanism: mechanism.to_string(),
             section: cell.sections.names[location.section.0].clone(),

@@ -605,16 +605,21 @@ impl CableCell {
     /// Inserts density mechanism `name` in a section with default parameters
     /// (inserting it again is a no-op, as in NEURON).
     pub fn insert(&mut self, id: SectionId, name: &str) -> Result<()> {
-        let info = mechanisms::lookup(name)?;
+        self.insert_mechanism(id, mechanisms::lookup(name)?)
+    }
+
+    /// Inserts density mechanism `info` (a built-in, or one generated from a
+    /// user's NMODL file and taken from a [`mechanisms::Catalogue`]).
+    pub fn insert_mechanism(&mut self, id: SectionId, info: &'static MechanismInfo) -> Result<()> {
         if info.kind != MechanismKind::Density {
             return Err(NeuriteError::WrongMechanismKind {
-                name: name.to_string(),
+                name: info.name.to_string(),
                 expected: "density",
                 found: kind_name(info.kind),
             });
         }
         let section = self.section_mut(id)?;
-        if section.density.iter().any(|d| std::ptr::eq(d.info, info)) {
+        if section.density.iter().any(|d| d.info.name == info.name) {
             return Ok(());
         }
         let values = info.parameter_defaults().into_iter().map(|v| PerSegment::uniform(v, section.nseg)).collect();
@@ -622,32 +627,42 @@ impl CableCell {
         Ok(())
     }
 
-    fn density_column(&mut self, id: SectionId, mechanism: &str, name: &str) -> Result<&mut PerSegment> {
-        let info = mechanisms::lookup(mechanism)?;
-        let index = info.parameter_index(name)?;
+    /// The column of parameter `name` of the mechanism called `mechanism`
+    /// inserted in section `id`, and the parameter's description.
+    fn density_column(
+        &mut self,
+        id: SectionId,
+        mechanism: &str,
+        name: &str,
+    ) -> Result<(&mut PerSegment, &'static mechanisms::VariableInfo)> {
         let section = self.section_mut(id)?;
         let section_name = section.name.clone();
-        let insertion =
-            section.density.iter_mut().find(|d| std::ptr::eq(d.info, info)).ok_or(
-                NeuriteError::MechanismNotInserted { mechanism: mechanism.to_string(), section: section_name },
-            )?;
-        Ok(&mut insertion.values[index])
+        let Some(insertion) = section.density.iter_mut().find(|d| d.info.name == mechanism) else {
+            // An unknown name, or a known one not inserted here.
+            mechanisms::lookup(mechanism)?;
+            return Err(NeuriteError::MechanismNotInserted { mechanism: mechanism.to_string(), section: section_name });
+        };
+        let index = insertion.info.parameter_index(name)?;
+        let variable = insertion.info.parameters().nth(index).expect("index of a parameter");
+        Ok((&mut insertion.values[index], variable))
     }
 
     /// Sets parameter `name` of density mechanism `mechanism` in every segment
     /// of a section (`for seg in sec: seg.hh.gnabar = value`).
     pub fn set_parameter(&mut self, id: SectionId, mechanism: &str, name: &str, value: f64) -> Result<()> {
-        check_variable(mechanism, name, value)?;
-        self.density_column(id, mechanism, name)?.set_all(value);
+        let (column, variable) = self.density_column(id, mechanism, name)?;
+        variable.check(mechanism, value)?;
+        column.set_all(value);
         Ok(())
     }
 
     /// Sets parameter `name` of density mechanism `mechanism` in the segment
     /// at `location` (`sec(x).hh.gnabar = value`).
     pub fn set_parameter_at(&mut self, location: Location, mechanism: &str, name: &str, value: f64) -> Result<()> {
-        check_variable(mechanism, name, value)?;
         let segment = self.segment_at(location)?;
-        self.density_column(location.section, mechanism, name)?.set(segment, value);
+        let (column, variable) = self.density_column(location.section, mechanism, name)?;
+        variable.check(mechanism, value)?;
+        column.set(segment, value);
         Ok(())
     }
 
@@ -655,7 +670,7 @@ impl CableCell {
     /// segment at `location`.
     pub fn parameter_at(&mut self, location: Location, mechanism: &str, name: &str) -> Result<f64> {
         let segment = self.segment_at(location)?;
-        Ok(self.density_column(location.section, mechanism, name)?.get(segment))
+        Ok(self.density_column(location.section, mechanism, name)?.0.get(segment))
     }
 
     fn segment_at(&self, location: Location) -> Result<usize> {
@@ -673,10 +688,15 @@ impl CableCell {
     /// Places point process `name` (ExpSyn, Exp2Syn, IClamp, ...) at
     /// `location`, with default parameters.
     pub fn add_point_process(&mut self, location: Location, name: &str) -> Result<PointProcessId> {
-        let info = mechanisms::lookup(name)?;
+        self.add_point_mechanism(location, mechanisms::lookup(name)?)
+    }
+
+    /// Places point process `info` (a built-in, or one generated from a
+    /// user's NMODL file and taken from a [`mechanisms::Catalogue`]).
+    pub fn add_point_mechanism(&mut self, location: Location, info: &'static MechanismInfo) -> Result<PointProcessId> {
         if info.kind != MechanismKind::Point {
             return Err(NeuriteError::WrongMechanismKind {
-                name: name.to_string(),
+                name: info.name.to_string(),
                 expected: "point-process",
                 found: kind_name(info.kind),
             });
@@ -691,7 +711,7 @@ impl CableCell {
         let index = self.point_index(id)?;
         let pp = &mut self.point_processes[index];
         let index = pp.info.parameter_index(name)?;
-        check_variable(pp.info.name, name, value)?;
+        pp.info.parameters().nth(index).expect("index of a parameter").check(pp.info.name, value)?;
         pp.values[index] = value;
         Ok(())
     }
@@ -985,15 +1005,6 @@ fn relocated_x(x: f64, old: usize, new: usize, reversed: bool) -> f64 {
     // NEURON's arc position of a node (1 - centre on a reversed section).
     let centre = (node as f64 + 0.5) / new as f64;
     if reversed { 1.0 - centre } else { centre }
-}
-
-/// Checks a value for variable `name` of `mechanism` (finite, within its
-/// physical range); unknown names are reported where they are looked up.
-fn check_variable(mechanism: &str, name: &str, value: f64) -> Result<()> {
-    match mechanisms::lookup(mechanism).ok().and_then(|info| info.variables.iter().find(|v| v.name == name)) {
-        Some(variable) => variable.check(mechanism, value),
-        None => check_finite(mechanism, name, value),
-    }
 }
 
 fn check_finite(mechanism: &str, name: &str, value: f64) -> Result<()> {

@@ -407,8 +407,8 @@ impl<C: Communicator> Simulation<C> {
         self.add_probe(gid, ProbeSource::Voltage { node }, every)
     }
 
-    fn static_variable_name(mechanism: &str, name: &str) -> Result<&'static str> {
-        let info = mechanisms::lookup(mechanism)?;
+    fn static_variable_name(info: &'static MechanismInfo, name: &str) -> Result<&'static str> {
+        let mechanism = info.name;
         info.variables
             .iter()
             .find(|v| v.name == name)
@@ -426,8 +426,9 @@ impl<C: Communicator> Simulation<C> {
         name: &str,
         every: u64,
     ) -> Result<TraceId> {
-        let name = Self::static_variable_name(mechanism, name)?;
-        let (slot, instance) = self.groups[self.group_of(gid)?].density_instance(gid, location, mechanism)?;
+        let group = self.group_of(gid)?;
+        let (slot, instance) = self.groups[group].density_instance(gid, location, mechanism)?;
+        let name = Self::static_variable_name(self.groups[group].mechanism(slot).info(), name)?;
         self.add_probe(gid, ProbeSource::Variable { slot, instance, name }, every)
     }
 
@@ -436,7 +437,7 @@ impl<C: Communicator> Simulation<C> {
     pub fn record_point_variable(&mut self, gid: Gid, id: PointProcessId, name: &str, every: u64) -> Result<TraceId> {
         let group = self.group_of(gid)?;
         let (slot, instance) = self.groups[group].point_instance(gid, id)?;
-        let name = Self::static_variable_name(self.groups[group].mechanism(slot).info().name, name)?;
+        let name = Self::static_variable_name(self.groups[group].mechanism(slot).info(), name)?;
         self.add_probe(gid, ProbeSource::Variable { slot, instance, name }, every)
     }
 
@@ -612,7 +613,10 @@ impl<C: Communicator> Simulation<C> {
     /// no mechanism of that name here has such a variable (a rank without
     /// instances accepts it).
     pub fn set_global(&mut self, mechanism: &str, name: &str, value: f64) -> Result<()> {
-        mechanisms::lookup(mechanism)?;
+        let known = self.groups.iter_mut().any(|g| g.slots_named(mechanism).next().is_some());
+        if !known {
+            mechanisms::lookup(mechanism)?;
+        }
         if !value.is_finite() {
             return Err(NeuriteError::InvalidParameter {
                 what: format!("{name}_{mechanism}"),

@@ -247,6 +247,55 @@ pub static BUILTIN: [&MechanismInfo; 6] = [
     &netstim::INFO,
 ];
 
+/// The mechanisms a model can use by name: the built-ins and mechanisms
+/// generated from users' NMODL files (`neurite_nmodl::Builder` in a
+/// build.rs, then `include!`). Cells insert from it with
+/// `CableCell::insert_mechanism(section, catalogue.get("hh2")?)`.
+#[derive(Debug, Clone)]
+pub struct Catalogue {
+    infos: Vec<&'static MechanismInfo>,
+}
+
+impl Default for Catalogue {
+    fn default() -> Self {
+        Catalogue { infos: BUILTIN.to_vec() }
+    }
+}
+
+impl Catalogue {
+    /// The built-in mechanisms.
+    pub fn builtin() -> Self {
+        Self::default()
+    }
+
+    /// Adds a mechanism; its name must be new.
+    pub fn add(&mut self, info: &'static MechanismInfo) -> Result<(), NeuriteError> {
+        if self.infos.iter().any(|i| i.name == info.name) {
+            return Err(NeuriteError::InvalidParameter {
+                what: format!("mechanism `{}` added to the catalogue", info.name),
+                value: f64::NAN,
+                reason: "a mechanism of that name is already in it",
+            });
+        }
+        self.infos.push(info);
+        Ok(())
+    }
+
+    /// The mechanism called `name`.
+    pub fn get(&self, name: &str) -> Result<&'static MechanismInfo, NeuriteError> {
+        self.infos
+            .iter()
+            .copied()
+            .find(|info| info.name == name)
+            .ok_or_else(|| NeuriteError::UnknownMechanism { name: name.to_string() })
+    }
+
+    /// Names of all mechanisms, in order.
+    pub fn names(&self) -> impl Iterator<Item = &'static str> + '_ {
+        self.infos.iter().map(|i| i.name)
+    }
+}
+
 /// Looks a built-in mechanism up by name.
 pub fn lookup(name: &str) -> Result<&'static MechanismInfo, NeuriteError> {
     BUILTIN
@@ -254,12 +303,6 @@ pub fn lookup(name: &str) -> Result<&'static MechanismInfo, NeuriteError> {
         .copied()
         .find(|info| info.name == name)
         .ok_or_else(|| NeuriteError::UnknownMechanism { name: name.to_string() })
-}
-
-/// Index of a built-in mechanism in `BUILTIN` (the order currents are summed
-/// in, as NEURON sums them in mechanism-type order).
-pub(crate) fn builtin_index(info: &MechanismInfo) -> usize {
-    BUILTIN.iter().position(|candidate| std::ptr::eq(*candidate, info)).expect("mechanism info comes from BUILTIN")
 }
 
 /// Helper for `variable`/`variable_mut`: picks a column by name.
@@ -279,10 +322,13 @@ mod tests {
 
     #[test]
     fn generated_built_ins_are_in_the_catalogue_with_their_nmodl_limits() {
+        let catalogue = Catalogue::builtin();
         for name in ["pas", "ExpSyn", "Exp2Syn", "IClamp"] {
-            let info = lookup(name).unwrap();
-            assert!(std::ptr::eq(BUILTIN[builtin_index(info)], info));
+            assert!(std::ptr::eq(catalogue.get(name).unwrap(), lookup(name).unwrap()));
         }
+        let mut more = catalogue.clone();
+        assert!(more.add(&generated::hh::INFO).is_err(), "names are unique");
+        assert_eq!(more.names().count(), BUILTIN.len());
         let tau = lookup("ExpSyn").unwrap().variables.iter().find(|v| v.name == "tau").unwrap();
         assert!(tau.check("ExpSyn", 0.0).is_err() && tau.check("ExpSyn", 2e9).is_err());
         assert!(tau.check("ExpSyn", 1e-9).is_ok() && tau.check("ExpSyn", 2.0).is_ok());

@@ -1,0 +1,61 @@
+//! A crate that brings its own NMODL mechanism (`mod/ka.mod`, compiled by
+//! build.rs with `neurite_nmodl::Builder`) and inserts it by name from the
+//! catalogue: a soma with hh and the A-type current, driven by a current
+//! step. Prints the spike times with and without the A-current.
+
+use neurite::{CableCell, Location, Network, SectionGeometry, Simulation, SimulationConfig};
+
+mod mechanisms {
+    include!(concat!(env!("OUT_DIR"), "/mechanisms.rs"));
+}
+
+/// Spike times (ms) of a soma with hh and `ka` of conductance `gbar` (S/cm²).
+pub fn spikes_with_ka(gbar: f64) -> neurite::Result<Vec<f64>> {
+    let catalogue = mechanisms::catalogue()?;
+    let mut cell = CableCell::new("soma_with_ka");
+    let soma = cell.add_section("soma", SectionGeometry { length: 20.0, diam: 20.0, nseg: 1 })?;
+    cell.insert(soma, "hh")?;
+    cell.insert_mechanism(soma, catalogue.get("ka")?)?;
+    cell.set_parameter(soma, "ka", "gbar", gbar)?;
+    let clamp = cell.add_point_process(Location::new(soma, 0.5), "IClamp")?;
+    cell.set_point_parameter(clamp, "del", 5.0)?;
+    cell.set_point_parameter(clamp, "dur", 90.0)?;
+    cell.set_point_parameter(clamp, "amp", 0.2)?;
+    cell.set_spike_detector(Location::new(soma, 0.5), 0.0)?;
+    let mut net = Network::new();
+    net.add_cable_cell(0, cell)?;
+    let mut sim = Simulation::new(&net, SimulationConfig::default())?;
+    sim.finitialize(-65.0)?;
+    sim.run(100.0)?;
+    Ok(sim.spikes().iter().map(|s| s.time).collect())
+}
+
+fn main() -> std::process::ExitCode {
+    neurite::launch("user-mechanisms", |_comm| {
+        for gbar in [0.0, 0.05, 0.2] {
+            let spikes = spikes_with_ka(gbar)?;
+            println!("ka gbar {gbar} S/cm2: {} spikes at {spikes:.3?} ms", spikes.len());
+        }
+        Ok(())
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_users_mechanism_is_compiled_inserted_and_acts() {
+        let interval = |gbar: f64| {
+            let spikes = spikes_with_ka(gbar).unwrap();
+            assert!(spikes.len() > 2, "the current step makes the soma fire repetitively: {spikes:?}");
+            spikes[2] - spikes[1]
+        };
+        // In this soma the A-current speeds the repolarization and with it
+        // the firing: the interval shrinks as gbar grows, so the mechanism
+        // runs and its parameter reaches it.
+        let (none, some, more) = (interval(0.0), interval(0.05), interval(0.2));
+        assert!(more < some && some < none, "{none} {some} {more}");
+        assert!(mechanisms::catalogue().unwrap().names().any(|n| n == "ka"));
+    }
+}
