@@ -724,6 +724,45 @@ def model_reversed_shape():
 
 
 # ---------------------------------------------------------------------------
+# A user's mechanism: examples/user-mechanisms/mod/ka.mod compiled with
+# nrnivmodl, in a soma with hh and a current step.
+# ---------------------------------------------------------------------------
+
+def model_user_ka():
+    import shutil
+    import tempfile
+    build = tempfile.mkdtemp(prefix="neurite-ka-")
+    shutil.copy(os.path.join(ROOT, "examples", "user-mechanisms", "mod", "ka.mod"), build)
+    nrnivmodl = os.path.join(os.path.dirname(sys.executable), "nrnivmodl")
+    subprocess.run([nrnivmodl], cwd=build, check=True, stdout=subprocess.DEVNULL)
+    from neuron import h
+    h.nrn_load_dll(os.path.join(build, "x86_64", "libnrnmech.so"))
+    h.load_file("stdrun.hoc")
+    common_globals(h, 0.025)
+    soma = h.Section(name="soma")
+    soma.L = soma.diam = 20
+    soma.insert("hh")
+    soma.insert("ka")
+    for seg in soma:
+        seg.ka.gbar = 0.05
+    ic = h.IClamp(soma(0.5))
+    setattr(ic, "del", 5)
+    ic.dur = 90
+    ic.amp = 0.2
+    det = h.NetCon(soma(0.5)._ref_v, None, sec=soma)
+    det.threshold = 0
+    spk = h.Vector()
+    det.record(spk)
+    t = h.Vector().record(h._ref_t)
+    cols = [("v_mV", h.Vector().record(soma(0.5)._ref_v)), ("ka_b", h.Vector().record(soma(0.5).ka._ref_b))]
+    h.finitialize(-65)
+    h.continuerun(100)
+    write_traces("user_ka_v.csv", t, cols)
+    write_spikes("user_ka_spikes.csv", [(0, x) for x in spk])
+    shutil.rmtree(build)
+
+
+# ---------------------------------------------------------------------------
 # Explicit 3-D point cell
 # ---------------------------------------------------------------------------
 
@@ -937,19 +976,22 @@ MODELS = {
     "event-ties": model_event_ties,
     "reversed": model_reversed,
     "ring5-tables": model_ring5_tables,
+    "user-ka": model_user_ka,
     "reversed-shape": model_reversed_shape,
 }
 
 SERIAL_ORDER = ["ring5", "ring5-dend11", "ring7-serial", "branched", "branched-dt01",
                 "pt3d", "netstim-noise", "geometry-edits", "netstim-default-streams",
                 "event-ties", "reversed", "reversed-shape",
-                "ring5-tables"]
+                "ring5-tables", "user-ka"]
 
 FILES = [
     ("ring5_spikes.csv", "Seed ring (tutorial BallAndStick ring via ParallelContext), N=5, dt=0.025, tstop=100, serial: all spikes (gid,t_ms)."),
     ("ring5_soma_v.csv", "Same run: gid 0 soma(0.5).v every step (t_ms,v_mV), 4001 rows."),
     ("ring5_tables_spikes.csv", "Seed ring N=5 as ring5 but with NEURON's default usetable_hh = 1 (hh rates interpolated in tables): spikes."),
     ("ring5_tables_soma_v.csv", "Same run: gid 0 soma(0.5).v every step."),
+    ("user_ka_v.csv", "A user's mechanism: examples/user-mechanisms/mod/ka.mod (nrnivmodl) with gbar 0.05 in a 20 um soma with hh, IClamp 0.2 nA from 5 to 95 ms; dt=0.025, tstop=100: soma v and the ka state b."),
+    ("user_ka_spikes.csv", "Same run: soma spikes, threshold 0 mV."),
     ("ring5_dend11_dt0125_spikes.csv", "Seed ring N=5 with every dend.nseg=11 (set before define_shape), dt=0.0125, tstop=60: spikes."),
     ("ring5_dend11_dt0125_soma_v.csv", "Same run: gid 0 soma(0.5).v every step."),
     ("ring7_serial_spikes.csv", "Seed ring N=7, dt=0.025, tstop=200, serial run: spikes."),

@@ -40,6 +40,29 @@ fn main() -> std::process::ExitCode {
     })
 }
 
+/// The soma with `ka` of conductance 0.05 S/cm²: its v (mV) and ka's state
+/// b at every step.
+pub fn trace_with_ka() -> neurite::Result<(Vec<f64>, Vec<f64>, Vec<f64>)> {
+    let catalogue = mechanisms::catalogue()?;
+    let mut cell = CableCell::new("soma_with_ka");
+    let soma = cell.add_section("soma", SectionGeometry { length: 20.0, diam: 20.0, nseg: 1 })?;
+    cell.insert(soma, "hh")?;
+    cell.insert_mechanism(soma, catalogue.get("ka")?)?;
+    cell.set_parameter(soma, "ka", "gbar", 0.05)?;
+    let clamp = cell.add_point_process(Location::new(soma, 0.5), "IClamp")?;
+    cell.set_point_parameter(clamp, "del", 5.0)?;
+    cell.set_point_parameter(clamp, "dur", 90.0)?;
+    cell.set_point_parameter(clamp, "amp", 0.2)?;
+    let mut net = Network::new();
+    net.add_cable_cell(0, cell)?;
+    let mut sim = Simulation::new(&net, SimulationConfig::default())?;
+    let v = sim.record_voltage(0, Location::new(soma, 0.5))?;
+    let b = sim.record_variable(0, Location::new(soma, 0.5), "ka", "b", 1)?;
+    sim.finitialize(-65.0)?;
+    sim.run(100.0)?;
+    Ok((sim.trace(v)?.times.clone(), sim.trace(v)?.values.clone(), sim.trace(b)?.values.clone()))
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -57,5 +80,37 @@ mod tests {
         let (none, some, more) = (interval(0.0), interval(0.05), interval(0.2));
         assert!(more < some && some < none, "{none} {some} {more}");
         assert!(mechanisms::catalogue().unwrap().names().any(|n| n == "ka"));
+    }
+
+    /// Against NEURON 9.0.2 running the same ka.mod (nrnivmodl), written by
+    /// scripts/neuron_reference.py (model user-ka).
+    #[test]
+    fn the_users_mechanism_gives_neurons_numbers() {
+        let path = concat!(env!("CARGO_MANIFEST_DIR"), "/../../tests/data/user_ka_v.csv");
+        let text = std::fs::read_to_string(path).unwrap();
+        let rows: Vec<Vec<f64>> =
+            text.lines().skip(1).map(|l| l.split(',').map(|x| x.parse().unwrap()).collect()).collect();
+        let (times, v, b) = trace_with_ka().unwrap();
+        assert_eq!(times.len(), rows.len());
+        let mut worst = (0.0f64, 0.0f64);
+        for (k, row) in rows.iter().enumerate() {
+            worst.0 = worst.0.max((v[k] - row[1]).abs());
+            worst.1 = worst.1.max((b[k] - row[2]).abs() / row[2].abs().max(1e-300));
+        }
+        println!("ka vs NEURON: max |dv| = {:e} mV, max relative |db| = {:e}", worst.0, worst.1);
+        assert!(worst.0 <= 1e-6, "{worst:?}");
+        assert!(worst.1 <= 1e-9, "{worst:?}");
+        let spikes = spikes_with_ka(0.05).unwrap();
+        let reference: Vec<f64> =
+            std::fs::read_to_string(concat!(env!("CARGO_MANIFEST_DIR"), "/../../tests/data/user_ka_spikes.csv"))
+                .unwrap()
+                .lines()
+                .skip(1)
+                .map(|l| l.split(',').nth(1).unwrap().parse().unwrap())
+                .collect();
+        assert_eq!(spikes.len(), reference.len());
+        for (a, r) in spikes.iter().zip(&reference) {
+            assert!((a - r).abs() < 1e-3 * 0.025, "{spikes:?} vs {reference:?}");
+        }
     }
 }
