@@ -763,6 +763,73 @@ def model_user_ka():
 
 
 # ---------------------------------------------------------------------------
+# hnn-core 0.6.1's channels (fetched from PyPI at run time, never committed),
+# each in a soma with pas, driven by current steps that move every state:
+# NEURON's default tables on. Channels and conductances: HNN_CHANNELS.
+# ---------------------------------------------------------------------------
+
+HNN_CHANNELS = [("hh2", "gnabar", 0.12), ("km", "gbar", 200.0), ("ar", "gbar", 1e-3), ("cat", "gbar", 2e-3)]
+
+
+def hnn_mod_dir():
+    """hnn-core 0.6.1's mod directory, downloaded once into the user's cache."""
+    import tarfile
+    cache = os.path.join(os.environ.get("XDG_CACHE_HOME") or os.path.join(os.path.expanduser("~"), ".cache"),
+                         "neurite", "hnn-core-0.6.1")
+    mod = os.path.join(cache, "hnn_core-0.6.1", "hnn_core", "mod")
+    if not os.path.isdir(mod):
+        os.makedirs(cache, exist_ok=True)
+        subprocess.run([sys.executable, "-m", "pip", "download", "--no-deps", "-q", "-d", cache, "hnn-core==0.6.1"],
+                       check=True)
+        with tarfile.open(os.path.join(cache, "hnn_core-0.6.1.tar.gz")) as t:
+            members = [m for m in t.getmembers() if "/hnn_core/mod/" in m.name and m.name.endswith(".mod")]
+            t.extractall(cache, members=members, filter="data")
+    return mod
+
+
+def model_hnn_channel(channel):
+    import shutil
+    import tempfile
+    build = tempfile.mkdtemp(prefix="neurite-hnn-")
+    shutil.copy(os.path.join(hnn_mod_dir(), channel + ".mod"), build)
+    nrnivmodl = os.path.join(os.path.dirname(sys.executable), "nrnivmodl")
+    subprocess.run([nrnivmodl], cwd=build, check=True, stdout=subprocess.DEVNULL)
+    from neuron import h
+    h.nrn_load_dll(os.path.join(build, "x86_64", "libnrnmech.so"))
+    h.load_file("stdrun.hoc")
+    h.dt = 0.025
+    h.celsius = 37
+    for name, parameter, value in HNN_CHANNELS:
+        if name != channel:
+            continue
+        soma = h.Section(name="soma")
+        soma.L = soma.diam = 20
+        soma.insert("pas")
+        for seg in soma:
+            seg.pas.g = 1e-4
+            seg.pas.e = -65
+        soma.insert(name)
+        setattr(soma(0.5), parameter + "_" + name, value)
+        steps = []
+        for delay, amp in ((5, 0.3), (30, -0.2)):
+            ic = h.IClamp(soma(0.5))
+            setattr(ic, "del", delay)
+            ic.dur = 15
+            ic.amp = amp
+            steps.append(ic)
+        states = {"hh2": ["m", "h", "n"], "km": ["n"], "ar": ["m"], "cat": ["m", "h"]}[name]
+        t = h.Vector().record(h._ref_t)
+        mech = getattr(soma(0.5), name)
+        cols = [("v_mV", h.Vector().record(soma(0.5)._ref_v))]
+        cols += [(st, h.Vector().record(getattr(mech, "_ref_" + st))) for st in states]
+        h.finitialize(-65)
+        h.continuerun(60)
+        write_traces("hnn_%s_v.csv" % name, t, cols)
+        del steps
+    shutil.rmtree(build)
+
+
+# ---------------------------------------------------------------------------
 # Explicit 3-D point cell
 # ---------------------------------------------------------------------------
 
@@ -977,13 +1044,17 @@ MODELS = {
     "reversed": model_reversed,
     "ring5-tables": model_ring5_tables,
     "user-ka": model_user_ka,
+    "hnn-hh2": lambda: model_hnn_channel("hh2"),
+    "hnn-km": lambda: model_hnn_channel("km"),
+    "hnn-ar": lambda: model_hnn_channel("ar"),
+    "hnn-cat": lambda: model_hnn_channel("cat"),
     "reversed-shape": model_reversed_shape,
 }
 
 SERIAL_ORDER = ["ring5", "ring5-dend11", "ring7-serial", "branched", "branched-dt01",
                 "pt3d", "netstim-noise", "geometry-edits", "netstim-default-streams",
                 "event-ties", "reversed", "reversed-shape",
-                "ring5-tables", "user-ka"]
+                "ring5-tables", "user-ka", "hnn-hh2", "hnn-km", "hnn-ar", "hnn-cat"]
 
 FILES = [
     ("ring5_spikes.csv", "Seed ring (tutorial BallAndStick ring via ParallelContext), N=5, dt=0.025, tstop=100, serial: all spikes (gid,t_ms)."),
@@ -992,6 +1063,10 @@ FILES = [
     ("ring5_tables_soma_v.csv", "Same run: gid 0 soma(0.5).v every step."),
     ("user_ka_v.csv", "A user's mechanism: examples/user-mechanisms/mod/ka.mod (nrnivmodl) with gbar 0.05 in a 20 um soma with hh, IClamp 0.2 nA from 5 to 95 ms; dt=0.025, tstop=100: soma v and the ka state b."),
     ("user_ka_spikes.csv", "Same run: soma spikes, threshold 0 mV."),
+    ("hnn_hh2_v.csv", "hnn-core 0.6.1's hh2.mod (nrnivmodl; fetched from PyPI, not committed) with gnabar 0.12 in a 20 um soma with pas (g 1e-4, e -65), celsius 37, IClamp 0.3 nA 5-20 ms and -0.2 nA 30-45 ms, dt=0.025, 60 ms, NEURON's default tables: v and every state."),
+    ("hnn_km_v.csv", "Same protocol with hnn-core's km.mod, gbar 200 pS/um2."),
+    ("hnn_ar_v.csv", "Same protocol with hnn-core's ar.mod, gbar 1e-3 S/cm2."),
+    ("hnn_cat_v.csv", "Same protocol with hnn-core's cat.mod, gbar 2e-3 S/cm2."),
     ("ring5_dend11_dt0125_spikes.csv", "Seed ring N=5 with every dend.nseg=11 (set before define_shape), dt=0.0125, tstop=60: spikes."),
     ("ring5_dend11_dt0125_soma_v.csv", "Same run: gid 0 soma(0.5).v every step."),
     ("ring7_serial_spikes.csv", "Seed ring N=7, dt=0.025, tstop=200, serial run: spikes."),

@@ -1,0 +1,52 @@
+//! Compiles hnn-core 0.6.1's channel files (ar, cat, hh2, km) with neurite's
+//! NMODL compiler. The files are fetched from PyPI into the user's cache the
+//! first time (they are never committed); `NEURITE_HNN_MOD` names another
+//! directory that holds them.
+
+use std::path::PathBuf;
+
+const CHANNELS: &[&str] = &["ar", "cat", "hh2", "km"];
+
+fn mod_dir() -> PathBuf {
+    println!("cargo:rerun-if-env-changed=NEURITE_HNN_MOD");
+    if let Ok(dir) = std::env::var("NEURITE_HNN_MOD") {
+        return dir.into();
+    }
+    let cache = std::env::var("XDG_CACHE_HOME")
+        .map(PathBuf::from)
+        .unwrap_or_else(|_| PathBuf::from(std::env::var("HOME").unwrap_or_default()).join(".cache"))
+        .join("neurite")
+        .join("hnn-core-0.6.1");
+    let dir = cache.join("hnn_core-0.6.1").join("hnn_core").join("mod");
+    if !dir.is_dir() {
+        std::fs::create_dir_all(&cache).expect("cache directory");
+        let python = std::env::var("PYTHON").unwrap_or_else(|_| "python3".into());
+        let status = std::process::Command::new(&python)
+            .args(["-m", "pip", "download", "--no-deps", "-q", "-d"])
+            .arg(&cache)
+            .arg("hnn-core==0.6.1")
+            .status()
+            .expect("python3 runs");
+        assert!(status.success(), "could not download hnn-core 0.6.1 from PyPI");
+        let status = std::process::Command::new("tar")
+            .arg("xzf")
+            .arg(cache.join("hnn_core-0.6.1.tar.gz"))
+            .arg("-C")
+            .arg(&cache)
+            .arg("--wildcards")
+            .arg("*/hnn_core/mod/*.mod")
+            .status()
+            .expect("tar runs");
+        assert!(status.success(), "could not unpack hnn-core 0.6.1");
+    }
+    dir
+}
+
+fn main() {
+    let dir = mod_dir();
+    let mut builder = neurite_nmodl::Builder::new();
+    for channel in CHANNELS {
+        builder = builder.file(dir.join(format!("{channel}.mod")));
+    }
+    builder.compile().unwrap_or_else(|e| panic!("error {e}"));
+}
