@@ -131,6 +131,9 @@ struct Scope {
     exact: bool,
     /// How many FUNCTION/PROCEDURE bodies are inlined around this code.
     depth: usize,
+    /// `usetable` when the code is generated for one table mode (the state
+    /// loop is generated once per mode, so that neither has a branch on it).
+    usetable: Option<bool>,
     locals: Vec<String>,
     /// The FUNCTION whose value is being computed, if any.
     function: Option<String>,
@@ -539,7 +542,8 @@ impl<'a> Generator<'a> {
 
     fn initial_kernel(&mut self, initial: &[Stmt]) -> Result<String> {
         let mut body = String::new();
-        let mut scope = Scope { exact: true, depth: 0, locals: Vec::new(), function: None, site: Site::Kernel };
+        let mut scope =
+            Scope { exact: true, depth: 0, usetable: None, locals: Vec::new(), function: None, site: Site::Kernel };
         for (name, role) in self.columns.clone() {
             if role == Role::State {
                 // States start at their `x0` (0), as NEURON's.
@@ -569,7 +573,8 @@ impl<'a> Generator<'a> {
     fn current_kernel(&mut self, breakpoint: &[Stmt]) -> Result<String> {
         let statements: Vec<Stmt> = breakpoint.iter().filter(|s| !matches!(s, Stmt::Solve { .. })).cloned().collect();
         let mut evaluation = String::new();
-        let mut scope = Scope { exact: false, depth: 0, locals: Vec::new(), function: None, site: Site::Kernel };
+        let mut scope =
+            Scope { exact: false, depth: 0, usetable: None, locals: Vec::new(), function: None, site: Site::Kernel };
         self.statements(&statements, &mut scope, &mut evaluation, 5)?;
         let sum = if self.currents.is_empty() {
             "0.0".to_string()
@@ -627,38 +632,66 @@ impl<'a> Generator<'a> {
     }
 
     fn state_kernel(&mut self, breakpoint: &[Stmt]) -> Result<String> {
-        let mut body = String::new();
-        let mut scope = Scope { exact: false, depth: 0, locals: Vec::new(), function: None, site: Site::Kernel };
-        for stmt in breakpoint {
-            let Stmt::Solve { block, method, steadystate } = stmt else { continue };
-            if steadystate.is_some() {
-                return unsupported(block.pos, "SOLVE ... STEADYSTATE");
-            }
-            let Some(equations) = self.derivatives.get(&block.text).copied() else {
-                return unsupported(block.pos, "SOLVE of a block that is not a DERIVATIVE");
+        // With TABLEs, one loop per table mode: no branch on usetable inside.
+        let modes: Vec<Option<bool>> = if self.tables.is_empty() { vec![None] } else { vec![Some(true), Some(false)] };
+        let mut loops = Vec::new();
+        let cached_before = self.cached.len();
+        for mode in modes {
+            let cached_now = self.cached.len();
+            let mut body = String::new();
+            let mut scope = Scope {
+                exact: false,
+                depth: 0,
+                usetable: mode,
+                locals: Vec::new(),
+                function: None,
+                site: Site::Kernel,
             };
-            let method = method.as_ref().map_or("", |m| m.text.as_str());
-            match method {
-                "cnexp" | "euler" => {}
-                other => return unsupported(block.pos, &format!("METHOD {other}")),
+            for stmt in breakpoint {
+                let Stmt::Solve { block, method, steadystate } = stmt else { continue };
+                if steadystate.is_some() {
+                    return unsupported(block.pos, "SOLVE ... STEADYSTATE");
+                }
+                let Some(equations) = self.derivatives.get(&block.text).copied() else {
+                    return unsupported(block.pos, "SOLVE of a block that is not a DERIVATIVE");
+                };
+                let method = method.as_ref().map_or("", |m| m.text.as_str());
+                match method {
+                    "cnexp" | "euler" => {}
+                    other => return unsupported(block.pos, &format!("METHOD {other}")),
+                }
+                self.derivative(equations, method, &mut scope, &mut body)?;
             }
-            self.derivative(equations, method, &mut scope, &mut body)?;
-        }
-        if body.is_empty() {
-            return Ok("        fn advance_state(&mut self, _v: &[f64], _globals: &StepGlobals) {}\n".into());
+            if body.is_empty() {
+                return Ok("        fn advance_state(&mut self, _v: &[f64], _globals: &StepGlobals) {}\n".into());
+            }
+            if cached_now > cached_before {
+                // The second mode's caches are the first's.
+                self.cached.truncate(cached_now);
+            }
+            let (bindings, body) = sliced(
+                &format!(
+                    "            for k in 0..self.count {{\n                let mut v = v[k];\n{body}            }}\n"
+                ),
+                &[("v", false)],
+            );
+            loops.push(format!("{bindings}{body}"));
         }
         let mut refresh = self.check_tables_call();
         if !self.cached.is_empty() {
             refresh.push_str("            self.refresh_caches(dt);\n");
         }
-        let (bindings, body) = sliced(
-            &format!(
-                "            for k in 0..self.count {{\n                let mut v = v[k];\n{body}            }}\n"
-            ),
-            &[("v", false)],
-        );
+        let body = match loops.as_slice() {
+            [one] => one.clone(),
+            [with_tables, exact] => {
+                format!(
+                    "            if self.usetable != 0.0 {{\n{with_tables}            }} else {{\n{exact}            }}\n"
+                )
+            }
+            _ => unreachable!("one or two modes"),
+        };
         Ok(format!(
-            "        fn advance_state(&mut self, v: &[f64], globals: &StepGlobals) {{\n            let dt = globals.dt;\n            (self.dt, self.celsius) = (globals.dt, globals.celsius);\n{refresh}{bindings}{body}        }}\n"
+            "        fn advance_state(&mut self, v: &[f64], globals: &StepGlobals) {{\n            let dt = globals.dt;\n            (self.dt, self.celsius) = (globals.dt, globals.celsius);\n{refresh}{body}        }}\n"
         ))
     }
 
@@ -826,7 +859,8 @@ impl<'a> Generator<'a> {
     }
 
     fn net_receive(&mut self, params: &[(Name, Units)], body: &[Stmt]) -> Result<String> {
-        let mut scope = Scope { exact: true, depth: 0, locals: Vec::new(), function: None, site: Site::NetReceive };
+        let mut scope =
+            Scope { exact: true, depth: 0, usetable: None, locals: Vec::new(), function: None, site: Site::NetReceive };
         let weight = params.first().map_or("weight".to_string(), |(n, _)| n.text.clone());
         scope.locals.push(weight.clone());
         scope.locals.push("flag".into());
@@ -846,6 +880,7 @@ impl<'a> Generator<'a> {
             let mut scope = Scope {
                 exact: false,
                 depth: 0,
+                usetable: None,
                 locals: params.iter().map(|(n, _)| n.text.clone()).collect(),
                 function: is_function.then(|| name.clone()),
                 site: Site::Function,
@@ -898,7 +933,8 @@ impl<'a> Generator<'a> {
         if params.len() != 1 {
             return unsupported(pos, "TABLE in a FUNCTION or PROCEDURE without exactly one argument");
         }
-        let scope = Scope { exact: false, depth: 0, locals: Vec::new(), function: None, site: Site::Function };
+        let scope =
+            Scope { exact: false, depth: 0, usetable: None, locals: Vec::new(), function: None, site: Site::Function };
         let depend: Vec<String> = table
             .depend
             .clone()
@@ -1183,6 +1219,7 @@ impl<'a> Generator<'a> {
         let mut inner = Scope {
             exact: scope.exact,
             depth: scope.depth + 1,
+            usetable: scope.usetable,
             locals: params.iter().map(|(n, _)| n.text.clone()).collect(),
             function: is_function.then(|| user.to_string()),
             site: Site::Kernel,
@@ -1209,10 +1246,14 @@ impl<'a> Generator<'a> {
         match self.tables.iter().position(|t| t.owner == user) {
             Some(index) => {
                 let x = local(&params[0].0.text);
-                block.push_str(&format!(
-                    "                    if self.usetable != 0.0 {{ {} }} else {computed}\n",
-                    self.table_lookup(index, &x)
-                ));
+                let lookup = self.table_lookup(index, &x);
+                match scope.usetable {
+                    Some(true) => block.push_str(&format!("                    {{ {lookup} }}\n")),
+                    Some(false) => block.push_str(&format!("                    {computed}\n")),
+                    None => block.push_str(&format!(
+                        "                    if self.usetable != 0.0 {{ {lookup} }} else {computed}\n"
+                    )),
+                }
             }
             None => block.push_str(&format!("                    {computed}\n")),
         }
