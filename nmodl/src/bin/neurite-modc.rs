@@ -2,7 +2,7 @@
 //! NMODL files as nocmodl and modcc do, printing one line per file, `ok
 //! FILE` or `error FILE:LINE:COL: message`, and exits 0 only if every file
 //! passes. Translation produces a Rust module implementing neurite's
-//! `Mechanism` (written to DIR/<name>.rs with `-o`); `--check` stops after
+//! `Mechanism` (written to `DIR/<name>.rs` with `-o`); `--check` stops after
 //! the parser and checker.
 
 use std::process::ExitCode;
