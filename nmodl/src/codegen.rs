@@ -20,7 +20,7 @@
 //! other than na and k reversal potentials, KINETIC, arrays, POINTER,
 //! RANDOM, ...) are errors at their place in the file.
 
-use std::collections::{BTreeMap, HashSet};
+use std::collections::BTreeMap;
 use std::fmt::Write as _;
 
 use crate::ast::*;
@@ -191,7 +191,7 @@ impl<'a> Generator<'a> {
         if g.electrode && !m.nonspecific_currents.is_empty() {
             return unsupported(first_neuron_pos(m), "ELECTRODE_CURRENT with NONSPECIFIC_CURRENT");
         }
-        let globals = globals_of(&m.program);
+        let globals = crate::model::program_globals(&m.program);
         for item in &m.program.items {
             match item {
                 Item::Parameter(decls) | Item::Assigned(decls) | Item::State(decls) => {
@@ -1576,20 +1576,6 @@ fn first_neuron_pos(m: &Mechanism) -> Position {
             _ => None,
         })
         .unwrap_or(Position { line: 1, col: 1 })
-}
-
-fn globals_of(program: &Program) -> HashSet<String> {
-    let mut globals = HashSet::new();
-    for item in &program.items {
-        if let Item::Neuron(stmts) = item {
-            for stmt in stmts {
-                if let NeuronStmt::Global(names) = stmt {
-                    globals.extend(names.iter().map(|n| n.text.clone()));
-                }
-            }
-        }
-    }
-    globals
 }
 
 fn is_builtin_variable(name: &str) -> bool {

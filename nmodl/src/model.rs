@@ -366,7 +366,8 @@ pub fn check(program: &Program, file: &str) -> Result<Mechanism> {
     Ok(m)
 }
 
-fn program_globals(program: &Program) -> HashSet<String> {
+/// Names the NEURON block declares GLOBAL.
+pub(crate) fn program_globals(program: &Program) -> HashSet<String> {
     let mut globals = HashSet::new();
     for item in &program.items {
         if let Item::Neuron(stmts) = item {
