@@ -979,54 +979,10 @@ impl<'a> Generator<'a> {
         writeln!(out, "        }}").ok();
         let prefix = if function { "f" } else { "p" };
         let ret = if function { " -> f64" } else { "" };
+        // The same lookup the kernels inline (`table_lookup`).
         writeln!(out, "\n        fn {prefix}_{o}(&mut self, k: usize, v: f64, t: f64, x: f64){ret} {{").ok();
         writeln!(out, "            if self.usetable == 0.0 {{ return self.{direct}(k, v, t, x); }}").ok();
-        writeln!(out, "            let xi = self.table_{o}_mfac * (x - self.table_{o}_tmin);").ok();
-        writeln!(out, "            let n = self.table_{o}_n;").ok();
-        let assign = |value: &dyn Fn(usize) -> String| -> String {
-            if function {
-                format!("return {};", value(0))
-            } else {
-                names
-                    .iter()
-                    .enumerate()
-                    .map(|(c, name)| format!("{} = {};", self.slot(name), value(c)))
-                    .collect::<Vec<_>>()
-                    .join(" ")
-            }
-        };
-        writeln!(
-            out,
-            "            if xi.is_nan() {{ {} return{}; }}",
-            assign(&|_| "xi".into()),
-            if function { " xi" } else { "" }
-        )
-        .ok();
-        writeln!(
-            out,
-            "            if xi <= 0. {{ {} return{}; }}",
-            assign(&|c| format!("self.table_{o}[{c}][0]")),
-            if function { format!(" self.table_{o}[0][0]") } else { String::new() }
-        )
-        .ok();
-        writeln!(
-            out,
-            "            if xi >= n as f64 {{ {} return{}; }}",
-            assign(&|c| format!("self.table_{o}[{c}][n]")),
-            if function { format!(" self.table_{o}[0][n]") } else { String::new() }
-        )
-        .ok();
-        writeln!(out, "            let i = xi as usize;").ok();
-        writeln!(out, "            let theta = xi - i as f64;").ok();
-        let interpolate =
-            |c: usize| format!("self.table_{o}[{c}][i] + theta*(self.table_{o}[{c}][i + 1] - self.table_{o}[{c}][i])");
-        if function {
-            writeln!(out, "            {}", interpolate(0)).ok();
-        } else {
-            for (c, name) in names.iter().enumerate() {
-                writeln!(out, "            {} = {};", self.slot(name), interpolate(c)).ok();
-            }
-        }
+        writeln!(out, "            {}", self.table_lookup(index, "x")).ok();
         writeln!(out, "        }}").ok();
         Ok(out)
     }

@@ -9,8 +9,10 @@ mod mechanisms {
     include!(concat!(env!("OUT_DIR"), "/mechanisms.rs"));
 }
 
-/// Spike times (ms) of a soma with hh and `ka` of conductance `gbar` (S/cm²).
-pub fn spikes_with_ka(gbar: f64) -> neurite::Result<Vec<f64>> {
+/// A 20 µm soma with hh and `ka` of conductance `gbar` (S/cm²), a 0.2 nA
+/// step from 5 to 95 ms and a spike detector; returns the network (gid 0)
+/// and the soma.
+fn soma_with_ka(gbar: f64) -> neurite::Result<(Network, neurite::SectionId)> {
     let catalogue = mechanisms::catalogue()?;
     let mut cell = CableCell::new("soma_with_ka");
     let soma = cell.add_section("soma", SectionGeometry { length: 20.0, diam: 20.0, nseg: 1 })?;
@@ -24,10 +26,28 @@ pub fn spikes_with_ka(gbar: f64) -> neurite::Result<Vec<f64>> {
     cell.set_spike_detector(Location::new(soma, 0.5), 0.0)?;
     let mut net = Network::new();
     net.add_cable_cell(0, cell)?;
+    Ok((net, soma))
+}
+
+/// Spike times (ms) of the soma with `ka` of conductance `gbar` (S/cm²).
+pub fn spikes_with_ka(gbar: f64) -> neurite::Result<Vec<f64>> {
+    let (net, _) = soma_with_ka(gbar)?;
     let mut sim = Simulation::new(&net, SimulationConfig::default())?;
     sim.finitialize(-65.0)?;
     sim.run(100.0)?;
     Ok(sim.spikes().iter().map(|s| s.time).collect())
+}
+
+/// The soma with `ka` of conductance 0.05 S/cm²: times (ms), its v (mV) and
+/// ka's state b at every step.
+pub fn trace_with_ka() -> neurite::Result<(Vec<f64>, Vec<f64>, Vec<f64>)> {
+    let (net, soma) = soma_with_ka(0.05)?;
+    let mut sim = Simulation::new(&net, SimulationConfig::default())?;
+    let v = sim.record_voltage(0, Location::new(soma, 0.5))?;
+    let b = sim.record_variable(0, Location::new(soma, 0.5), "ka", "b", 1)?;
+    sim.finitialize(-65.0)?;
+    sim.run(100.0)?;
+    Ok((sim.trace(v)?.times.clone(), sim.trace(v)?.values.clone(), sim.trace(b)?.values.clone()))
 }
 
 fn main() -> std::process::ExitCode {
@@ -38,29 +58,6 @@ fn main() -> std::process::ExitCode {
         }
         Ok(())
     })
-}
-
-/// The soma with `ka` of conductance 0.05 S/cm²: its v (mV) and ka's state
-/// b at every step.
-pub fn trace_with_ka() -> neurite::Result<(Vec<f64>, Vec<f64>, Vec<f64>)> {
-    let catalogue = mechanisms::catalogue()?;
-    let mut cell = CableCell::new("soma_with_ka");
-    let soma = cell.add_section("soma", SectionGeometry { length: 20.0, diam: 20.0, nseg: 1 })?;
-    cell.insert(soma, "hh")?;
-    cell.insert_mechanism(soma, catalogue.get("ka")?)?;
-    cell.set_parameter(soma, "ka", "gbar", 0.05)?;
-    let clamp = cell.add_point_process(Location::new(soma, 0.5), "IClamp")?;
-    cell.set_point_parameter(clamp, "del", 5.0)?;
-    cell.set_point_parameter(clamp, "dur", 90.0)?;
-    cell.set_point_parameter(clamp, "amp", 0.2)?;
-    let mut net = Network::new();
-    net.add_cable_cell(0, cell)?;
-    let mut sim = Simulation::new(&net, SimulationConfig::default())?;
-    let v = sim.record_voltage(0, Location::new(soma, 0.5))?;
-    let b = sim.record_variable(0, Location::new(soma, 0.5), "ka", "b", 1)?;
-    sim.finitialize(-65.0)?;
-    sim.run(100.0)?;
-    Ok((sim.trace(v)?.times.clone(), sim.trace(v)?.values.clone(), sim.trace(b)?.values.clone()))
 }
 
 #[cfg(test)]
