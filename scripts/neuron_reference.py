@@ -763,6 +763,35 @@ def model_user_ka():
 
 
 # ---------------------------------------------------------------------------
+# Ion values set by the user: per-section and per-segment reversal
+# potentials read by hh (NEURON's `sec.ek = ...`, `sec(x).ena = ...`).
+# ---------------------------------------------------------------------------
+
+def model_ion_settings():
+    from neuron import h
+    h.load_file("stdrun.hoc")
+    common_globals(h, 0.025)
+    cable = h.Section(name="cable")
+    cable.L = 300
+    cable.diam = 2
+    cable.nseg = 3
+    cable.insert("hh")
+    cable.ek = -90
+    cable(0.5).ena = 40
+    cable(0.9).ena = 60
+    ic = h.IClamp(cable(0.1))
+    setattr(ic, "del", 2)
+    ic.dur = 20
+    ic.amp = 0.3
+    t = h.Vector().record(h._ref_t)
+    cols = [("v_%g" % x, h.Vector().record(cable(x)._ref_v)) for x in (0.1, 0.5, 0.9)]
+    cols += [("ina_0.5", h.Vector().record(cable(0.5)._ref_ina)), ("ik_0.9", h.Vector().record(cable(0.9)._ref_ik))]
+    h.finitialize(-65)
+    h.continuerun(30)
+    write_traces("ion_settings_v.csv", t, cols)
+
+
+# ---------------------------------------------------------------------------
 # hnn-core 0.6.1's channels (fetched from PyPI at run time, never committed),
 # each in a soma with pas, driven by current steps that move every state:
 # NEURON's default tables on. Channels and conductances: HNN_CHANNELS.
@@ -787,11 +816,14 @@ def hnn_mod_dir():
     return mod
 
 
-def model_hnn_channel(channel):
+def load_hnn_mechanisms(channels):
+    """Compiles hnn-core's `channels` with nrnivmodl and loads them; returns
+    the build directory (to remove afterwards)."""
     import shutil
     import tempfile
     build = tempfile.mkdtemp(prefix="neurite-hnn-")
-    shutil.copy(os.path.join(hnn_mod_dir(), channel + ".mod"), build)
+    for channel in channels:
+        shutil.copy(os.path.join(hnn_mod_dir(), channel + ".mod"), build)
     nrnivmodl = os.path.join(os.path.dirname(sys.executable), "nrnivmodl")
     subprocess.run([nrnivmodl], cwd=build, check=True, stdout=subprocess.DEVNULL)
     from neuron import h
@@ -799,33 +831,103 @@ def model_hnn_channel(channel):
     h.load_file("stdrun.hoc")
     h.dt = 0.025
     h.celsius = 37
+    return build
+
+
+def hnn_soma(h):
+    soma = h.Section(name="soma")
+    soma.L = soma.diam = 20
+    soma.insert("pas")
+    for seg in soma:
+        seg.pas.g = 1e-4
+        seg.pas.e = -65
+    return soma
+
+
+def hnn_steps(h, sec, amps):
+    steps = []
+    for delay, amp in amps:
+        ic = h.IClamp(sec(0.5))
+        setattr(ic, "del", delay)
+        ic.dur = 15
+        ic.amp = amp
+        steps.append(ic)
+    return steps
+
+
+def model_hnn_channel(channel):
+    """One channel in a soma with pas, current steps; NEURON's default
+    tables (hnn_<channel>_v.csv) and usetable_<channel> = 0
+    (hnn_<channel>_exact_v.csv)."""
+    import shutil
+    build = load_hnn_mechanisms([channel])
+    from neuron import h
     for name, parameter, value in HNN_CHANNELS:
         if name != channel:
             continue
-        soma = h.Section(name="soma")
-        soma.L = soma.diam = 20
-        soma.insert("pas")
+        for usetable, suffix in ((1, ""), (0, "_exact")):
+            setattr(h, "usetable_" + name, usetable)
+            soma = hnn_soma(h)
+            soma.insert(name)
+            setattr(soma(0.5), parameter + "_" + name, value)
+            steps = hnn_steps(h, soma, ((5, 0.3), (30, -0.2)))
+            states = {"hh2": ["m", "h", "n"], "km": ["n"], "ar": ["m"], "cat": ["m", "h"]}[name]
+            t = h.Vector().record(h._ref_t)
+            mech = getattr(soma(0.5), name)
+            cols = [("v_mV", h.Vector().record(soma(0.5)._ref_v))]
+            cols += [(st, h.Vector().record(getattr(mech, "_ref_" + st))) for st in states]
+            h.finitialize(-65)
+            h.continuerun(60)
+            write_traces("hnn_%s%s_v.csv" % (name, suffix), t, cols)
+            del steps, soma, t, cols, mech
+    shutil.rmtree(build)
+
+
+def model_hnn_calcium():
+    """hnn-core's calcium set: a soma with pas, hh2, ca, cad (writes cai) and
+    kca, and a dendrite with pas, ca and kca but no cad (there eca is a
+    Nernst value from the default concentrations, computed once), spiking
+    under current steps; tables on (hnn_calcium_tables.csv) and off
+    (hnn_calcium_exact.csv)."""
+    import shutil
+    build = load_hnn_mechanisms(["hh2", "ca", "cad", "kca"])
+    from neuron import h
+    for usetable, fname in ((1, "hnn_calcium_tables.csv"), (0, "hnn_calcium_exact.csv")):
+        h.usetable_hh2 = usetable
+        h.usetable_ca = usetable
+        soma = hnn_soma(h)
+        for mech in ("hh2", "ca", "cad", "kca"):
+            soma.insert(mech)
         for seg in soma:
+            seg.ca.gbar = 60
+            seg.cad.taur = 20
+            seg.kca.gbar = 10
+        dend = h.Section(name="dend")
+        dend.L = 200
+        dend.diam = 2
+        dend.nseg = 3
+        dend.connect(soma(1))
+        for mech in ("pas", "ca", "kca"):
+            dend.insert(mech)
+        for seg in dend:
             seg.pas.g = 1e-4
             seg.pas.e = -65
-        soma.insert(name)
-        setattr(soma(0.5), parameter + "_" + name, value)
-        steps = []
-        for delay, amp in ((5, 0.3), (30, -0.2)):
-            ic = h.IClamp(soma(0.5))
-            setattr(ic, "del", delay)
-            ic.dur = 15
-            ic.amp = amp
-            steps.append(ic)
-        states = {"hh2": ["m", "h", "n"], "km": ["n"], "ar": ["m"], "cat": ["m", "h"]}[name]
+            seg.ca.gbar = 20
+        steps = hnn_steps(h, soma, ((5, 0.5), (30, -0.2)))
         t = h.Vector().record(h._ref_t)
-        mech = getattr(soma(0.5), name)
-        cols = [("v_mV", h.Vector().record(soma(0.5)._ref_v))]
-        cols += [(st, h.Vector().record(getattr(mech, "_ref_" + st))) for st in states]
+        s, d = soma(0.5), dend(0.5)
+        cols = [("soma_v", h.Vector().record(s._ref_v)), ("dend_v", h.Vector().record(d._ref_v))]
+        cols += [("soma_ca_m", h.Vector().record(s.ca._ref_m)), ("soma_ca_h", h.Vector().record(s.ca._ref_h)),
+                 ("soma_cad_ca", h.Vector().record(s.cad._ref_ca)), ("soma_kca_n", h.Vector().record(s.kca._ref_n)),
+                 ("soma_hh2_m", h.Vector().record(s.hh2._ref_m)),
+                 ("soma_cai", h.Vector().record(s._ref_cai)), ("soma_eca", h.Vector().record(s._ref_eca)),
+                 ("soma_ica", h.Vector().record(s._ref_ica)),
+                 ("dend_ca_m", h.Vector().record(d.ca._ref_m)), ("dend_kca_n", h.Vector().record(d.kca._ref_n)),
+                 ("dend_eca", h.Vector().record(d._ref_eca)), ("dend_ica", h.Vector().record(d._ref_ica))]
         h.finitialize(-65)
         h.continuerun(60)
-        write_traces("hnn_%s_v.csv" % name, t, cols)
-        del steps
+        write_traces(fname, t, cols)
+        del steps, soma, dend, t, cols, s, d
     shutil.rmtree(build)
 
 
@@ -1048,13 +1150,15 @@ MODELS = {
     "hnn-km": lambda: model_hnn_channel("km"),
     "hnn-ar": lambda: model_hnn_channel("ar"),
     "hnn-cat": lambda: model_hnn_channel("cat"),
+    "hnn-calcium": model_hnn_calcium,
+    "ion-settings": model_ion_settings,
     "reversed-shape": model_reversed_shape,
 }
 
 SERIAL_ORDER = ["ring5", "ring5-dend11", "ring7-serial", "branched", "branched-dt01",
                 "pt3d", "netstim-noise", "geometry-edits", "netstim-default-streams",
                 "event-ties", "reversed", "reversed-shape",
-                "ring5-tables", "user-ka", "hnn-hh2", "hnn-km", "hnn-ar", "hnn-cat"]
+                "ring5-tables", "user-ka", "hnn-hh2", "hnn-km", "hnn-ar", "hnn-cat", "hnn-calcium", "ion-settings"]
 
 FILES = [
     ("ring5_spikes.csv", "Seed ring (tutorial BallAndStick ring via ParallelContext), N=5, dt=0.025, tstop=100, serial: all spikes (gid,t_ms)."),
@@ -1067,6 +1171,13 @@ FILES = [
     ("hnn_km_v.csv", "Same protocol with hnn-core's km.mod, gbar 200 pS/um2."),
     ("hnn_ar_v.csv", "Same protocol with hnn-core's ar.mod, gbar 1e-3 S/cm2."),
     ("hnn_cat_v.csv", "Same protocol with hnn-core's cat.mod, gbar 2e-3 S/cm2."),
+    ("hnn_hh2_exact_v.csv", "hnn_hh2_v.csv's protocol with usetable_hh2 = 0 (rates computed exactly)."),
+    ("hnn_km_exact_v.csv", "hnn_km_v.csv's protocol with usetable_km = 0."),
+    ("hnn_ar_exact_v.csv", "hnn_ar_v.csv's protocol with usetable_ar = 0."),
+    ("hnn_cat_exact_v.csv", "hnn_cat_v.csv's protocol with usetable_cat = 0."),
+    ("hnn_calcium_tables.csv", "hnn-core's calcium set: soma (L=diam=20, pas g 1e-4 e -65, hh2, ca gbar 60, cad taur 20, kca gbar 10) and dend (L 200, diam 2, nseg 3, on soma(1); pas, ca gbar 20, kca, no cad), IClamp at soma 0.5 nA 5-20 ms and -0.2 nA 30-45 ms, celsius 37, dt=0.025, 60 ms, default tables: v, states, cai, eca, ica at soma(0.5) and dend(0.5)."),
+    ("hnn_calcium_exact.csv", "Same with usetable_hh2 = usetable_ca = 0."),
+    ("ion_settings_v.csv", "A 300 um cable (diam 2, nseg 3) with hh (usetable_hh = 0), cable.ek = -90, cable(0.5).ena = 40, cable(0.9).ena = 60, IClamp 0.3 nA at 0.1 from 2 to 22 ms, dt=0.025, 30 ms: v at 0.1, 0.5, 0.9, ina at 0.5, ik at 0.9."),
     ("ring5_dend11_dt0125_spikes.csv", "Seed ring N=5 with every dend.nseg=11 (set before define_shape), dt=0.0125, tstop=60: spikes."),
     ("ring5_dend11_dt0125_soma_v.csv", "Same run: gid 0 soma(0.5).v every step."),
     ("ring7_serial_spikes.csv", "Seed ring N=7, dt=0.025, tstop=200, serial run: spikes."),

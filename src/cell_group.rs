@@ -15,6 +15,7 @@ use std::collections::HashMap;
 use crate::discretization::{CellNodes, NodePlace};
 use crate::error::{NeuriteError, Result};
 use crate::events::{Event, EventKey, EventQueue, EventTarget};
+use crate::ions::{IonBinding, IonStore, IonUsage, Phase};
 use crate::mechanisms::{self, EventOutbox, InstanceSetup, Mechanism, MechanismKind, StepGlobals};
 use crate::morphology::{CableCell, CellTag, LocalStimId, Location, PointProcessId, SectionId};
 use crate::network::{CellDescription, Gid};
@@ -226,6 +227,8 @@ struct Slot {
     /// Gid of each instance (point processes and artificial cells: events
     /// and spikes need it).
     owner: Vec<Gid>,
+    /// The ion variables the mechanism reads or writes (NMODL USEION).
+    ions: Vec<IonBinding>,
 }
 
 impl Slot {
@@ -264,6 +267,33 @@ impl Slot {
         }
     }
 
+    /// Fills the mechanism's copies of ion variables before `phase`.
+    fn load_ions(&mut self, ions: &[IonStore], phase: Phase) {
+        for binding in &self.ions {
+            if let Some(column) = self.mechanism.ion_column(binding.name()) {
+                binding.load(ions, column, phase);
+            }
+        }
+    }
+
+    /// Gives what the mechanism wrote in `phase` back to the ions.
+    fn store_ions(&mut self, ions: &mut [IonStore], phase: Phase, celsius: f64) {
+        for binding in &self.ions {
+            if let Some(column) = self.mechanism.ion_column(binding.name()) {
+                binding.store(ions, column, phase, celsius);
+            }
+        }
+    }
+
+    /// Node of each instance, in instance order (empty for artificial cells).
+    fn instance_nodes(nodes: &InstanceNodes, count: usize) -> Vec<usize> {
+        match nodes {
+            InstanceNodes::Contiguous { start } => (*start..*start + count).collect(),
+            InstanceNodes::Scattered { nodes, .. } => nodes.clone(),
+            InstanceNodes::Detached => Vec::new(),
+        }
+    }
+
     /// Runs `f` with the voltage of each instance.
     fn with_voltages(&mut self, v: &[f64], f: impl FnOnce(&mut dyn Mechanism, &[f64])) {
         let count = self.mechanism.len();
@@ -285,6 +315,7 @@ impl Slot {
 pub(crate) enum ProbeSource {
     Voltage { node: usize },
     Variable { slot: usize, instance: usize, name: &'static str },
+    Ion { ion: usize, index: usize, variable: mechanisms::IonVariable },
 }
 
 #[derive(Debug, Clone)]
@@ -312,6 +343,8 @@ pub(crate) struct CellGroup {
     /// Spike times (ms) of the recorded own NetStims of cells.
     pub stim_logs: Vec<Vec<f64>>,
     netstim_slot: usize,
+    /// The ions the group's mechanisms use, each at the nodes where it is.
+    ions: Vec<IonStore>,
     v: Vec<f64>,
     rhs: Vec<f64>,
     d: Vec<f64>,
@@ -477,7 +510,9 @@ impl CellGroup {
         // The mechanism types of the group: the built-ins (or their
         // replacements) in their order, then those from users' catalogues
         // that the cells use, in order of first use (NEURON sums currents in
-        // mechanism-type order, users' types after the built-ins).
+        // mechanism-type order, users' types after the built-ins); those that
+        // write an ion concentration go first, as NEURON runs them right
+        // after the ions in every phase.
         let mut infos: Vec<&'static mechanisms::MechanismInfo> = implementations.to_vec();
         for (_, cell) in &cables {
             let used = cell
@@ -491,6 +526,7 @@ impl CellGroup {
                 }
             }
         }
+        infos.sort_by_key(|info| !info.ions.iter().any(|u| u.writes_concentration()));
         let slot_of = |info: &mechanisms::MechanismInfo| -> usize {
             infos.iter().position(|i| i.name == info.name).expect("every used mechanism has a slot")
         };
@@ -501,6 +537,8 @@ impl CellGroup {
         let mut group_cells = Vec::with_capacity(cables.len());
         let mut point_areas: Vec<Vec<f64>> = Vec::with_capacity(cables.len());
         let mut detectors = Detectors::default();
+        // Ion variables the user set: (node, name, value, section, cell).
+        let mut ion_settings: Vec<(usize, &str, f64, &str, &str)> = Vec::new();
         for (c, (gid, cell)) in cables.iter().enumerate() {
             let (b, lane) = lane_of[c];
             let block = &blocks[b];
@@ -518,6 +556,15 @@ impl CellGroup {
                     for k in 0..section.nseg() {
                         let node = layout.first_segment_node[sid] + section.node_of_segment(k);
                         plan.add(Some(block.node(lane, node)));
+                    }
+                }
+                for (name, values) in section.ion_values() {
+                    for k in 0..section.nseg() {
+                        let value = values.get(k);
+                        if !value.is_nan() {
+                            let node = block.node(lane, layout.first_segment_node[sid] + section.node_of_segment(k));
+                            ion_settings.push((node, name, value, section.name(), cell.name()));
+                        }
                     }
                 }
             }
@@ -557,6 +604,24 @@ impl CellGroup {
         }
         let instance_nodes: Vec<InstanceNodes> =
             plans.iter_mut().zip(infos.iter()).map(|(plan, info)| plan.plan(info.kind)).collect();
+        let node_lists: Vec<Vec<usize>> =
+            instance_nodes.iter().zip(&plans).map(|(nodes, plan)| Slot::instance_nodes(nodes, plan.count)).collect();
+        let mut ions = group_ions(&infos, &node_lists)?;
+        for (node, name, value, section, cell) in ion_settings {
+            let target = ions.iter_mut().find_map(|ion| {
+                let variable = mechanisms::IonVariable::of(&ion.name, name)?;
+                let index = ion.index_of(node)?;
+                Some((ion, variable, index))
+            });
+            let Some((ion, variable, index)) = target else {
+                return Err(NeuriteError::NotAnIonVariable {
+                    name: name.to_string(),
+                    section: section.to_string(),
+                    cell: cell.to_string(),
+                });
+            };
+            ion.column_mut(variable)[index] = value;
+        }
 
         // Pass 2: values, written straight to their final place.
         let mut local_routes: Vec<(usize, Vec<LocalRoute>)> = Vec::new();
@@ -625,12 +690,20 @@ impl CellGroup {
             is_local[k] = true;
         }
         drop(plans);
-        let slots: Vec<Slot> = fills
-            .into_iter()
-            .zip(instance_nodes)
-            .zip(infos.iter())
-            .map(|((fill, nodes), info)| Slot { mechanism: (info.create)(fill.setup), nodes, owner: fill.owner })
-            .collect();
+        let mut slots: Vec<Slot> = Vec::with_capacity(infos.len());
+        for (((fill, nodes), info), node_list) in
+            fills.into_iter().zip(instance_nodes).zip(infos.iter()).zip(&node_lists)
+        {
+            let bindings = ion_bindings(info, &ions, node_list, &fill.setup.area_factor)?;
+            let mut mechanism = (info.create)(fill.setup);
+            if let Some(missing) = bindings.iter().find(|b| mechanism.ion_column(b.name()).is_none()) {
+                return Err(NeuriteError::UnknownVariable {
+                    mechanism: info.name.to_string(),
+                    name: missing.name().to_string(),
+                });
+            }
+            slots.push(Slot { mechanism, nodes, owner: fill.owner, ions: bindings });
+        }
         Ok(CellGroup {
             cells: group_cells,
             artificial,
@@ -641,6 +714,7 @@ impl CellGroup {
             local_stim: is_local,
             stim_logs: Vec::new(),
             netstim_slot,
+            ions,
             v: vec![0.0; total],
             rhs: vec![0.0; total],
             d: vec![0.0; total],
@@ -671,9 +745,15 @@ impl CellGroup {
         self.self_event_sequence = 0;
         self.v.fill(v_init);
         let globals = StepGlobals { t: 0.0, dt, celsius };
+        for ion in self.ions.iter_mut() {
+            ion.initialize(celsius);
+        }
         for s in 0..self.slots.len() {
             let outbox = &mut self.outbox;
-            self.slots[s].with_voltages(&self.v, |m, v| m.initialize(v, &globals, outbox));
+            let slot = &mut self.slots[s];
+            slot.load_ions(&self.ions, Phase::Initial);
+            slot.with_voltages(&self.v, |m, v| m.initialize(v, &globals, outbox));
+            slot.store_ions(&mut self.ions, Phase::Initial, celsius);
             self.flush_outbox(s, 0.0, true);
         }
         self.detectors.above.fill(false);
@@ -701,7 +781,9 @@ impl CellGroup {
             self.t += 0.5 * dt;
             let end = StepGlobals { t: self.t, dt, celsius };
             for slot in self.slots.iter_mut() {
+                slot.load_ions(&self.ions, Phase::State);
                 slot.with_voltages(&self.v, |m, v| m.advance_state(v, &end));
+                slot.store_ions(&mut self.ions, Phase::State, celsius);
             }
             self.step_count += 1;
             self.record();
@@ -835,8 +917,13 @@ impl CellGroup {
     }
 
     fn add_membrane_currents(&mut self, globals: &StepGlobals) {
+        for ion in self.ions.iter_mut() {
+            ion.begin_currents(globals.celsius);
+        }
         for slot in self.slots.iter_mut() {
+            slot.load_ions(&self.ions, Phase::Current);
             slot.current(&self.v, &mut self.rhs, &mut self.d, globals);
+            slot.store_ions(&mut self.ions, Phase::Current, globals.celsius);
         }
     }
 
@@ -904,6 +991,7 @@ impl CellGroup {
                 ProbeSource::Variable { slot, instance, name } => {
                     self.slots[*slot].mechanism.variable(name).map_or(f64::NAN, |values| values[*instance])
                 }
+                ProbeSource::Ion { ion, index, variable } => self.ions[*ion].column(*variable)[*index],
             };
             probe.trace.times.push(self.t);
             probe.trace.values.push(value);
@@ -975,6 +1063,56 @@ impl CellGroup {
         }
         let instance = self.slots[slot].instance_at(self.global_node(cell, local)).ok_or_else(not_inserted)?;
         Ok((slot, instance))
+    }
+
+    /// The ion variable `name` (`ena`, `cai`, `ica`, ...) in the segment at
+    /// `location` of cell `gid`: (ion, index in the ion's arrays, variable).
+    pub fn ion_place(
+        &self,
+        gid: Gid,
+        location: Location,
+        name: &str,
+    ) -> Result<(usize, usize, mechanisms::IonVariable)> {
+        let cell = self.cell(gid)?;
+        let local = cell.sections.segment_node(location).map_err(|e| Self::section_error(cell, e))?;
+        let node = self.global_node(cell, local);
+        self.ions
+            .iter()
+            .enumerate()
+            .find_map(|(i, ion)| Some((i, ion.index_of(node)?, mechanisms::IonVariable::of(&ion.name, name)?)))
+            .ok_or_else(|| NeuriteError::NotAnIonVariable {
+                name: name.to_string(),
+                section: cell.sections.names[location.section.0].clone(),
+                cell: cell.name.clone(),
+            })
+    }
+
+    /// Value of an ion variable found with [`CellGroup::ion_place`].
+    pub fn ion_value(&self, (ion, index, variable): (usize, usize, mechanisms::IonVariable)) -> f64 {
+        self.ions[ion].column(variable)[index]
+    }
+
+    /// Sets an ion variable found with [`CellGroup::ion_place`].
+    pub fn set_ion_value(&mut self, (ion, index, variable): (usize, usize, mechanisms::IonVariable), value: f64) {
+        self.ions[ion].column_mut(variable)[index] = value;
+    }
+
+    /// Sets `<ion>i0` or `<ion>o0` of ion `ion` (NEURON's `cai0_ca_ion`),
+    /// if the group has the ion; false if the name is neither.
+    pub fn set_ion_global(&mut self, ion: &str, name: &str, value: f64) -> bool {
+        let inside = name.strip_suffix("i0") == Some(ion);
+        let outside = name.strip_suffix("o0") == Some(ion);
+        if !inside && !outside {
+            return false;
+        }
+        for store in self.ions.iter_mut().filter(|s| s.name == ion) {
+            if inside {
+                store.inside0 = value;
+            } else {
+                store.outside0 = value;
+            }
+        }
+        true
     }
 
     /// Starts recording the spikes of own NetStim `stim` of cell `gid`;
@@ -1081,13 +1219,86 @@ impl CellGroup {
                     + c.point_targets.len() * 8
             })
             .sum();
-        nodes + slots + cells
+        let ions: usize = self.ions.iter().map(|i| i.bytes()).sum();
+        nodes + slots + cells + ions
     }
 }
 
 /// Capacitance and axial terms of one block, in NEURON's order for every
 /// node: its membrane terms are already in, then `cm/dt`, its own axial term,
 /// and then (later in the loop) those of its children.
+/// The ions the mechanisms use (`node_lists[s]`: the node of each instance
+/// of `infos[s]`), each at the nodes where a mechanism uses it, with its
+/// style there from what those mechanisms do with it.
+fn group_ions(infos: &[&'static mechanisms::MechanismInfo], node_lists: &[Vec<usize>]) -> Result<Vec<IonStore>> {
+    let mut names: Vec<&str> = Vec::new();
+    let mut valences: Vec<Option<f64>> = Vec::new();
+    let mut usage: Vec<std::collections::BTreeMap<u32, IonUsage>> = Vec::new();
+    for (info, nodes) in infos.iter().zip(node_lists) {
+        if nodes.is_empty() {
+            continue;
+        }
+        for ion_use in info.ions {
+            let i = match names.iter().position(|n| *n == ion_use.ion) {
+                Some(i) => i,
+                None => {
+                    names.push(ion_use.ion);
+                    valences.push(None);
+                    usage.push(Default::default());
+                    names.len() - 1
+                }
+            };
+            match (valences[i], ion_use.valence) {
+                (Some(a), Some(b)) if a != b => {
+                    return Err(NeuriteError::InvalidParameter {
+                        what: format!("VALENCE of ion `{}` in `{}`", ion_use.ion, info.name),
+                        value: b,
+                        reason: "another mechanism gives the ion another charge",
+                    });
+                }
+                (None, Some(b)) => valences[i] = Some(b),
+                _ => {}
+            }
+            for &node in nodes {
+                usage[i].entry(node as u32).or_default().add(ion_use);
+            }
+        }
+    }
+    names
+        .iter()
+        .zip(valences)
+        .zip(usage)
+        .map(|((name, valence), usage)| IonStore::new(name, valence, usage.into_iter().collect()))
+        .collect()
+}
+
+/// The ion variables of one mechanism type, bound to the group's ions.
+fn ion_bindings(
+    info: &'static mechanisms::MechanismInfo,
+    ions: &[IonStore],
+    nodes: &[usize],
+    area_factor: &[f64],
+) -> Result<Vec<IonBinding>> {
+    let mut bindings = Vec::new();
+    if nodes.is_empty() {
+        return Ok(bindings);
+    }
+    for ion_use in info.ions {
+        let Some(ion) = ions.iter().position(|i| i.name == ion_use.ion) else { continue };
+        let mut names: Vec<&'static str> = ion_use.read.iter().chain(ion_use.write.iter()).copied().collect();
+        names.dedup();
+        names.sort_unstable();
+        names.dedup();
+        for name in names {
+            let binding = IonBinding::new(ion, &ions[ion], ion_use, name, nodes, area_factor).ok_or_else(|| {
+                NeuriteError::UnknownVariable { mechanism: info.name.to_string(), name: name.to_string() }
+            })?;
+            bindings.push(binding);
+        }
+    }
+    Ok(bindings)
+}
+
 fn assemble_block(block: &Block, v: &[f64], a: &[f64], b: &[f64], cap: &[f64], rhs: &mut [f64], d: &mut [f64]) {
     let w = block.width;
     let root = block.base..block.base + w;

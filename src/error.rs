@@ -117,6 +117,16 @@ pub enum NeuriteError {
         /// Section name.
         section: String,
     },
+    /// An ion variable set where no mechanism uses the ion.
+    #[error("cell `{cell}`, section `{section}`: `{name}` is no ion variable of a mechanism inserted there")]
+    NotAnIonVariable {
+        /// The name given (`ena`, `cai`, ...).
+        name: String,
+        /// The section.
+        section: String,
+        /// The cell.
+        cell: String,
+    },
     /// A parameter value outside its domain.
     #[error("{what} = {value} is invalid: {reason}")]
     InvalidParameter {

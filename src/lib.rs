@@ -19,6 +19,7 @@ pub mod communication;
 pub mod discretization;
 pub mod error;
 pub mod events;
+pub mod ions;
 pub mod launch;
 pub mod limits;
 pub mod math;

@@ -187,6 +187,9 @@ pub struct Section {
     reversed: bool,
     pt3d: Vec<Pt3d>,
     density: Vec<DensityInsertion>,
+    /// Ion variables set by the user (`sec.ena = 60`), by NMODL name, per
+    /// segment (NaN where not set): applied over NEURON's defaults.
+    ion_values: Vec<(String, PerSegment)>,
 }
 
 impl Section {
@@ -236,7 +239,13 @@ impl Section {
     pub fn pt3d(&self) -> &[Pt3d] {
         &self.pt3d
     }
-    /// Density mechanisms inserted here.
+    /// Ion variables the user set here (`ena`, `cai`, ...): per segment,
+    /// NaN where not set.
+    pub fn ion_values(&self) -> &[(String, PerSegment)] {
+        &self.ion_values
+    }
+
+    /// Density mechanisms inserted, in order of insertion.
     pub fn density_mechanisms(&self) -> &[DensityInsertion] {
         &self.density
     }
@@ -434,6 +443,7 @@ impl CableCell {
             reversed: false,
             pt3d: Vec::new(),
             density: Vec::new(),
+            ion_values: Vec::new(),
         });
         Ok(SectionId(self.sections.len() - 1, self.tag))
     }
@@ -494,6 +504,9 @@ impl CableCell {
             for column in insertion.values.iter_mut() {
                 *column = column.resample(nseg);
             }
+        }
+        for (_, column) in section.ion_values.iter_mut() {
+            *column = column.resample(nseg);
         }
         section.nseg = nseg;
         let reversed = section.reversed;
@@ -671,6 +684,59 @@ impl CableCell {
     pub fn parameter_at(&mut self, location: Location, mechanism: &str, name: &str) -> Result<f64> {
         let segment = self.segment_at(location)?;
         Ok(self.density_column(location.section, mechanism, name)?.0.get(segment))
+    }
+
+    /// Sets ion variable `name` (`ena`, `nai`, `cao`, ... in mV or mM) in
+    /// every segment of a section, as NEURON's `sec.ena = value`. A
+    /// mechanism of the section must use the ion. Values that the ion's
+    /// style computes (a reversal potential from concentrations some
+    /// mechanism uses, a concentration some mechanism writes) are
+    /// overwritten at initialization, as in NEURON; set `cai0_ca_ion` with
+    /// `Simulation::set_global("ca_ion", "cai0", value)` for those.
+    pub fn set_ion_variable(&mut self, id: SectionId, name: &str, value: f64) -> Result<()> {
+        self.ion_column(id, name, value)?.set_all(value);
+        Ok(())
+    }
+
+    /// Sets ion variable `name` in the segment at `location` only
+    /// (`sec(x).ena = value`).
+    pub fn set_ion_variable_at(&mut self, location: Location, name: &str, value: f64) -> Result<()> {
+        let segment = self.segment_at(location)?;
+        self.ion_column(location.section, name, value)?.set(segment, value);
+        Ok(())
+    }
+
+    /// The user's values of ion variable `name` in section `id`, checked.
+    fn ion_column(&mut self, id: SectionId, name: &str, value: f64) -> Result<&mut PerSegment> {
+        let cell = self.name.clone();
+        let section = self.section_mut(id)?;
+        let variable = section.density.iter().flat_map(|d| d.info.ions.iter()).find_map(|ion| {
+            mechanisms::IonVariable::of(ion.ion, name).filter(|v| *v != mechanisms::IonVariable::Current)
+        });
+        let Some(variable) = variable else {
+            return Err(NeuriteError::NotAnIonVariable { name: name.to_string(), section: section.name.clone(), cell });
+        };
+        let concentration = variable != mechanisms::IonVariable::Reversal;
+        if !value.is_finite() || (concentration && value <= 0.0) {
+            return Err(NeuriteError::InvalidParameter {
+                what: format!("{name} in section `{}`", section.name),
+                value,
+                reason: if concentration {
+                    "a concentration must be a finite number > 0 mM"
+                } else {
+                    "must be a finite number"
+                },
+            });
+        }
+        let nseg = section.nseg;
+        let index = match section.ion_values.iter().position(|(n, _)| n == name) {
+            Some(i) => i,
+            None => {
+                section.ion_values.push((name.to_string(), PerSegment::uniform(f64::NAN, nseg)));
+                section.ion_values.len() - 1
+            }
+        };
+        Ok(&mut section.ion_values[index].1)
     }
 
     fn segment_at(&self, location: Location) -> Result<usize> {

@@ -432,6 +432,14 @@ impl<C: Communicator> Simulation<C> {
         self.add_probe(gid, ProbeSource::Variable { slot, instance, name }, every)
     }
 
+    /// Records ion variable `name` (`ena`, `cai`, `ica`, ... in mV, mM,
+    /// mA/cm²) in the segment at `location` of cell `gid` every `every`
+    /// steps, as NEURON's `seg._ref_cai`.
+    pub fn record_ion_variable(&mut self, gid: Gid, location: Location, name: &str, every: u64) -> Result<TraceId> {
+        let (ion, index, variable) = self.groups[self.group_of(gid)?].ion_place(gid, location, name)?;
+        self.add_probe(gid, ProbeSource::Ion { ion, index, variable }, every)
+    }
+
     /// Records variable `name` of point process `id` of cell `gid` every
     /// `every` steps.
     pub fn record_point_variable(&mut self, gid: Gid, id: PointProcessId, name: &str, every: u64) -> Result<TraceId> {
@@ -612,17 +620,38 @@ impl<C: Communicator> Simulation<C> {
     /// `usetable` as NEURON's `usetable_<suffix>`) on this rank. An error if
     /// no mechanism of that name here has such a variable (a rank without
     /// instances accepts it).
+    ///
+    /// The ions' initial concentrations are globals of `<ion>_ion`, as in
+    /// NEURON: `set_global("ca_ion", "cai0", 1e-4)` is `cai0_ca_ion = 1e-4`
+    /// (mM; used where a mechanism writes the concentration).
     pub fn set_global(&mut self, mechanism: &str, name: &str, value: f64) -> Result<()> {
-        let known = self.groups.iter_mut().any(|g| g.slots_named(mechanism).next().is_some());
-        if !known {
-            mechanisms::lookup(mechanism)?;
-        }
         if !value.is_finite() {
             return Err(NeuriteError::InvalidParameter {
                 what: format!("{name}_{mechanism}"),
                 value,
                 reason: "must be a finite number",
             });
+        }
+        if let Some(ion) = mechanism.strip_suffix("_ion") {
+            if value <= 0.0 {
+                return Err(NeuriteError::InvalidParameter {
+                    what: format!("{name}_{mechanism}"),
+                    value,
+                    reason: "a concentration must be > 0 mM",
+                });
+            }
+            let mut known = true;
+            for group in self.groups.iter_mut() {
+                known &= group.set_ion_global(ion, name, value);
+            }
+            if known && (name == format!("{ion}i0") || name == format!("{ion}o0")) {
+                return Ok(());
+            }
+            return Err(NeuriteError::UnknownVariable { mechanism: mechanism.to_string(), name: name.to_string() });
+        }
+        let known = self.groups.iter_mut().any(|g| g.slots_named(mechanism).next().is_some());
+        if !known {
+            mechanisms::lookup(mechanism)?;
         }
         let mut found = None;
         for group in self.groups.iter_mut() {
@@ -674,6 +703,31 @@ impl<C: Communicator> Simulation<C> {
         let g = self.group_of(gid)?;
         let (slot, instance) = self.groups[g].density_instance(gid, location, mechanism)?;
         write_variable(&mut self.groups[g], slot, instance, name, value)
+    }
+
+    /// Ion variable `name` (`ena`, `nai`, `cao`, `ica`, ...) in the segment
+    /// at `location` of cell `gid` (NEURON's `seg.ena`).
+    pub fn ion_variable(&self, gid: Gid, location: Location, name: &str) -> Result<f64> {
+        let group = &self.groups[self.group_of(gid)?];
+        Ok(group.ion_value(group.ion_place(gid, location, name)?))
+    }
+
+    /// Sets ion variable `name` in the segment at `location` of cell `gid`
+    /// (NEURON's `seg.ena = value`; see [`crate::CableCell::set_ion_variable`]
+    /// for what initialization recomputes).
+    pub fn set_ion_variable(&mut self, gid: Gid, location: Location, name: &str, value: f64) -> Result<()> {
+        let g = self.group_of(gid)?;
+        let place = self.groups[g].ion_place(gid, location, name)?;
+        let concentration = !matches!(place.2, mechanisms::IonVariable::Reversal | mechanisms::IonVariable::Current);
+        if !value.is_finite() || (concentration && value <= 0.0) {
+            return Err(NeuriteError::InvalidParameter {
+                what: name.to_string(),
+                value,
+                reason: "must be a finite number (a concentration > 0 mM)",
+            });
+        }
+        self.groups[g].set_ion_value(place, value);
+        Ok(())
     }
 
     /// Variable `name` of point process `id` of cell `gid`.

@@ -100,6 +100,7 @@ static NOT_HH: neurite::mechanisms::MechanismInfo = neurite::mechanisms::Mechani
     name: "hh",
     kind: neurite::mechanisms::MechanismKind::Density,
     variables: &[neurite::mechanisms::VariableInfo::parameter("gbar", 1.0, "S/cm2")],
+    ions: &[],
     create: never_built,
 };
 

@@ -16,8 +16,11 @@
 //! `1 - exp(dt*a)` is computed once per instance and reused until `dt` or a
 //! variable changes.
 //!
-//! Constructs the generator does not handle yet (concentrations and ions
-//! other than na and k reversal potentials, KINETIC, arrays, POINTER,
+//! Ion variables (USEION) are columns of the mechanism's own, which neurite's
+//! cell group fills from the segments' ions before each call and gives back
+//! after it, as NEURON's generated code copies them in and out.
+//!
+//! Constructs the generator does not handle yet (KINETIC, arrays, POINTER,
 //! RANDOM, ...) are errors at their place in the file.
 
 use std::collections::BTreeMap;
@@ -89,8 +92,10 @@ struct Generator<'a> {
     electrode: bool,
     /// cnexp factors cached per instance: (column name, coefficient code).
     cached: Vec<(String, String)>,
-    /// Ion reversal potentials read, with their defaults (mV).
-    ion_parameters: Vec<(String, f64)>,
+    /// Ion variables (USEION READ/WRITE): columns exchanged with the ions.
+    ion_columns: Vec<String>,
+    /// GLOBAL PARAMETERs: scalars of the type, with their defaults.
+    global_parameters: Vec<(String, f64)>,
     /// Names assigned by code that runs during a run (BREAKPOINT,
     /// DERIVATIVE, NET_RECEIVE, FUNCTIONs, PROCEDUREs): a cached cnexp factor
     /// may not depend on them.
@@ -153,33 +158,34 @@ impl<'a> Generator<'a> {
             currents: Vec::new(),
             electrode: false,
             cached: Vec::new(),
-            ion_parameters: Vec::new(),
+            ion_columns: Vec::new(),
+            global_parameters: Vec::new(),
             assigned_in_run: Vec::new(),
             tables: Vec::new(),
         };
-        // Ions, for now: the reversal potentials of na and k read as
-        // per-instance parameters with NEURON's defaults, and ion currents
-        // written into the membrane current. Concentrations, ion currents
-        // read by a mechanism, other ions and Nernst come with neurite's ion
-        // runtime.
+        // Ions: every variable read or written is a column of the
+        // mechanism's; currents written are also membrane currents.
         for ion in &m.ions {
             let pos = ion_pos(m, &ion.name);
-            let reversal = format!("e{}", ion.name);
-            let current = format!("i{}", ion.name);
-            let Some(default) = default_reversal(&ion.name) else {
-                return unsupported(pos, &format!("USEION {}", ion.name));
-            };
-            for read in &ion.read {
-                if *read != reversal {
-                    return unsupported(pos, &format!("USEION {} READ {read}", ion.name));
+            let kinds = [
+                (format!("e{}", ion.name), false),
+                (format!("{}i", ion.name), false),
+                (format!("{}o", ion.name), false),
+                (format!("i{}", ion.name), true),
+            ];
+            for (name, written) in ion.read.iter().map(|r| (r, false)).chain(ion.write.iter().map(|w| (w, true))) {
+                let Some((_, is_current)) = kinds.iter().find(|(k, _)| k == name) else {
+                    return Err(SyntaxError::new(
+                        pos,
+                        format!("USEION {}: `{name}` is no variable of the ion (e{0}, {0}i, {0}o, i{0})", ion.name),
+                    ));
+                };
+                if written && *is_current && !g.currents.contains(name) {
+                    g.currents.push(name.clone());
                 }
-                g.ion_parameters.push((read.clone(), default));
-            }
-            for write in &ion.write {
-                if *write != current {
-                    return unsupported(pos, &format!("USEION {} WRITE {write}", ion.name));
+                if !g.ion_columns.contains(name) {
+                    g.ion_columns.push(name.clone());
                 }
-                g.currents.push(write.clone());
             }
         }
         if !m.pointers.is_empty() {
@@ -203,11 +209,15 @@ impl<'a> Generator<'a> {
                         if is_builtin_variable(&name) {
                             continue;
                         }
-                        if g.ion_parameters.iter().any(|(p, _)| *p == name) {
-                            continue;
-                        }
                         let role = m.variables[&name].role;
-                        if role == Role::Assigned && globals.contains(&name) {
+                        if g.ion_columns.contains(&name) {
+                            if !g.columns.iter().any(|(c, _)| *c == name) {
+                                g.columns.push((name, role));
+                            }
+                        } else if role == Role::Assigned && globals.contains(&name) {
+                            g.scalars.push(name);
+                        } else if role == Role::Parameter && globals.contains(&name) {
+                            g.global_parameters.push((name.clone(), decl.value.unwrap_or(0.0)));
                             g.scalars.push(name);
                         } else {
                             g.columns.push((name, role));
@@ -257,8 +267,11 @@ impl<'a> Generator<'a> {
                 _ => {}
             }
         }
-        for (name, _) in &g.ion_parameters {
-            g.columns.push((name.clone(), Role::Parameter));
+        // Ion variables used without a declaration are columns all the same.
+        for name in g.ion_columns.clone() {
+            if !g.columns.iter().any(|(c, _)| *c == name) {
+                g.columns.push((name, Role::Assigned));
+            }
         }
         // TABLEs.
         for (owner, (_, body, function)) in &g.functions {
@@ -352,7 +365,7 @@ impl<'a> Generator<'a> {
         writeln!(out, "pub mod {} {{", module_name(&m.name)).ok();
         writeln!(
             out,
-            "    use {n}::mechanisms::{{EventOutbox, InstanceSetup, Mechanism, MechanismInfo, MechanismKind, StepGlobals, VariableInfo}};"
+            "    use {n}::mechanisms::{{EventOutbox, InstanceSetup, IonUse, Mechanism, MechanismInfo, MechanismKind, StepGlobals, VariableInfo}};"
         )
         .ok();
         writeln!(out, "    use {n}::math::{{exact_exp, exp}};").ok();
@@ -364,15 +377,14 @@ impl<'a> Generator<'a> {
         writeln!(out, "        variables: &[").ok();
         for role in [Role::Parameter, Role::State, Role::Assigned] {
             for (name, r) in &self.columns {
-                if *r != role {
+                if *r != role || self.ion_columns.contains(name) {
                     continue;
                 }
                 let decl = &m.variables[name].decl;
                 let units = decl.units.clone().unwrap_or_default();
                 let info = match role {
                     Role::Parameter => {
-                        let ion_default = self.ion_parameters.iter().find(|(p, _)| p == name).map(|(_, d)| *d);
-                        let default = ion_default.or(decl.value).unwrap_or(0.0);
+                        let default = decl.value.unwrap_or(0.0);
                         format!("VariableInfo::parameter({name:?}, {}, {units:?})", literal(default))
                     }
                     Role::State => format!("VariableInfo::state({name:?}, {units:?})"),
@@ -386,6 +398,28 @@ impl<'a> Generator<'a> {
                 };
                 writeln!(out, "            {info},").ok();
             }
+        }
+        for name in &self.ion_columns {
+            let units = m.variables.get(name).and_then(|v| v.decl.units.clone()).unwrap_or_default();
+            writeln!(out, "            VariableInfo::ion({name:?}, {units:?}),").ok();
+        }
+        for (name, default) in &self.global_parameters {
+            let units = m.variables[name].decl.units.clone().unwrap_or_default();
+            writeln!(out, "            VariableInfo::global({name:?}, {}, {units:?}),", literal(*default)).ok();
+        }
+        writeln!(out, "        ],").ok();
+        writeln!(out, "        ions: &[").ok();
+        for ion in &m.ions {
+            let list = |names: &[String]| names.iter().map(|n| format!("{n:?}")).collect::<Vec<_>>().join(", ");
+            let valence = ion.valence.map_or("None".to_string(), |z| format!("Some({})", literal(z)));
+            writeln!(
+                out,
+                "            IonUse {{ ion: {:?}, valence: {valence}, read: &[{}], write: &[{}] }},",
+                ion.name,
+                list(&ion.read),
+                list(&ion.write)
+            )
+            .ok();
         }
         writeln!(out, "        ],").ok();
         writeln!(out, "        create: Instances::create,").ok();
@@ -429,7 +463,7 @@ impl<'a> Generator<'a> {
         writeln!(out, "            let count = setup.count;").ok();
         writeln!(out, "            let mut parameters = setup.parameters.into_iter();").ok();
         for (name, role) in &self.columns {
-            if *role == Role::Parameter {
+            if *role == Role::Parameter && !self.ion_columns.contains(name) {
                 writeln!(
                     out,
                     "            let {} = parameters.next().unwrap_or_else(|| vec![0.0; count]);",
@@ -444,14 +478,15 @@ impl<'a> Generator<'a> {
             writeln!(out, "                area_factor: setup.area_factor,").ok();
         }
         for (name, role) in &self.columns {
-            if *role == Role::Parameter {
+            if *role == Role::Parameter && !self.ion_columns.contains(name) {
                 writeln!(out, "                {},", field(name)).ok();
             } else {
                 writeln!(out, "                {}: vec![0.0; count],", field(name)).ok();
             }
         }
         for name in &self.scalars {
-            writeln!(out, "                {}: 0.0,", field(name)).ok();
+            let default = self.global_parameters.iter().find(|(p, _)| p == name).map_or(0.0, |(_, d)| *d);
+            writeln!(out, "                {}: {},", field(name), literal(default)).ok();
         }
         for (cache, _) in &self.cached {
             writeln!(out, "                {cache}: Vec::new(),").ok();
@@ -508,6 +543,7 @@ impl<'a> Generator<'a> {
         writeln!(out, "            }}").ok();
         writeln!(out, "        }}").ok();
         writeln!(out, "        fn set_global(&mut self, name: &str, value: f64) -> bool {{").ok();
+        writeln!(out, "            self.cache_dt = f64::NAN;").ok();
         writeln!(out, "            match name {{").ok();
         writeln!(out, "                \"usetable\" => self.usetable = value,").ok();
         for name in &self.scalars {
@@ -522,6 +558,14 @@ impl<'a> Generator<'a> {
         writeln!(out, "            match name {{").ok();
         for (name, f) in self.columns.iter().map(|(n, _)| n).zip(&names) {
             writeln!(out, "                {name:?} => Some(&self.{f}),").ok();
+        }
+        writeln!(out, "                _ => None,").ok();
+        writeln!(out, "            }}").ok();
+        writeln!(out, "        }}").ok();
+        writeln!(out, "        fn ion_column(&mut self, name: &str) -> Option<&mut [f64]> {{").ok();
+        writeln!(out, "            match name {{").ok();
+        for name in &self.ion_columns {
+            writeln!(out, "                {name:?} => Some(&mut self.{}),", field(name)).ok();
         }
         writeln!(out, "                _ => None,").ok();
         writeln!(out, "            }}").ok();
@@ -545,8 +589,9 @@ impl<'a> Generator<'a> {
         let mut scope =
             Scope { exact: true, depth: 0, usetable: None, locals: Vec::new(), function: None, site: Site::Kernel };
         for (name, role) in self.columns.clone() {
-            if role == Role::State {
-                // States start at their `x0` (0), as NEURON's.
+            if role == Role::State && !self.ion_columns.contains(&name) {
+                // States start at their `x0` (0), as NEURON's; states that
+                // are ion concentrations keep the ion's value.
                 writeln!(body, "                self.{}[k] = 0.0;", field(&name)).ok();
             }
         }
@@ -782,7 +827,9 @@ impl<'a> Generator<'a> {
         names.iter().all(|n| {
             n == state
                 || self.constants.contains_key(n)
-                || (self.columns.iter().any(|(c, r)| c == n && *r == Role::Parameter)
+                || ((self.columns.iter().any(|(c, r)| c == n && *r == Role::Parameter)
+                    || self.global_parameters.iter().any(|(p, _)| p == n))
+                    && !self.ion_columns.contains(n)
                     && !self.assigned_in_run.contains(n))
         })
     }
@@ -948,8 +995,8 @@ impl<'a> Generator<'a> {
         let mut out = String::new();
         writeln!(out, "\n        fn check_table_{o}(&mut self) {{").ok();
         writeln!(out, "            if self.usetable == 0.0 || self.count == 0 {{ return; }}").ok();
-        // DEPEND and bound variables are read from instance 0 (GLOBAL
-        // PARAMETERs are stored per instance, all equal unless set apart).
+        // DEPEND and bound variables are GLOBALs (scalars of the type), or
+        // read from instance 0.
         writeln!(out, "            let (k, v, t) = (0usize, f64::NAN, 0.0);").ok();
         writeln!(out, "            let depend = [{}];", depend.join(", ")).ok();
         writeln!(out, "            if self.table_{o}_made && self.table_{o}_depend[..] == depend[..] {{ return; }}")
@@ -1495,14 +1542,6 @@ fn stmt_pos(stmt: &Stmt) -> Position {
 
 /// NEURON's default reversal potential (mV) of the ions whose reversal
 /// potential is a constant unless a mechanism changes concentrations.
-fn default_reversal(ion: &str) -> Option<f64> {
-    match ion {
-        "na" => Some(50.0),
-        "k" => Some(-77.0),
-        _ => None,
-    }
-}
-
 fn ion_pos(m: &Mechanism, wanted: &str) -> Position {
     m.program
         .items
@@ -1633,11 +1672,32 @@ mod tests {
 
     #[test]
     fn unsupported_constructs_are_errors_at_their_place() {
-        let src = "NEURON { SUFFIX c USEION ca READ eca WRITE ica }\nASSIGNED { eca ica }\nBREAKPOINT { ica = 0 }";
+        let src =
+            "NEURON { SUFFIX c }\nSTATE { a b }\nBREAKPOINT { SOLVE k METHOD sparse }\nKINETIC k { ~ a <-> b (1, 1) }";
+        let m = check_source(src, "c.mod").unwrap();
+        let err = generate(&m, &Options::default()).unwrap_err();
+        assert_eq!((err.pos.line, err.pos.col), (4, 1));
+        assert!(err.message.contains("KINETIC"), "{}", err.message);
+        let src = "NEURON { SUFFIX c USEION ca READ cax WRITE ica }\nASSIGNED { ica }\nBREAKPOINT { ica = 0 }";
         let m = check_source(src, "c.mod").unwrap();
         let err = generate(&m, &Options::default()).unwrap_err();
         assert_eq!((err.pos.line, err.pos.col), (1, 26));
-        assert!(err.message.contains("USEION ca"), "{}", err.message);
+        assert!(err.message.contains("`cax` is no variable of the ion"), "{}", err.message);
+    }
+
+    #[test]
+    fn ion_variables_are_exchanged_columns_and_globals_are_scalars() {
+        let src = "NEURON { SUFFIX cad USEION ca READ ica, cai WRITE cai GLOBAL depth RANGE taur }\nPARAMETER { depth = .1 taur = 200 cai }\nASSIGNED { ica }\nSTATE { c }\nINITIAL { c = cai }\nBREAKPOINT { SOLVE s METHOD cnexp }\nDERIVATIVE s { c' = -ica/depth + (1e-4 - c)/taur  cai = c }";
+        let code = translate(src).unwrap();
+        assert!(
+            code.contains("IonUse { ion: \"ca\", valence: None, read: &[\"ica\", \"cai\"], write: &[\"cai\"] }"),
+            "{code}"
+        );
+        assert!(code.contains("VariableInfo::ion(\"cai\""), "{code}");
+        assert!(code.contains("VariableInfo::global(\"depth\", 0.1"), "{code}");
+        assert!(code.contains("VariableInfo::parameter(\"taur\""), "{code}");
+        assert!(!code.contains("VariableInfo::parameter(\"cai\""), "{code}");
+        assert!(code.contains("\"cai\" => Some(&mut self.var_cai)"), "{code}");
     }
 
     #[test]

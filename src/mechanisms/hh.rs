@@ -3,7 +3,9 @@
 
 use crate::math::exp;
 
-use super::{EventOutbox, InstanceSetup, Mechanism, MechanismInfo, MechanismKind, StepGlobals, VariableInfo, columns};
+use super::{
+    EventOutbox, InstanceSetup, IonUse, Mechanism, MechanismInfo, MechanismKind, StepGlobals, VariableInfo, columns,
+};
 
 /// Catalogue entry of `hh`.
 pub static INFO: MechanismInfo = MechanismInfo {
@@ -14,16 +16,20 @@ pub static INFO: MechanismInfo = MechanismInfo {
         VariableInfo::parameter("gkbar", 0.036, "S/cm2"),
         VariableInfo::parameter("gl", 0.0003, "S/cm2"),
         VariableInfo::parameter("el", -54.3, "mV"),
-        VariableInfo::parameter("ena", 50.0, "mV"),
-        VariableInfo::parameter("ek", -77.0, "mV"),
         VariableInfo::state("m", "1"),
         VariableInfo::state("h", "1"),
         VariableInfo::state("n", "1"),
         VariableInfo::assigned("gna", "S/cm2"),
         VariableInfo::assigned("gk", "S/cm2"),
-        VariableInfo::assigned("ina", "mA/cm2"),
-        VariableInfo::assigned("ik", "mA/cm2"),
         VariableInfo::assigned("il", "mA/cm2"),
+        VariableInfo::ion("ena", "mV"),
+        VariableInfo::ion("ek", "mV"),
+        VariableInfo::ion("ina", "mA/cm2"),
+        VariableInfo::ion("ik", "mA/cm2"),
+    ],
+    ions: &[
+        IonUse { ion: "na", valence: None, read: &["ena"], write: &["ina"] },
+        IonUse { ion: "k", valence: None, read: &["ek"], write: &["ik"] },
     ],
     create: Hh::create,
 };
@@ -157,8 +163,8 @@ impl Hh {
             gkbar: next(),
             gl: next(),
             el: next(),
-            ena: next(),
-            ek: next(),
+            ena: vec![50.0; count],
+            ek: vec![-77.0; count],
             m: vec![0.0; count],
             h: vec![0.0; count],
             n: vec![0.0; count],

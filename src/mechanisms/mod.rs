@@ -41,6 +41,14 @@ pub enum VariableRole {
     State,
     /// Computed from the others (NMODL ASSIGNED), readable only.
     Assigned,
+    /// The mechanism's copy of an ion variable of its segment (`ena`,
+    /// `cai`, `ica`, ... of NMODL USEION): read from the ion before each
+    /// call, and written back to it after the call if the mechanism WRITEs
+    /// it. Set it with `CableCell::set_ion_variable`, as NEURON's `seg.ena`.
+    Ion,
+    /// A PARAMETER of the type, shared by all instances (NMODL GLOBAL):
+    /// set with `Simulation::set_global`.
+    Global,
 }
 
 /// Description of one variable of a mechanism.
@@ -73,6 +81,14 @@ impl VariableInfo {
     /// An assigned variable (NMODL ASSIGNED).
     pub const fn assigned(name: &'static str, units: &'static str) -> Self {
         VariableInfo { name, role: VariableRole::Assigned, default: 0.0, units, minimum: None, maximum: None }
+    }
+    /// An ion variable the mechanism reads or writes (see [`VariableRole::Ion`]).
+    pub const fn ion(name: &'static str, units: &'static str) -> Self {
+        VariableInfo { name, role: VariableRole::Ion, default: 0.0, units, minimum: None, maximum: None }
+    }
+    /// A PARAMETER shared by all instances (NMODL GLOBAL), with its default.
+    pub const fn global(name: &'static str, default: f64, units: &'static str) -> Self {
+        VariableInfo { name, role: VariableRole::Global, default, units, minimum: None, maximum: None }
     }
     /// With NMODL's limits `<low, high>`: values outside are errors.
     pub const fn within(self, low: f64, high: f64) -> Self {
@@ -117,8 +133,78 @@ pub struct MechanismInfo {
     pub kind: MechanismKind,
     /// All variables; parameters first, in the order `create` expects them.
     pub variables: &'static [VariableInfo],
+    /// The ions it uses (NMODL USEION), in the file's order.
+    pub ions: &'static [IonUse],
     /// Builds the runtime storage for a set of instances.
     pub create: fn(InstanceSetup) -> Box<dyn Mechanism>,
+}
+
+/// How a mechanism uses an ion: NMODL's `USEION ca READ eca, cai WRITE ica
+/// VALENCE 2`. Variable names are NEURON's: `e<ion>` (reversal potential,
+/// mV), `<ion>i` and `<ion>o` (concentrations inside and outside, mM),
+/// `i<ion>` (current, mA/cm²).
+#[derive(Debug)]
+pub struct IonUse {
+    /// Name of the ion (`na`, `k`, `ca`, or any other).
+    pub ion: &'static str,
+    /// Charge of the ion (VALENCE), if the file gives it (na, k and ca have
+    /// NEURON's: 1, 1, 2).
+    pub valence: Option<f64>,
+    /// Variables the mechanism reads.
+    pub read: &'static [&'static str],
+    /// Variables the mechanism writes (currents, or concentrations).
+    pub write: &'static [&'static str],
+}
+
+impl IonUse {
+    /// Whether the mechanism writes a concentration of the ion (NEURON runs
+    /// such mechanisms first, right after the ions, in every phase).
+    pub fn writes_concentration(&self) -> bool {
+        self.write
+            .iter()
+            .any(|w| matches!(IonVariable::of(self.ion, w), Some(IonVariable::Inside | IonVariable::Outside)))
+    }
+}
+
+/// One of the per-segment variables of an ion.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum IonVariable {
+    /// `e<ion>`, the reversal potential (mV).
+    Reversal,
+    /// `<ion>i`, the concentration inside (mM).
+    Inside,
+    /// `<ion>o`, the concentration outside (mM).
+    Outside,
+    /// `i<ion>`, the sum of the mechanisms' currents of the ion (mA/cm²).
+    Current,
+}
+
+impl IonVariable {
+    /// Which variable of `ion` the NMODL name `name` is (`ena` of `na` is
+    /// the reversal potential).
+    pub fn of(ion: &str, name: &str) -> Option<IonVariable> {
+        if name.strip_prefix('e') == Some(ion) {
+            Some(IonVariable::Reversal)
+        } else if name.strip_prefix('i') == Some(ion) {
+            Some(IonVariable::Current)
+        } else if name.strip_suffix('i') == Some(ion) {
+            Some(IonVariable::Inside)
+        } else if name.strip_suffix('o') == Some(ion) {
+            Some(IonVariable::Outside)
+        } else {
+            None
+        }
+    }
+
+    /// The NMODL name of this variable of `ion`.
+    pub fn name(self, ion: &str) -> String {
+        match self {
+            IonVariable::Reversal => format!("e{ion}"),
+            IonVariable::Inside => format!("{ion}i"),
+            IonVariable::Outside => format!("{ion}o"),
+            IonVariable::Current => format!("i{ion}"),
+        }
+    }
 }
 
 impl MechanismInfo {
@@ -230,6 +316,14 @@ pub trait Mechanism: Send {
     fn variable(&self, name: &str) -> Option<&[f64]>;
     /// Mutable values of variable `name` for all instances.
     fn variable_mut(&mut self, name: &str) -> Option<&mut [f64]>;
+    /// The mechanism's copies of ion variable `name` (`ena`, `cai`, `ica`;
+    /// see [`IonUse`]), which the cell group fills from the segments' ions
+    /// before a call and adds or copies back after it. Unlike
+    /// [`Mechanism::variable_mut`] this is no change of a parameter, so
+    /// nothing cached is dropped.
+    fn ion_column(&mut self, name: &str) -> Option<&mut [f64]> {
+        self.variable_mut(name)
+    }
 }
 
 /// The built-in mechanisms.

@@ -20,6 +20,7 @@ pub static INFO: MechanismInfo = MechanismInfo {
         VariableInfo::assigned("on", "1"),
         VariableInfo::assigned("ispike", "1"),
     ],
+    ions: &[],
     create: NetStim::create,
 };
 

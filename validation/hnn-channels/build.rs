@@ -1,11 +1,11 @@
-//! Compiles hnn-core 0.6.1's channel files (ar, cat, hh2, km) with neurite's
+//! Compiles hnn-core 0.6.1's seven channel files (ar, ca, cad, cat, hh2, kca, km) with neurite's
 //! NMODL compiler. The files are fetched from PyPI into the user's cache the
 //! first time (they are never committed); `NEURITE_HNN_MOD` names another
 //! directory that holds them.
 
 use std::path::PathBuf;
 
-const CHANNELS: &[&str] = &["ar", "cat", "hh2", "km"];
+const CHANNELS: &[&str] = &["ar", "ca", "cad", "cat", "hh2", "kca", "km"];
 
 fn mod_dir() -> PathBuf {
     println!("cargo:rerun-if-env-changed=NEURITE_HNN_MOD");
