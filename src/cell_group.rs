@@ -269,7 +269,7 @@ impl Slot {
 
     /// Fills the mechanism's copies of ion variables before `phase`.
     fn load_ions(&mut self, ions: &[IonStore], phase: Phase) {
-        for binding in &self.ions {
+        for binding in self.ions.iter_mut() {
             if let Some(column) = self.mechanism.ion_column(binding.name()) {
                 binding.load(ions, column, phase);
             }
@@ -694,8 +694,9 @@ impl CellGroup {
         for (((fill, nodes), info), node_list) in
             fills.into_iter().zip(instance_nodes).zip(infos.iter()).zip(&node_lists)
         {
-            let bindings = ion_bindings(info, &ions, node_list, &fill.setup.area_factor)?;
+            let area_factor = fill.setup.area_factor.clone();
             let mut mechanism = (info.create)(fill.setup);
+            let bindings = ion_bindings(mechanism.as_ref(), &ions, node_list, &area_factor)?;
             if let Some(missing) = bindings.iter().find(|b| mechanism.ion_column(b.name()).is_none()) {
                 return Err(NeuriteError::UnknownVariable {
                     mechanism: info.name.to_string(),
@@ -1274,11 +1275,12 @@ fn group_ions(infos: &[&'static mechanisms::MechanismInfo], node_lists: &[Vec<us
 
 /// The ion variables of one mechanism type, bound to the group's ions.
 fn ion_bindings(
-    info: &'static mechanisms::MechanismInfo,
+    mechanism: &dyn Mechanism,
     ions: &[IonStore],
     nodes: &[usize],
     area_factor: &[f64],
 ) -> Result<Vec<IonBinding>> {
+    let info = mechanism.info();
     let mut bindings = Vec::new();
     if nodes.is_empty() {
         return Ok(bindings);
@@ -1290,9 +1292,11 @@ fn ion_bindings(
         names.sort_unstable();
         names.dedup();
         for name in names {
-            let binding = IonBinding::new(ion, &ions[ion], ion_use, name, nodes, area_factor).ok_or_else(|| {
-                NeuriteError::UnknownVariable { mechanism: info.name.to_string(), name: name.to_string() }
-            })?;
+            let kept = mechanism.keeps_ion_copy(name);
+            let binding =
+                IonBinding::new(ion, &ions[ion], ion_use, name, nodes, area_factor, kept).ok_or_else(|| {
+                    NeuriteError::UnknownVariable { mechanism: info.name.to_string(), name: name.to_string() }
+                })?;
             bindings.push(binding);
         }
     }

@@ -129,6 +129,9 @@ pub(crate) struct IonStore {
     pub current: Vec<f64>,
     /// Whether any node recomputes its reversal potential every step.
     advances: bool,
+    /// Per variable (reversal, inside, outside), a count of the changes of
+    /// its values: a mechanism's copy that is up to date is not loaded again.
+    versions: [u64; 3],
 }
 
 impl IonStore {
@@ -169,6 +172,7 @@ impl IonStore {
             inside: vec![d.inside; n],
             outside: vec![d.outside; n],
             current: vec![0.0; n],
+            versions: [0; 3],
         })
     }
 
@@ -187,8 +191,29 @@ impl IonStore {
         }
     }
 
-    /// The mutable column of `variable`.
+    /// How many times the values of `variable` may have changed (currents,
+    /// summed anew every step, are always loaded).
+    fn version(&self, variable: IonVariable) -> u64 {
+        match variable {
+            IonVariable::Reversal => self.versions[0],
+            IonVariable::Inside => self.versions[1],
+            IonVariable::Outside => self.versions[2],
+            IonVariable::Current => u64::MAX,
+        }
+    }
+
+    fn changed(&mut self, variable: IonVariable) {
+        match variable {
+            IonVariable::Reversal => self.versions[0] += 1,
+            IonVariable::Inside => self.versions[1] += 1,
+            IonVariable::Outside => self.versions[2] += 1,
+            IonVariable::Current => {}
+        }
+    }
+
+    /// The mutable column of `variable` (its values count as changed).
     pub fn column_mut(&mut self, variable: IonVariable) -> &mut [f64] {
+        self.changed(variable);
         match variable {
             IonVariable::Reversal => &mut self.reversal,
             IonVariable::Inside => &mut self.inside,
@@ -200,6 +225,7 @@ impl IonStore {
     /// Initialization, before any mechanism's INITIAL: concentrations that
     /// are written to their `*0` values, then Nernst where the style says.
     pub fn initialize(&mut self, celsius: f64) {
+        self.versions.iter_mut().for_each(|v| *v += 1);
         for i in 0..self.nodes.len() {
             if self.style[i] & CONCENTRATION_INIT != 0 {
                 self.inside[i] = self.inside0;
@@ -219,6 +245,7 @@ impl IonStore {
     pub fn begin_currents(&mut self, celsius: f64) {
         self.current.fill(0.0);
         if self.advances {
+            self.changed(IonVariable::Reversal);
             for i in 0..self.nodes.len() {
                 if self.style[i] & REVERSAL_ADVANCE != 0 {
                     self.reversal[i] = nernst(self.inside[i], self.outside[i], self.charge, celsius);
@@ -231,6 +258,7 @@ impl IonStore {
     /// `indices`: their reversal potentials follow at once where they are
     /// computed (NEURON's `nrn_wrote_conc`).
     pub fn wrote_concentrations(&mut self, indices: impl Iterator<Item = usize>, celsius: f64) {
+        self.changed(IonVariable::Reversal);
         for i in indices {
             if self.style[i] & REVERSAL_INIT != 0 {
                 self.reversal[i] = nernst(self.inside[i], self.outside[i], self.charge, celsius);
@@ -278,6 +306,12 @@ pub(crate) struct IonBinding {
     /// Point processes writing a current: 1e2/area (µm²) per instance, the
     /// factor from nA to mA/cm² of the node, as for their membrane current.
     area_factor: Vec<f64>,
+    /// Whether the mechanism never changes its copy (a read-only variable it
+    /// does not assign): then the copy is loaded only when the ion's values
+    /// changed.
+    kept: bool,
+    /// The ion's version of the values last loaded.
+    loaded: u64,
 }
 
 impl IonBinding {
@@ -290,6 +324,7 @@ impl IonBinding {
         name: &'static str,
         nodes: &[usize],
         area_factor: &[f64],
+        kept: bool,
     ) -> Option<IonBinding> {
         let variable = IonVariable::of(ion_use.ion, name)?;
         let indices: Vec<u32> = nodes.iter().map(|&n| store.index_of(n).map(|i| i as u32)).collect::<Option<_>>()?;
@@ -308,6 +343,8 @@ impl IonBinding {
             write,
             index,
             area_factor: if write && variable == IonVariable::Current { area_factor.to_vec() } else { Vec::new() },
+            kept: kept && !write && variable != IonVariable::Current,
+            loaded: u64::MAX,
         })
     }
 
@@ -320,10 +357,15 @@ impl IonBinding {
     }
 
     /// Fills the mechanism's copy from the ions.
-    pub fn load(&self, ions: &[IonStore], column: &mut [f64], phase: Phase) {
+    pub fn load(&mut self, ions: &[IonStore], column: &mut [f64], phase: Phase) {
         if !self.loads(phase) {
             return;
         }
+        let version = ions[self.ion].version(self.variable);
+        if self.kept && version == self.loaded && phase != Phase::Initial {
+            return;
+        }
+        self.loaded = version;
         let source = ions[self.ion].column(self.variable);
         match &self.index {
             IonIndex::Contiguous { start } => column.copy_from_slice(&source[*start..*start + column.len()]),

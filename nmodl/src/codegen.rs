@@ -570,6 +570,26 @@ impl<'a> Generator<'a> {
         writeln!(out, "                _ => None,").ok();
         writeln!(out, "            }}").ok();
         writeln!(out, "        }}").ok();
+        // Read-only ion variables that no block assigns: the cell group may
+        // skip refilling them while the ion's values stay the same.
+        let mut assigned_anywhere = Vec::new();
+        for item in &m.program.items {
+            if let Item::Block { body, .. } = item {
+                let mut read = Vec::new();
+                statement_names(body, &mut assigned_anywhere, &mut read);
+            }
+        }
+        let kept: Vec<&String> = self
+            .ion_columns
+            .iter()
+            .filter(|n| !m.ions.iter().any(|i| i.write.contains(n)) && !assigned_anywhere.contains(n))
+            .collect();
+        if !kept.is_empty() {
+            let names: Vec<String> = kept.iter().map(|n| format!("{n:?}")).collect();
+            writeln!(out, "        fn keeps_ion_copy(&self, name: &str) -> bool {{").ok();
+            writeln!(out, "            matches!(name, {})", names.join(" | ")).ok();
+            writeln!(out, "        }}").ok();
+        }
         writeln!(out, "        fn variable_mut(&mut self, name: &str) -> Option<&mut [f64]> {{").ok();
         writeln!(out, "            self.cache_dt = f64::NAN;").ok();
         writeln!(out, "            match name {{").ok();

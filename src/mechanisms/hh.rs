@@ -240,6 +240,10 @@ impl Mechanism for Hh {
         columns!(self, name, as_slice, [gnabar, gkbar, gl, el, ena, ek, m, h, n, gna, gk, ina, ik, il])
     }
 
+    fn keeps_ion_copy(&self, name: &str) -> bool {
+        matches!(name, "ena" | "ek")
+    }
+
     fn variable_mut(&mut self, name: &str) -> Option<&mut [f64]> {
         columns!(self, name, as_mut_slice, [gnabar, gkbar, gl, el, ena, ek, m, h, n, gna, gk, ina, ik, il])
     }

@@ -324,6 +324,14 @@ pub trait Mechanism: Send {
     fn ion_column(&mut self, name: &str) -> Option<&mut [f64]> {
         self.variable_mut(name)
     }
+    /// Whether the mechanism never assigns its copy of the ion variable
+    /// `name` that it only reads: then the copy is refilled only when the
+    /// ion's values change (NEURON refills it at every call, which gives
+    /// the same values).
+    fn keeps_ion_copy(&self, name: &str) -> bool {
+        let _ = name;
+        false
+    }
 }
 
 /// The built-in mechanisms.
