@@ -102,6 +102,9 @@ struct Generator<'a> {
     assigned_in_run: Vec<String>,
     /// FUNCTIONs and PROCEDUREs with a TABLE.
     tables: Vec<Table<'a>>,
+    /// Tabulated GLOBALs that the table-lookup loop keeps per instance
+    /// (`lookup_<name>` columns; see `table_lookup_pass`).
+    lookup_columns: Vec<String>,
 }
 
 /// A TABLE of a FUNCTION or PROCEDURE.
@@ -162,6 +165,7 @@ impl<'a> Generator<'a> {
             global_parameters: Vec::new(),
             assigned_in_run: Vec::new(),
             tables: Vec::new(),
+            lookup_columns: Vec::new(),
         };
         // Ions: every variable read or written is a column of the
         // mechanism's; currents written are also membrane currents.
@@ -441,12 +445,16 @@ impl<'a> Generator<'a> {
         for (cache, _) in &self.cached {
             writeln!(out, "        {cache}: Vec<f64>,").ok();
         }
+        for name in &self.lookup_columns {
+            writeln!(out, "        lookup_{}: Vec<f64>,", field(name)).ok();
+        }
         writeln!(out, "        cache_dt: f64,").ok();
         writeln!(out, "        /// NEURON's `usetable_<suffix>`: 1 interpolates TABLEs, 0 computes exactly.").ok();
         writeln!(out, "        usetable: f64,").ok();
         for table in &self.tables {
             let o = &table.owner;
-            writeln!(out, "        table_{o}: Vec<Vec<f64>>,").ok();
+            writeln!(out, "        /// Rows of the tabulated values at each point (the last row twice).").ok();
+            writeln!(out, "        table_{o}: Vec<f64>,").ok();
             writeln!(out, "        table_{o}_made: bool,").ok();
             writeln!(out, "        table_{o}_depend: Vec<f64>,").ok();
             writeln!(out, "        table_{o}_tmin: f64,").ok();
@@ -490,6 +498,9 @@ impl<'a> Generator<'a> {
         }
         for (cache, _) in &self.cached {
             writeln!(out, "                {cache}: Vec::new(),").ok();
+        }
+        for name in &self.lookup_columns {
+            writeln!(out, "                lookup_{}: vec![0.0; count],", field(name)).ok();
         }
         writeln!(out, "                cache_dt: f64::NAN,").ok();
         writeln!(out, "                usetable: 1.0,").ok();
@@ -712,6 +723,12 @@ impl<'a> Generator<'a> {
                 function: None,
                 site: Site::Kernel,
             };
+            if mode == Some(true)
+                && let Some(split) = self.table_lookup_pass(breakpoint, &mut scope)?
+            {
+                loops.push(split);
+                continue;
+            }
             for stmt in breakpoint {
                 let Stmt::Solve { block, method, steadystate } = stmt else { continue };
                 if steadystate.is_some() {
@@ -758,6 +775,75 @@ impl<'a> Generator<'a> {
         Ok(format!(
             "        fn advance_state(&mut self, v: &[f64], globals: &StepGlobals) {{\n            let dt = globals.dt;\n            (self.dt, self.celsius) = (globals.dt, globals.celsius);\n{refresh}{body}        }}\n"
         ))
+    }
+
+    /// The state update with tables on, split in two loops when the
+    /// DERIVATIVE block starts with calls of tabulated PROCEDUREs (`rates(v)`
+    /// then the equations, as in most channel files): a first loop looks the
+    /// tables up for every instance into per-instance columns, a second one
+    /// runs the rest of the block from them. The lookups (branches and
+    /// indexed loads) stay out of the second loop, whose exponentials then
+    /// vectorize. The results are those of the single loop: a tabulated
+    /// GLOBAL is only a temporary of its instance's iteration, and keeps the
+    /// last instance's value afterwards. `None` when the block has another
+    /// shape.
+    fn table_lookup_pass(&mut self, breakpoint: &[Stmt], scope: &mut Scope) -> Result<Option<String>> {
+        let solves: Vec<(&Name, &Option<Name>)> = breakpoint
+            .iter()
+            .filter_map(|s| match s {
+                Stmt::Solve { block, method, steadystate: None } => Some((block, method)),
+                _ => None,
+            })
+            .collect();
+        let [(block, method)] = solves.as_slice() else { return Ok(None) };
+        let method = method.as_ref().map_or("", |m| m.text.as_str());
+        if method != "cnexp" {
+            return Ok(None);
+        }
+        let Some(equations) = self.derivatives.get(&block.text).copied() else { return Ok(None) };
+        let tabulated = |stmt: &Stmt| match stmt {
+            Stmt::Call(Expr::Call { name, .. }) => self.tables.iter().position(|t| t.owner == name.text && !t.function),
+            _ => None,
+        };
+        let leading = equations.iter().take_while(|s| tabulated(s).is_some()).count();
+        if leading == 0 {
+            return Ok(None);
+        }
+        let mut temporaries: Vec<String> = Vec::new();
+        for stmt in &equations[..leading] {
+            let table = &self.tables[tabulated(stmt).unwrap_or_default()];
+            for name in &table.names {
+                if self.scalars.contains(name) && !temporaries.contains(name) {
+                    temporaries.push(name.clone());
+                }
+            }
+        }
+        let mut lookup = String::new();
+        self.statements(&equations[..leading], scope, &mut lookup, 4)?;
+        for name in &temporaries {
+            writeln!(lookup, "                self.lookup_{}[k] = self.{};", field(name), field(name)).ok();
+        }
+        let mut update = String::new();
+        for name in &temporaries {
+            writeln!(update, "                self.{} = self.lookup_{}[k];", field(name), field(name)).ok();
+        }
+        self.derivative(&equations[leading..], method, scope, &mut update)?;
+        for name in temporaries {
+            if !self.lookup_columns.contains(&name) {
+                self.lookup_columns.push(name);
+            }
+        }
+        let mut out = String::new();
+        for body in [lookup, update] {
+            let (bindings, body) = sliced(
+                &format!(
+                    "            for k in 0..self.count {{\n                let mut v = v[k];\n{body}            }}\n"
+                ),
+                &[("v", false)],
+            );
+            out.push_str(&format!("            {{\n{bindings}{body}            }}\n"));
+        }
+        Ok(Some(out))
     }
 
     fn derivative(&mut self, stmts: &[Stmt], method: &str, scope: &mut Scope, out: &mut String) -> Result<()> {
@@ -1028,19 +1114,24 @@ impl<'a> Generator<'a> {
         writeln!(out, "            self.table_{o}_tmin = tmin;").ok();
         writeln!(out, "            self.table_{o}_mfac = 1./dx;").ok();
         writeln!(out, "            self.table_{o}_n = n;").ok();
-        writeln!(out, "            self.table_{o} = vec![vec![0.0; n + 1]; {columns}];").ok();
+        // One row per point, the last one twice: a lookup at the upper end
+        // interpolates between two equal rows with theta = 0, which is the
+        // end value itself, so the lookup needs no branch there.
+        writeln!(out, "            self.table_{o} = vec![0.0; (n + 2)*{columns}];").ok();
         writeln!(out, "            let mut x = tmin;").ok();
         writeln!(out, "            for i in 0..=n {{").ok();
         if function {
-            writeln!(out, "                self.table_{o}[0][i] = self.{direct}(k, v, t, x);").ok();
+            writeln!(out, "                self.table_{o}[i] = self.{direct}(k, v, t, x);").ok();
         } else {
             writeln!(out, "                self.{direct}(k, v, t, x);").ok();
             for (c, name) in names.iter().enumerate() {
-                writeln!(out, "                self.table_{o}[{c}][i] = {};", self.slot(name)).ok();
+                writeln!(out, "                self.table_{o}[i*{columns} + {c}] = {};", self.slot(name)).ok();
             }
         }
         writeln!(out, "                x += dx;").ok();
         writeln!(out, "            }}").ok();
+        writeln!(out, "            self.table_{o}.copy_within(n*{columns}..(n + 1)*{columns}, (n + 1)*{columns});")
+            .ok();
         writeln!(out, "            self.table_{o}_depend = depend.to_vec();").ok();
         writeln!(out, "            self.table_{o}_made = true;").ok();
         writeln!(out, "        }}").ok();
@@ -1302,15 +1393,20 @@ impl<'a> Generator<'a> {
                     .join(" ")
             }
         };
-        let interpolate =
-            |c: usize| format!("self.table_{o}[{c}][i] + theta*(self.table_{o}[{c}][i + 1] - self.table_{o}[{c}][i])");
+        let columns = if table.function { 1 } else { table.names.len() };
+        let interpolate = |c: usize| format!("row[{c}] + theta*(row[{}] - row[{c}])", columns + c);
+        // nocmodl's lookup: xi <= 0 gives the first value, xi >= n the last,
+        // otherwise row i = (int)xi interpolated by theta = xi - i. Clamping
+        // xi to [0, n] gives exactly those values (theta = 0 at both ends,
+        // and row n + 1 repeats row n), with no branch but the NaN one.
         format!(
             "let xi = self.table_{o}_mfac * ({x} - self.table_{o}_tmin); let n = self.table_{o}_n; \
-             if xi.is_nan() {{ {} }} else if xi <= 0. {{ {} }} else if xi >= n as f64 {{ {} }} else {{ \
-             let i = xi as usize; let theta = xi - i as f64; {} }}",
+             if xi.is_nan() {{ {} }} else {{ \
+             let xc = if xi <= 0. {{ 0. }} else if xi >= n as f64 {{ n as f64 }} else {{ xi }}; \
+             let i = xc as usize; let theta = xc - i as f64; \
+             let row = &self.table_{o}[i*{columns}..i*{columns} + {}]; {} }}",
             assign(&|_| "xi".into()),
-            assign(&|c| format!("self.table_{o}[{c}][0]")),
-            assign(&|c| format!("self.table_{o}[{c}][n]")),
+            2 * columns,
             assign(&interpolate),
         )
     }
@@ -1431,10 +1527,29 @@ fn sliced(body: &str, slices: &[(&str, bool)]) -> (String, String) {
         bindings.push_str(&format!("            let {name} = &{m}{name}[..n];\n"));
     }
     let mut body = body.to_string();
+    // Columns the loop writes live in locals during an iteration (loaded at
+    // its start, stored at its end): the compiler cannot know that the
+    // column slices do not overlap, and would otherwise store and reload
+    // every intermediate value.
+    let (mut loads, mut stores) = (String::new(), String::new());
     for (name, written) in &columns {
         let m = if *written { "mut " } else { "" };
         bindings.push_str(&format!("            let {name} = &{m}self.{name}[..n];\n"));
-        body = body.replace(&format!("self.{name}[k]"), &format!("{name}[k]"));
+        if *written {
+            body = body.replace(&format!("self.{name}[k]"), &format!("c_{name}"));
+            loads.push_str(&format!("                let mut c_{name} = {name}[k];\n"));
+            stores.push_str(&format!("                {name}[k] = c_{name};\n"));
+        } else {
+            body = body.replace(&format!("self.{name}[k]"), &format!("{name}[k]"));
+        }
+    }
+    if !loads.is_empty() {
+        let head = "for k in 0..self.count {\n";
+        let (Some(start), Some(end)) = (body.find(head), body.rfind('}')) else {
+            unreachable!("a kernel is one loop over the instances");
+        };
+        body.insert_str(end, &format!("    {}", stores.trim_start()));
+        body.insert_str(start + head.len(), &loads);
     }
     for name in &tables {
         bindings.push_str(&format!("            let {name} = &self.{name};\n"));
