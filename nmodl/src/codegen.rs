@@ -1749,10 +1749,10 @@ mod tests {
         let m = check_source(src, "st.mod").unwrap();
         let code = generate(&m, &Options::default()).unwrap();
         // nocmodl: x = x - dt*(- ( ( 5.0 )*( k ) ) ) ;
-        assert!(code.contains("var_x[k] = var_x[k] - dt*(- ((5.0_f64 * var_k[k])));"), "{code}");
+        assert!(code.contains("c_var_x = c_var_x - dt*(- ((5.0_f64 * var_k[k])));"), "{code}");
         // nocmodl: a = ( ( - ( 1.0 ) )*( k ) ) / 2.0, b = ( ( - ( ( - 3.0 ) ) )*( k ) ) / 2.0 + w
         assert!(code.contains("exp(dt*(( ( - ( ( 1.0 ) ) )*( var_k[k] ) ) / 2.0_f64))"), "{code}");
-        assert!(code.contains("(- (( ( - ( ( - 3.0_f64 ) ) )*( var_k[k] ) ) / 2.0_f64 + var_w[k]) / "), "{code}");
+        assert!(code.contains("(- (( ( - ( ( - 3.0_f64 ) ) )*( var_k[k] ) ) / 2.0_f64 + c_var_w) / "), "{code}");
     }
 
     #[test]
@@ -1768,7 +1768,7 @@ mod tests {
         }
         let src = "NEURON { POINT_PROCESS syn RANGE tau }\nPARAMETER { tau = 2 }\nSTATE { g }\nBREAKPOINT { SOLVE s METHOD cnexp }\nDERIVATIVE s { g' = -g/tau }";
         let code = generate(&check_source(src, "syn.mod").unwrap(), &Options::default()).unwrap();
-        assert!(code.contains("var_g[k] = var_g[k] + cnexp_var_g[k]*(-var_g[k]);"), "{code}");
+        assert!(code.contains("c_var_g = c_var_g + cnexp_var_g[k]*(-c_var_g);"), "{code}");
     }
 
     fn translate(src: &str) -> std::result::Result<String, String> {
@@ -1786,7 +1786,7 @@ mod tests {
             "NEURON { SUFFIX a }\nSTATE { x y }\nBREAKPOINT { SOLVE s METHOD euler }\nDERIVATIVE s { x' = y  y' = -x }",
         )
         .unwrap();
-        let (dy, ux) = (code.find("let d_var_y").unwrap(), code.find("var_x[k] = var_x[k] + dt*d_var_x").unwrap());
+        let (dy, ux) = (code.find("let d_var_y").unwrap(), code.find("c_var_x = c_var_x + dt*d_var_x").unwrap());
         assert!(dy < ux, "{code}");
         // A negative constant keeps its sign as a method receiver.
         let code =
