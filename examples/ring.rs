@@ -33,6 +33,10 @@ struct Args {
     /// Threads (cell groups) per process (at least 1).
     #[arg(long, default_value_t = 1, value_parser = at_least_one)]
     threads: usize,
+    /// NEURON's `usetable_hh`: 1 (NEURON's default) interpolates hh's rate
+    /// tables, 0 computes the rates exactly.
+    #[arg(long, default_value_t = 1, value_parser = clap::value_parser!(u8).range(0..=1))]
+    usetable: u8,
     /// Write spikes as CSV `gid,t_ms` to this file.
     #[arg(long)]
     spikes: Option<std::path::PathBuf>,
@@ -98,6 +102,7 @@ fn run<C: Communicator>(args: &Args, comm: C) -> neurite::Result<()> {
     pc.add_network(network)?;
     pc.set_maxstep(10.0)?;
     let sim = pc.setup()?;
+    sim.set_global("hh", "usetable", f64::from(args.usetable))?;
     let soma_v = match &args.trace {
         Some(_) if sim.local_gids().contains(&0) => {
             let soma = sim.section(0, "soma")?;

@@ -738,7 +738,7 @@ def model_user_ka():
     from neuron import h
     h.nrn_load_dll(os.path.join(build, "x86_64", "libnrnmech.so"))
     h.load_file("stdrun.hoc")
-    common_globals(h, 0.025)
+    common_globals(h, 0.025, tables=True)  # NEURON's defaults, as a user runs it
     soma = h.Section(name="soma")
     soma.L = soma.diam = 20
     soma.insert("hh")
@@ -1165,7 +1165,7 @@ FILES = [
     ("ring5_soma_v.csv", "Same run: gid 0 soma(0.5).v every step (t_ms,v_mV), 4001 rows."),
     ("ring5_tables_spikes.csv", "Seed ring N=5 as ring5 but with NEURON's default usetable_hh = 1 (hh rates interpolated in tables): spikes."),
     ("ring5_tables_soma_v.csv", "Same run: gid 0 soma(0.5).v every step."),
-    ("user_ka_v.csv", "A user's mechanism: examples/user-mechanisms/mod/ka.mod (nrnivmodl) with gbar 0.05 in a 20 um soma with hh, IClamp 0.2 nA from 5 to 95 ms; dt=0.025, tstop=100: soma v and the ka state b."),
+    ("user_ka_v.csv", "A user's mechanism: examples/user-mechanisms/mod/ka.mod (nrnivmodl) with gbar 0.05 in a 20 um soma with hh, IClamp 0.2 nA from 5 to 95 ms; dt=0.025, tstop=100, NEURON's default usetable_hh = 1: soma v and the ka state b."),
     ("user_ka_spikes.csv", "Same run: soma spikes, threshold 0 mV."),
     ("hnn_hh2_v.csv", "hnn-core 0.6.1's hh2.mod (nrnivmodl; fetched from PyPI, not committed) with gnabar 0.12 in a 20 um soma with pas (g 1e-4, e -65), celsius 37, IClamp 0.3 nA 5-20 ms and -0.2 nA 30-45 ms, dt=0.025, 60 ms, NEURON's default tables: v and every state."),
     ("hnn_km_v.csv", "Same protocol with hnn-core's km.mod, gbar 200 pS/um2."),

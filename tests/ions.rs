@@ -32,6 +32,7 @@ fn reversal_potentials_set_per_section_and_segment_match_neuron() {
     let mut net = Network::new();
     net.add_cable_cell(0, cell).unwrap();
     let mut sim = Simulation::new(&net, SimulationConfig::default()).unwrap();
+    sim.set_global("hh", "usetable", 0.0).unwrap(); // the reference: usetable_hh = 0
     let mut ids = Vec::new();
     for x in [0.1, 0.5, 0.9] {
         ids.push(sim.record_voltage(0, Location::new(s, x)).unwrap());
@@ -74,6 +75,7 @@ fn reversal_potentials_set_per_section_and_segment_match_neuron() {
     let mut net = Network::new();
     net.add_cable_cell(0, plain).unwrap();
     let mut sim = Simulation::new(&net, SimulationConfig::default()).unwrap();
+    sim.set_global("hh", "usetable", 0.0).unwrap();
     let id = sim.record_voltage(0, Location::new(s, 0.5)).unwrap();
     sim.finitialize(-65.0).unwrap();
     sim.run(30.0).unwrap();

@@ -85,6 +85,7 @@ fn compare(
     spikes: &str,
 ) {
     let mut sim = Simulation::new(net, config).unwrap();
+    sim.set_global("hh", "usetable", 0.0).unwrap(); // references: usetable_hh = 0
     let ids: Vec<_> = probes.iter().map(|(_, loc)| sim.record_voltage(0, *loc).unwrap()).collect();
     sim.finitialize(-65.0).unwrap();
     sim.run(tstop).unwrap();
@@ -207,6 +208,7 @@ fn noisy_netstims_match_neuron_random123_streams() {
     net.add_netstim(2, NetStimParams { start: 10.0, interval: 5.0, number: 20.0, noise: 0.3, random_ids: None })
         .unwrap();
     let mut sim = Simulation::new(&net, SimulationConfig::default()).unwrap();
+    sim.set_global("hh", "usetable", 0.0).unwrap(); // references: usetable_hh = 0
     sim.finitialize(-65.0).unwrap();
     sim.run(200.0).unwrap();
     let reference = reference_spikes("netstim_noise_spikes.csv");
@@ -318,6 +320,7 @@ fn netstims_without_ids_use_neurons_default_streams_on_any_decomposition() {
             let rank = neurite::Communicator::rank(&comm);
             let (net, own) = build(&|gid| gid as usize % nhost == rank);
             let mut sim = Simulation::with_communicator(&net, SimulationConfig::default(), comm).unwrap();
+            sim.set_global("hh", "usetable", 0.0).unwrap(); // references: usetable_hh = 0
             let log = net.cell(2).map(|_| sim.record_netstim_spikes(2, own).unwrap());
             sim.finitialize(-65.0).unwrap();
             sim.run(100.0).unwrap();
@@ -389,6 +392,7 @@ fn events_due_at_the_same_time_are_delivered_in_neurons_order() {
                 }
                 let config = SimulationConfig { max_step: 10.0, ..Default::default() };
                 let mut sim = Simulation::with_communicator(&net, config, comm).unwrap();
+                sim.set_global("hh", "usetable", 0.0).unwrap(); // references: usetable_hh = 0
                 sim.finitialize(-65.0).unwrap();
                 sim.run(22.2).unwrap();
                 sim.gather_spikes().unwrap()

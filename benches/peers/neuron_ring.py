@@ -7,7 +7,7 @@ run by CoreNEURON).  One model per process; started by run_peers.py.
 
 The model is the ring of scripts/neuron_reference.py (cell.py /
 ballandstick.py / ring.py of the tutorial, h.define_shape() and the rotation
-included, h.usetable_hh = 0, celsius 6.3, pc.set_maxstep(10),
+included, NEURON's default h.usetable_hh = 1, celsius 6.3, pc.set_maxstep(10),
 h.finitialize(-65), pc.psolve(tstop)), with two differences that do not touch
 the numerics:
 
@@ -43,8 +43,8 @@ def parse_args(argv):
     p.add_argument("--dend-nseg", type=int, default=1)
     p.add_argument("--coreneuron", action="store_true",
                    help="run pc.psolve with CoreNEURON (in-memory transfer, CPU)")
-    p.add_argument("--usetable", type=int, default=0,
-                   help="value of h.usetable_hh (0 = exact rates, as NEURON reference; default 0)")
+    p.add_argument("--usetable", type=int, default=1,
+                   help="value of h.usetable_hh (1 = NEURON's default rate tables, as neurite's default; 0 = exact)")
     p.add_argument("--spikes", default=None, help="write spikes as CSV gid,t_ms")
     p.add_argument("--shape-once", action="store_true",
                    help="one h.define_shape() for the whole ring instead of one per cell "

@@ -7,7 +7,6 @@
 //! what NMODL generates (INITIAL, BREAKPOINT current, SOLVE states,
 //! NET_RECEIVE), so that generated code can implement it.
 
-pub mod hh;
 pub mod netstim;
 
 /// Mechanisms generated from `mechanisms/*.mod` by neurite's NMODL compiler
@@ -16,7 +15,6 @@ pub mod generated {
     include!(concat!(env!("OUT_DIR"), "/generated_mechanisms.rs"));
 }
 
-pub use hh::Hh;
 pub use netstim::NetStim;
 
 use crate::error::NeuriteError;
@@ -334,15 +332,13 @@ pub trait Mechanism: Send {
     }
 }
 
-/// The built-in mechanisms.
-/// pas, ExpSyn, Exp2Syn and IClamp are generated from their NMODL sources in
-/// mechanisms/ (build.rs). hh is still the hand-written kernel: the one
-/// generated from mechanisms/hh.mod (`generated::hh`, NEURON's tables
-/// included) gives NEURON's numbers but is not yet as fast. NetStim waits
-/// for RANDOM in the code generator.
+/// The built-in mechanisms. pas, hh, ExpSyn, Exp2Syn and IClamp are
+/// generated from their NMODL sources in mechanisms/ (build.rs); hh uses
+/// NEURON's rate tables unless `usetable` is set to 0, as NEURON's
+/// `usetable_hh`. NetStim waits for RANDOM in the code generator.
 pub static BUILTIN: [&MechanismInfo; 6] = [
     &generated::pas::INFO,
-    &hh::INFO,
+    &generated::hh::INFO,
     &generated::expsyn::INFO,
     &generated::exp2syn::INFO,
     &generated::iclamp::INFO,
@@ -425,11 +421,11 @@ mod tests {
     #[test]
     fn generated_built_ins_are_in_the_catalogue_with_their_nmodl_limits() {
         let catalogue = Catalogue::builtin();
-        for name in ["pas", "ExpSyn", "Exp2Syn", "IClamp"] {
+        for name in ["pas", "hh", "ExpSyn", "Exp2Syn", "IClamp"] {
             assert!(std::ptr::eq(catalogue.get(name).unwrap(), lookup(name).unwrap()));
         }
         let mut more = catalogue.clone();
-        assert!(more.add(&generated::hh::INFO).is_err(), "names are unique");
+        assert!(more.add(&generated::pas::INFO).is_err(), "names are unique");
         assert_eq!(more.names().count(), BUILTIN.len());
         let tau = lookup("ExpSyn").unwrap().variables.iter().find(|v| v.name == "tau").unwrap();
         assert!(tau.check("ExpSyn", 0.0).is_err() && tau.check("ExpSyn", 2e9).is_err());
