@@ -732,7 +732,8 @@ def model_user_ka():
     import shutil
     import tempfile
     build = tempfile.mkdtemp(prefix="neurite-ka-")
-    shutil.copy(os.path.join(ROOT, "examples", "user-mechanisms", "mod", "ka.mod"), build)
+    for name in ("ka.mod", "vtrace.mod"):
+        shutil.copy(os.path.join(ROOT, "examples", "user-mechanisms", "mod", name), build)
     nrnivmodl = os.path.join(os.path.dirname(sys.executable), "nrnivmodl")
     subprocess.run([nrnivmodl], cwd=build, check=True, stdout=subprocess.DEVNULL)
     from neuron import h
@@ -743,6 +744,7 @@ def model_user_ka():
     soma.L = soma.diam = 20
     soma.insert("hh")
     soma.insert("ka")
+    soma.insert("vtrace")
     for seg in soma:
         seg.ka.gbar = 0.05
     ic = h.IClamp(soma(0.5))
@@ -754,7 +756,8 @@ def model_user_ka():
     spk = h.Vector()
     det.record(spk)
     t = h.Vector().record(h._ref_t)
-    cols = [("v_mV", h.Vector().record(soma(0.5)._ref_v)), ("ka_b", h.Vector().record(soma(0.5).ka._ref_b))]
+    cols = [("v_mV", h.Vector().record(soma(0.5)._ref_v)), ("ka_b", h.Vector().record(soma(0.5).ka._ref_b)),
+            ("vtrace_u", h.Vector().record(soma(0.5).vtrace._ref_u))]
     h.finitialize(-65)
     h.continuerun(100)
     write_traces("user_ka_v.csv", t, cols)
@@ -1165,7 +1168,7 @@ FILES = [
     ("ring5_soma_v.csv", "Same run: gid 0 soma(0.5).v every step (t_ms,v_mV), 4001 rows."),
     ("ring5_tables_spikes.csv", "Seed ring N=5 as ring5 but with NEURON's default usetable_hh = 1 (hh rates interpolated in tables): spikes."),
     ("ring5_tables_soma_v.csv", "Same run: gid 0 soma(0.5).v every step."),
-    ("user_ka_v.csv", "A user's mechanism: examples/user-mechanisms/mod/ka.mod (nrnivmodl) with gbar 0.05 in a 20 um soma with hh, IClamp 0.2 nA from 5 to 95 ms; dt=0.025, tstop=100, NEURON's default usetable_hh = 1: soma v and the ka state b."),
+    ("user_ka_v.csv", "A user's mechanism: examples/user-mechanisms/mod/ka.mod (nrnivmodl) with gbar 0.05 in a 20 um soma with hh, IClamp 0.2 nA from 5 to 95 ms; dt=0.025, tstop=100, NEURON's default usetable_hh = 1: soma v, the ka state b and the vtrace state u (examples/user-mechanisms/mod/vtrace.mod, derivimplicit, tau 10 ms)."),
     ("user_ka_spikes.csv", "Same run: soma spikes, threshold 0 mV."),
     ("hnn_hh2_v.csv", "hnn-core 0.6.1's hh2.mod (nrnivmodl; fetched from PyPI, not committed) with gnabar 0.12 in a 20 um soma with pas (g 1e-4, e -65), celsius 37, IClamp 0.3 nA 5-20 ms and -0.2 nA 30-45 ms, dt=0.025, 60 ms, NEURON's default tables: v and every state."),
     ("hnn_km_v.csv", "Same protocol with hnn-core's km.mod, gbar 200 pS/um2."),

@@ -20,6 +20,11 @@
 //! cell group fills from the segments' ions before each call and gives back
 //! after it, as NEURON's generated code copies them in and out.
 //!
+//! `derivimplicit` is backward Euler solved per equation, which is what
+//! NEURON's Newton iteration converges to for equations linear in their own
+//! state that read no other state of the block (every use in the public
+//! corpora); coupled or nonlinear systems are errors for now.
+//!
 //! Constructs the generator does not handle yet (KINETIC, arrays, POINTER,
 //! RANDOM, ...) are errors at their place in the file.
 
@@ -739,7 +744,7 @@ impl<'a> Generator<'a> {
                 };
                 let method = method.as_ref().map_or("", |m| m.text.as_str());
                 match method {
-                    "cnexp" | "euler" => {}
+                    "cnexp" | "euler" | "derivimplicit" => {}
                     other => return unsupported(block.pos, &format!("METHOD {other}")),
                 }
                 self.derivative(equations, method, &mut scope, &mut body)?;
@@ -848,8 +853,36 @@ impl<'a> Generator<'a> {
 
     fn derivative(&mut self, stmts: &[Stmt], method: &str, scope: &mut Scope, out: &mut String) -> Result<()> {
         let mut euler_updates: Vec<String> = Vec::new();
+        let block_states: Vec<String> = stmts
+            .iter()
+            .filter_map(|s| match s {
+                Stmt::Derivative { state, .. } => Some(state.text.clone()),
+                _ => None,
+            })
+            .collect();
         for stmt in stmts {
+            if method == "derivimplicit" {
+                self.check_implicit_shape(stmt, &block_states)?;
+            }
             match stmt {
+                Stmt::Derivative { state, index: None, order: 1, value } if method == "derivimplicit" => {
+                    // Backward Euler, s = s_old + dt*(a*s + b), solved for s:
+                    // what NEURON's Newton iteration converges to for an
+                    // equation linear in its state (one Newton step solves
+                    // it; its numerical Jacobian only adds rounding).
+                    let s = format!("self.{}[k]", field(&state.text));
+                    let Some(linear) = self.linear(value, &state.text, scope)? else {
+                        return unsupported(state.pos, "derivimplicit of an equation that is not linear in its state");
+                    };
+                    match (linear.a, linear.b) {
+                        (Some(a), Some(b)) => {
+                            writeln!(out, "                {s} = ({s} + dt*({b}))/(1. - dt*({a}));").ok()
+                        }
+                        (Some(a), None) => writeln!(out, "                {s} = {s}/(1. - dt*({a}));").ok(),
+                        (None, Some(b)) => writeln!(out, "                {s} = {s} + dt*({b});").ok(),
+                        (None, None) => None,
+                    };
+                }
                 Stmt::Derivative { state, index: None, order: 1, value } => {
                     let s = format!("self.{}[k]", field(&state.text));
                     if method == "euler" {
@@ -896,6 +929,33 @@ impl<'a> Generator<'a> {
         }
         for update in euler_updates {
             writeln!(out, "{update}").ok();
+        }
+        Ok(())
+    }
+
+    /// derivimplicit is solved equation by equation, which is NEURON's
+    /// simultaneous Newton solution only when no statement of the block
+    /// reads another state of the block (coupled or state-dependent systems
+    /// are an error at their place for now).
+    fn check_implicit_shape(&self, stmt: &Stmt, block_states: &[String]) -> Result<()> {
+        let (mut assigned, mut read) = (Vec::new(), Vec::new());
+        let mut pos = stmt_pos(stmt);
+        let own = match stmt {
+            Stmt::Derivative { state, value, .. } => {
+                collect_names(value, &mut read);
+                pos = state.pos;
+                Some(state.text.as_str())
+            }
+            other => {
+                statement_names(std::slice::from_ref(other), &mut assigned, &mut read);
+                None
+            }
+        };
+        if let Some(other) = read.iter().find(|n| block_states.contains(n) && Some(n.as_str()) != own) {
+            return unsupported(
+                pos,
+                &format!("derivimplicit of a block whose statements read its state `{other}` (a coupled system)"),
+            );
         }
         Ok(())
     }
@@ -1818,6 +1878,20 @@ mod tests {
         let err = generate(&m, &Options::default()).unwrap_err();
         assert_eq!((err.pos.line, err.pos.col), (1, 26));
         assert!(err.message.contains("`cax` is no variable of the ion"), "{}", err.message);
+    }
+
+    #[test]
+    fn derivimplicit_is_backward_euler_per_equation_and_coupled_systems_are_errors() {
+        let code = translate("NEURON { SUFFIX f RANGE tau }\nPARAMETER { tau = 10 }\nASSIGNED { v }\nSTATE { u }\nBREAKPOINT { SOLVE s METHOD derivimplicit }\nDERIVATIVE s { u' = (v - u)/tau }").unwrap();
+        assert!(code.contains("c_var_u = (c_var_u + dt*("), "{code}");
+        assert!(code.contains("))/(1. - dt*("), "{code}");
+        let err = translate("NEURON { SUFFIX f }\nSTATE { x y }\nBREAKPOINT { SOLVE s METHOD derivimplicit }\nDERIVATIVE s { x' = y  y' = -x }").unwrap_err();
+        assert!(err.contains("4:16") && err.contains("coupled system"), "{err}");
+        let err = translate(
+            "NEURON { SUFFIX f }\nSTATE { x }\nBREAKPOINT { SOLVE s METHOD derivimplicit }\nDERIVATIVE s { x' = -x*x }",
+        )
+        .unwrap_err();
+        assert!(err.contains("not linear"), "{err}");
     }
 
     #[test]

@@ -1,7 +1,9 @@
-//! A crate that brings its own NMODL mechanism (`mod/ka.mod`, compiled by
-//! build.rs with `neurite_nmodl::Builder`) and inserts it by name from the
-//! catalogue: a soma with hh and the A-type current, driven by a current
-//! step. Prints the spike times with and without the A-current.
+//! A crate that brings its own NMODL mechanisms (`mod/ka.mod`, an A-type
+//! potassium current, and `mod/vtrace.mod`, a low-pass filtered v solved
+//! with derivimplicit; compiled by build.rs with `neurite_nmodl::Builder`)
+//! and inserts them by name from the catalogue: a soma with hh and both,
+//! driven by a current step. Prints the spike times with and without the
+//! A-current.
 
 use neurite::{CableCell, Location, Network, SectionGeometry, Simulation, SimulationConfig};
 
@@ -19,6 +21,7 @@ fn soma_with_ka(gbar: f64) -> neurite::Result<(Network, neurite::SectionId)> {
     cell.insert(soma, "hh")?;
     cell.insert_mechanism(soma, catalogue.get("ka")?)?;
     cell.set_parameter(soma, "ka", "gbar", gbar)?;
+    cell.insert_mechanism(soma, catalogue.get("vtrace")?)?;
     let clamp = cell.add_point_process(Location::new(soma, 0.5), "IClamp")?;
     cell.set_point_parameter(clamp, "del", 5.0)?;
     cell.set_point_parameter(clamp, "dur", 90.0)?;
@@ -38,16 +41,21 @@ pub fn spikes_with_ka(gbar: f64) -> neurite::Result<Vec<f64>> {
     Ok(sim.spikes().iter().map(|s| s.time).collect())
 }
 
-/// The soma with `ka` of conductance 0.05 S/cm²: times (ms), its v (mV) and
-/// ka's state b at every step.
-pub fn trace_with_ka() -> neurite::Result<(Vec<f64>, Vec<f64>, Vec<f64>)> {
+/// Recorded columns: times (ms), v (mV), ka's b, vtrace's u (mV).
+pub type Traces = (Vec<f64>, Vec<f64>, Vec<f64>, Vec<f64>);
+
+/// The soma with `ka` of conductance 0.05 S/cm²: times (ms), its v (mV),
+/// ka's state b and vtrace's state u (mV) at every step.
+pub fn trace_with_ka() -> neurite::Result<Traces> {
     let (net, soma) = soma_with_ka(0.05)?;
     let mut sim = Simulation::new(&net, SimulationConfig::default())?;
     let v = sim.record_voltage(0, Location::new(soma, 0.5))?;
     let b = sim.record_variable(0, Location::new(soma, 0.5), "ka", "b", 1)?;
+    let u = sim.record_variable(0, Location::new(soma, 0.5), "vtrace", "u", 1)?;
     sim.finitialize(-65.0)?;
     sim.run(100.0)?;
-    Ok((sim.trace(v)?.times.clone(), sim.trace(v)?.values.clone(), sim.trace(b)?.values.clone()))
+    let values = |id| Ok::<_, neurite::NeuriteError>(sim.trace(id)?.values.clone());
+    Ok((sim.trace(v)?.times.clone(), values(v)?, values(b)?, values(u)?))
 }
 
 fn main() -> std::process::ExitCode {
@@ -87,16 +95,20 @@ mod tests {
         let text = std::fs::read_to_string(path).unwrap();
         let rows: Vec<Vec<f64>> =
             text.lines().skip(1).map(|l| l.split(',').map(|x| x.parse().unwrap()).collect()).collect();
-        let (times, v, b) = trace_with_ka().unwrap();
+        let (times, v, b, u) = trace_with_ka().unwrap();
         assert_eq!(times.len(), rows.len());
-        let mut worst = (0.0f64, 0.0f64);
+        let mut worst = (0.0f64, 0.0f64, 0.0f64);
         for (k, row) in rows.iter().enumerate() {
             worst.0 = worst.0.max((v[k] - row[1]).abs());
             worst.1 = worst.1.max((b[k] - row[2]).abs() / row[2].abs().max(1e-300));
+            worst.2 = worst.2.max((u[k] - row[3]).abs() / row[3].abs().max(1e-300));
         }
-        println!("ka vs NEURON: max |dv| = {:e} mV, max relative |db| = {:e}", worst.0, worst.1);
+        println!(
+            "ka and vtrace vs NEURON: max |dv| = {:e} mV, max relative |db| = {:e}, |du| = {:e}",
+            worst.0, worst.1, worst.2
+        );
         assert!(worst.0 <= 1e-6, "{worst:?}");
-        assert!(worst.1 <= 1e-9, "{worst:?}");
+        assert!(worst.1 <= 1e-9 && worst.2 <= 1e-9, "{worst:?}");
         let spikes = spikes_with_ka(0.05).unwrap();
         let reference: Vec<f64> =
             std::fs::read_to_string(concat!(env!("CARGO_MANIFEST_DIR"), "/../../tests/data/user_ka_spikes.csv"))
