@@ -15,18 +15,11 @@ fn run(network: &Network, tstop: f64) -> usize {
     sim.spikes().len()
 }
 
-/// The same run with hh generated from mechanisms/hh.mod (NMODL) instead of
-/// the hand-written kernel, TABLEs on (NEURON's default) or off.
-fn run_generated_hh(network: &Network, tstop: f64, usetable: f64) -> usize {
-    let generated = &neurite::mechanisms::generated::hh::INFO;
-    let mut sim = Simulation::with_implementations(
-        network,
-        SimulationConfig::default(),
-        neurite::SerialCommunicator,
-        &[generated],
-    )
-    .unwrap();
-    sim.set_global("hh", "usetable", usetable).unwrap();
+/// The same run with hh's rates computed exactly (NEURON's
+/// `usetable_hh = 0`) instead of NEURON's default tables.
+fn run_exact_hh(network: &Network, tstop: f64) -> usize {
+    let mut sim = Simulation::new(network, SimulationConfig::default()).unwrap();
+    sim.set_global("hh", "usetable", 0.0).unwrap();
     sim.finitialize(-65.0).unwrap();
     sim.run(tstop).unwrap();
     sim.spikes().len()
@@ -37,12 +30,7 @@ fn networks(c: &mut Criterion) {
     group.sample_size(10);
     let ring_tiny = build_ring(&RingParams { cells: 1000, ..Default::default() }, |_| true).unwrap();
     group.bench_function("ring_tiny_1000_cells_100ms", |b| b.iter(|| run(&ring_tiny, 100.0)));
-    group.bench_function("ring_tiny_1000_cells_100ms_nmodl_hh_tables", |b| {
-        b.iter(|| run_generated_hh(&ring_tiny, 100.0, 1.0))
-    });
-    group.bench_function("ring_tiny_1000_cells_100ms_nmodl_hh_exact", |b| {
-        b.iter(|| run_generated_hh(&ring_tiny, 100.0, 0.0))
-    });
+    group.bench_function("ring_tiny_1000_cells_100ms_hh_exact", |b| b.iter(|| run_exact_hh(&ring_tiny, 100.0)));
     let ring_dend = build_ring(&RingParams { cells: 100, dend_nseg: 101, ..Default::default() }, |_| true).unwrap();
     group.bench_function("ring_dend_100_cells_101_seg_100ms", |b| b.iter(|| run(&ring_dend, 100.0)));
     let poisson = build_poisson_network(&PoissonParams { cells: 500, ..Default::default() }, |_| true).unwrap();

@@ -11,10 +11,11 @@
 //! equation the way nocmodl builds them. `exp` is neurite's vectorizable
 //! `exp` (within 1 ulp of the C library's).
 //!
-//! The code generator learns what made neurite's hand-written kernels fast:
-//! when a cnexp coefficient depends only on parameters and `dt`, the factor
-//! `1 - exp(dt*a)` is computed once per instance and reused until `dt` or a
-//! variable changes.
+//! The code generator learned what made neurite's former hand-written
+//! kernels fast: when a cnexp coefficient depends only on parameters and
+//! `dt`, the factor `1 - exp(dt*a)` is computed once per instance and reused
+//! until `dt` or a variable changes; loops run over local slices, with the
+//! columns they write in locals; table lookups get a loop of their own.
 //!
 //! Ion variables (USEION) are columns of the mechanism's own, which neurite's
 //! cell group fills from the segments' ions before each call and gives back
