@@ -1288,7 +1288,6 @@ fn ion_bindings(
     for ion_use in info.ions {
         let Some(ion) = ions.iter().position(|i| i.name == ion_use.ion) else { continue };
         let mut names: Vec<&'static str> = ion_use.read.iter().chain(ion_use.write.iter()).copied().collect();
-        names.dedup();
         names.sort_unstable();
         names.dedup();
         for name in names {

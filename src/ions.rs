@@ -348,17 +348,16 @@ impl IonBinding {
         })
     }
 
-    /// Whether the mechanism's copy is filled from the ion before `phase`:
+    /// Whether the mechanism's copy is filled from the ion before a call:
     /// what it reads, and the concentrations and potentials it writes (it
     /// starts from the ion's value, as in NEURON).
-    fn loads(&self, phase: Phase) -> bool {
-        let _ = phase;
+    fn loads(&self) -> bool {
         self.read || (self.write && self.variable != IonVariable::Current)
     }
 
     /// Fills the mechanism's copy from the ions.
     pub fn load(&mut self, ions: &[IonStore], column: &mut [f64], phase: Phase) {
-        if !self.loads(phase) {
+        if !self.loads() {
             return;
         }
         let version = ions[self.ion].version(self.variable);

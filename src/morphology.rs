@@ -716,18 +716,7 @@ impl CableCell {
         let Some(variable) = variable else {
             return Err(NeuriteError::NotAnIonVariable { name: name.to_string(), section: section.name.clone(), cell });
         };
-        let concentration = variable != mechanisms::IonVariable::Reversal;
-        if !value.is_finite() || (concentration && value <= 0.0) {
-            return Err(NeuriteError::InvalidParameter {
-                what: format!("{name} in section `{}`", section.name),
-                value,
-                reason: if concentration {
-                    "a concentration must be a finite number > 0 mM"
-                } else {
-                    "must be a finite number"
-                },
-            });
-        }
+        variable.check(|| format!("{name} in section `{}`", section.name), value)?;
         let nseg = section.nseg;
         let index = match section.ion_values.iter().position(|(n, _)| n == name) {
             Some(i) => i,

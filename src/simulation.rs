@@ -718,14 +718,7 @@ impl<C: Communicator> Simulation<C> {
     pub fn set_ion_variable(&mut self, gid: Gid, location: Location, name: &str, value: f64) -> Result<()> {
         let g = self.group_of(gid)?;
         let place = self.groups[g].ion_place(gid, location, name)?;
-        let concentration = !matches!(place.2, mechanisms::IonVariable::Reversal | mechanisms::IonVariable::Current);
-        if !value.is_finite() || (concentration && value <= 0.0) {
-            return Err(NeuriteError::InvalidParameter {
-                what: name.to_string(),
-                value,
-                reason: "must be a finite number (a concentration > 0 mM)",
-            });
-        }
+        place.2.check(|| name.to_string(), value)?;
         self.groups[g].set_ion_value(place, value);
         Ok(())
     }

@@ -194,14 +194,22 @@ impl IonVariable {
         }
     }
 
-    /// The NMODL name of this variable of `ion`.
-    pub fn name(self, ion: &str) -> String {
-        match self {
-            IonVariable::Reversal => format!("e{ion}"),
-            IonVariable::Inside => format!("{ion}i"),
-            IonVariable::Outside => format!("{ion}o"),
-            IonVariable::Current => format!("i{ion}"),
+    /// Checks a value the user gives this variable (`what` names it):
+    /// finite, and a concentration > 0 mM.
+    pub fn check(self, what: impl FnOnce() -> String, value: f64) -> Result<(), NeuriteError> {
+        let concentration = matches!(self, IonVariable::Inside | IonVariable::Outside);
+        if value.is_finite() && (!concentration || value > 0.0) {
+            return Ok(());
         }
+        Err(NeuriteError::InvalidParameter {
+            what: what(),
+            value,
+            reason: if concentration {
+                "a concentration must be a finite number > 0 mM"
+            } else {
+                "must be a finite number"
+            },
+        })
     }
 }
 

@@ -10,6 +10,30 @@ mod mechanisms {
 
 use neurite::{CableCell, Location, Network, SectionGeometry, Simulation, SimulationConfig};
 
+/// The cell (gid 0) with current steps at `soma`'s middle, `first_amp` nA
+/// from 5 to 20 ms and -0.2 nA from 30 to 45 ms, at 37 °C, with the TABLEs
+/// of `exact` off (`usetable` 0).
+fn stepped_simulation(
+    mut cell: CableCell,
+    soma: neurite::SectionId,
+    first_amp: f64,
+    exact: &[&str],
+) -> neurite::Result<Simulation> {
+    for (delay, amp) in [(5.0, first_amp), (30.0, -0.2)] {
+        let clamp = cell.add_point_process(Location::new(soma, 0.5), "IClamp")?;
+        cell.set_point_parameter(clamp, "del", delay)?;
+        cell.set_point_parameter(clamp, "dur", 15.0)?;
+        cell.set_point_parameter(clamp, "amp", amp)?;
+    }
+    let mut net = Network::new();
+    net.add_cable_cell(0, cell)?;
+    let mut sim = Simulation::new(&net, SimulationConfig { celsius: 37.0, ..Default::default() })?;
+    for mechanism in exact {
+        sim.set_global(mechanism, "usetable", 0.0)?;
+    }
+    Ok(sim)
+}
+
 /// Runs `channel` with `parameter` = `value` in a 20 µm soma with pas at
 /// 37 °C, current steps 0.3 nA (5-20 ms) and -0.2 nA (30-45 ms), 60 ms;
 /// returns v (mV) and each of `states` at every step.
@@ -28,18 +52,8 @@ pub fn run(
     cell.set_parameter(soma, "pas", "e", -65.0)?;
     cell.insert_mechanism(soma, catalogue.get(channel)?)?;
     cell.set_parameter(soma, channel, parameter, value)?;
-    for (delay, amp) in [(5.0, 0.3), (30.0, -0.2)] {
-        let clamp = cell.add_point_process(Location::new(soma, 0.5), "IClamp")?;
-        cell.set_point_parameter(clamp, "del", delay)?;
-        cell.set_point_parameter(clamp, "dur", 15.0)?;
-        cell.set_point_parameter(clamp, "amp", amp)?;
-    }
-    let mut net = Network::new();
-    net.add_cable_cell(0, cell)?;
-    let mut sim = Simulation::new(&net, SimulationConfig { celsius: 37.0, ..Default::default() })?;
-    if !usetable {
-        sim.set_global(channel, "usetable", 0.0)?;
-    }
+    let exact = [channel];
+    let mut sim = stepped_simulation(cell, soma, 0.3, if usetable { &[] } else { &exact })?;
     let at = Location::new(soma, 0.5);
     let mut ids = vec![sim.record_voltage(0, at)?];
     for state in states {
@@ -95,19 +109,7 @@ pub fn run_calcium(usetable: bool) -> neurite::Result<Vec<Vec<f64>>> {
         cell.insert_mechanism(dend, catalogue.get(name)?)?;
     }
     cell.set_parameter(dend, "ca", "gbar", 20.0)?;
-    for (delay, amp) in [(5.0, 0.5), (30.0, -0.2)] {
-        let clamp = cell.add_point_process(Location::new(soma, 0.5), "IClamp")?;
-        cell.set_point_parameter(clamp, "del", delay)?;
-        cell.set_point_parameter(clamp, "dur", 15.0)?;
-        cell.set_point_parameter(clamp, "amp", amp)?;
-    }
-    let mut net = Network::new();
-    net.add_cable_cell(0, cell)?;
-    let mut sim = Simulation::new(&net, SimulationConfig { celsius: 37.0, ..Default::default() })?;
-    if !usetable {
-        sim.set_global("hh2", "usetable", 0.0)?;
-        sim.set_global("ca", "usetable", 0.0)?;
-    }
+    let mut sim = stepped_simulation(cell, soma, 0.5, if usetable { &[] } else { &["hh2", "ca"] })?;
     let mut ids = Vec::new();
     for &(section, mechanism, name) in CALCIUM_COLUMNS {
         let at = Location::new(if section == "soma" { soma } else { dend }, 0.5);
