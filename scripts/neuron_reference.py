@@ -766,6 +766,68 @@ def model_user_ka():
 
 
 # ---------------------------------------------------------------------------
+# Users' mechanisms with NEURON 9's RANDOM: examples/user-mechanisms/mod/
+# ounoise.mod (an Ornstein-Uhlenbeck current) and draws.mod (one number of
+# every random distribution per step), compiled with nrnivmodl.
+# ---------------------------------------------------------------------------
+
+def model_user_noise():
+    import shutil
+    import tempfile
+    build = tempfile.mkdtemp(prefix="neurite-noise-")
+    for name in ("ounoise.mod", "draws.mod"):
+        shutil.copy(os.path.join(ROOT, "examples", "user-mechanisms", "mod", name), build)
+    nrnivmodl = os.path.join(os.path.dirname(sys.executable), "nrnivmodl")
+    subprocess.run([nrnivmodl], cwd=build, check=True, stdout=subprocess.DEVNULL)
+    from neuron import h
+    h.nrn_load_dll(os.path.join(build, "x86_64", "libnrnmech.so"))
+    h.load_file("stdrun.hoc")
+    common_globals(h, 0.025, tables=True)
+    soma = h.Section(name="soma")
+    soma.L = soma.diam = 20
+    soma.insert("hh")
+    # Streams are numbered in creation order: the noise with default ids
+    # first, (1, 0, 1), then the one with stream 7, (1, 0, 2) until its
+    # INITIAL sets (2, 0, 7), then the two segments of draws.
+    free = h.OUNoise(soma(0.5))
+    free.sigma = 0.1
+    free.tau = 3
+    free.mean = 0.05
+    seeded = h.OUNoise(soma(0.5))
+    seeded.stream = 7
+    seeded.sigma = 0.08
+    seeded.tau = 1
+    dend = h.Section(name="dend")
+    dend.L = 100
+    dend.diam = 2
+    dend.nseg = 2
+    dend.connect(soma(1))
+    dend.insert("pas")
+    dend.insert("draws")
+    dend(0.75).draws.id3 = 6
+    det = h.NetCon(soma(0.5)._ref_v, None, sec=soma)
+    det.threshold = 0
+    spk = h.Vector()
+    det.record(spk)
+    t = h.Vector().record(h._ref_t)
+    cols = [("v_mV", h.Vector().record(soma(0.5)._ref_v)),
+            ("free_x", h.Vector().record(free._ref_x)),
+            ("seeded_x", h.Vector().record(seeded._ref_x))]
+    draws = []
+    for x in (0.25, 0.75):
+        for name in ("uniform", "between", "negexp", "negexp_mean", "normal", "normal_with", "ipick", "dpick"):
+            draws.append(("draws%g_%s" % (x, name), h.Vector().record(getattr(dend(x).draws, "_ref_" + name))))
+    h.finitialize(-65)
+    h.continuerun(60)
+    write_traces("user_noise.csv", t, cols)
+    # The draws of the first 100 steps (and finitialize) are plenty.
+    first = 101
+    write_traces("user_noise_draws.csv", t.c(0, first - 1), [(n, v.c(0, first - 1)) for n, v in draws])
+    write_spikes("user_noise_spikes.csv", [(0, x) for x in spk])
+    shutil.rmtree(build)
+
+
+# ---------------------------------------------------------------------------
 # Ion values set by the user: per-section and per-segment reversal
 # potentials read by hh (NEURON's `sec.ek = ...`, `sec(x).ena = ...`).
 # ---------------------------------------------------------------------------
@@ -1149,6 +1211,7 @@ MODELS = {
     "reversed": model_reversed,
     "ring5-tables": model_ring5_tables,
     "user-ka": model_user_ka,
+    "user-noise": model_user_noise,
     "hnn-hh2": lambda: model_hnn_channel("hh2"),
     "hnn-km": lambda: model_hnn_channel("km"),
     "hnn-ar": lambda: model_hnn_channel("ar"),
@@ -1161,7 +1224,7 @@ MODELS = {
 SERIAL_ORDER = ["ring5", "ring5-dend11", "ring7-serial", "branched", "branched-dt01",
                 "pt3d", "netstim-noise", "geometry-edits", "netstim-default-streams",
                 "event-ties", "reversed", "reversed-shape",
-                "ring5-tables", "user-ka", "hnn-hh2", "hnn-km", "hnn-ar", "hnn-cat", "hnn-calcium", "ion-settings"]
+                "ring5-tables", "user-ka", "user-noise", "hnn-hh2", "hnn-km", "hnn-ar", "hnn-cat", "hnn-calcium", "ion-settings"]
 
 FILES = [
     ("ring5_spikes.csv", "Seed ring (tutorial BallAndStick ring via ParallelContext), N=5, dt=0.025, tstop=100, serial: all spikes (gid,t_ms)."),
@@ -1170,6 +1233,9 @@ FILES = [
     ("ring5_tables_soma_v.csv", "Same run: gid 0 soma(0.5).v every step."),
     ("user_ka_v.csv", "A user's mechanism: examples/user-mechanisms/mod/ka.mod (nrnivmodl) with gbar 0.05 in a 20 um soma with hh, IClamp 0.2 nA from 5 to 95 ms; dt=0.025, tstop=100, NEURON's default usetable_hh = 1: soma v, the ka state b and the vtrace state u (examples/user-mechanisms/mod/vtrace.mod, derivimplicit, tau 10 ms)."),
     ("user_ka_spikes.csv", "Same run: soma spikes, threshold 0 mV."),
+    ("user_noise.csv", "NEURON 9's RANDOM in users' mechanisms: a 20 um soma with hh and two OUNoise (examples/user-mechanisms/mod/ounoise.mod; default stream (1,0,1): mean 0.05 nA, sigma 0.1 nA, tau 3 ms; stream 7: sigma 0.08, tau 1), a dend (L 100, diam 2, nseg 2, pas) with draws.mod (ids (7,8,5) and (7,8,6)); dt=0.025, 60 ms, default tables: soma v, both OU states x, ."),
+    ("user_noise_draws.csv", "Same run: every draw of draws.mod at dend(0.25) and dend(0.75), at finitialize and the first 100 steps."),
+    ("user_noise_spikes.csv", "Same run: soma spikes, threshold 0 mV."),
     ("hnn_hh2_v.csv", "hnn-core 0.6.1's hh2.mod (nrnivmodl; fetched from PyPI, not committed) with gnabar 0.12 in a 20 um soma with pas (g 1e-4, e -65), celsius 37, IClamp 0.3 nA 5-20 ms and -0.2 nA 30-45 ms, dt=0.025, 60 ms, NEURON's default tables: v and every state."),
     ("hnn_km_v.csv", "Same protocol with hnn-core's km.mod, gbar 200 pS/um2."),
     ("hnn_ar_v.csv", "Same protocol with hnn-core's ar.mod, gbar 1e-3 S/cm2."),

@@ -154,25 +154,27 @@ impl Block {
     }
 }
 
-/// NEURON's default stream of the NetStim numbered `number` (1-based, see
+/// NEURON's default random stream numbered `number` (1-based, see
 /// [`netstim_numbers`]): `(1, 0, number)`.
 fn default_stream(gid: Gid, number: u64) -> Result<(u32, u32, u32)> {
     let id3 = u32::try_from(number).map_err(|_| NeuriteError::InvalidParameter {
-        what: format!("NetStim of gid {gid}: default random stream number"),
+        what: format!("random stream of gid {gid}: default stream number"),
         value: number as f64,
-        reason: "more than 2^32 - 1 NetStims: give them explicit random_ids",
+        reason: "more than 2^32 - 1 random streams: give NetStims explicit random_ids",
     })?;
     Ok((1, 0, id3))
 }
 
-/// Numbers of the NetStims for their default random streams: NEURON numbers
-/// NetStims 1, 2, 3, ... in the order a process creates them and gives the
-/// n-th the stream (1, 0, n). neurite numbers them in one order whatever the
+/// Numbers of the random streams (NMODL RANDOM variables: NetStim noise and
+/// any other mechanism's) for their default ids: NEURON numbers streams 1,
+/// 2, 3, ... in the order a process creates them and gives the n-th the ids
+/// (1, rank, n). neurite numbers them in one order whatever the
 /// decomposition: by the gid that owns them (a NetStim with a gid owns
-/// itself; a cell owns its own NetStims, in their order), which is NEURON's
-/// numbering when a program creates its NetStims in gid order. `owners` holds
-/// every rank's (owner gid, NetStim count); the result maps each owner to the
-/// number of its first NetStim.
+/// itself; a cell owns its own NetStims, point processes and density
+/// mechanisms, in that order), with rank 0's ids: NEURON's numbering of a
+/// serial program that creates its NetStims in gid order. `owners` holds
+/// every rank's (owner gid, stream count); the result maps each owner to the
+/// number of its first stream.
 pub fn netstim_numbers(mut owners: Vec<(Gid, u64)>) -> HashMap<Gid, u64> {
     owners.sort_unstable();
     let mut next = 1u64;
@@ -186,15 +188,37 @@ pub fn netstim_numbers(mut owners: Vec<(Gid, u64)>) -> HashMap<Gid, u64> {
         .collect()
 }
 
-/// (owner gid, NetStim count) of every owner of NetStims in `cells`.
+/// (owner gid, random stream count) of every owner of random streams in
+/// `cells` (see [`netstim_numbers`]).
 pub fn netstim_owners<'a>(cells: impl Iterator<Item = (Gid, &'a CellDescription)>) -> Vec<(Gid, u64)> {
     cells
         .filter_map(|(gid, cell)| match cell {
-            CellDescription::NetStim(_) => Some((gid, 1)),
-            CellDescription::Cable(c) if !c.netstims().is_empty() => Some((gid, c.netstims().len() as u64)),
-            CellDescription::Cable(_) => None,
+            CellDescription::NetStim(_) => Some((gid, mechanisms::NETSTIM.randoms.len() as u64)),
+            CellDescription::Cable(c) => {
+                let stims = (c.netstims().len() * mechanisms::NETSTIM.randoms.len()) as u64;
+                let points: usize = c.point_processes().iter().map(|pp| pp.info.randoms.len()).sum();
+                let density: usize = c
+                    .sections()
+                    .iter()
+                    .flat_map(|s| s.density_mechanisms().iter().map(move |d| d.info.randoms.len() * s.nseg()))
+                    .sum();
+                let count = stims + (points + density) as u64;
+                (count > 0).then_some((gid, count))
+            }
         })
         .collect()
+}
+
+/// Parameter values of a NetStim, in the order of [`mechanisms::NETSTIM`]'s
+/// parameters.
+fn netstim_values(params: &crate::network::NetStimParams) -> impl Iterator<Item = f64> {
+    mechanisms::NETSTIM.parameters().map(|p| match p.name {
+        "interval" => params.interval,
+        "number" => params.number,
+        "start" => params.start,
+        "noise" => params.noise,
+        _ => p.default,
+    })
 }
 
 /// A NetCon from a cell's own NetStim, resolved.
@@ -429,7 +453,7 @@ impl SlotFill {
                 count,
                 area_factor: if info.kind == MechanismKind::Point { vec![0.0; count] } else { Vec::new() },
                 parameters: vec![vec![0.0; count]; info.parameters().count()],
-                random_ids: if info.kind == MechanismKind::Artificial { vec![(0, 0, 0); count] } else { Vec::new() },
+                random_ids: vec![(0, 0, 0); count * info.randoms.len()],
             },
             owner: if point_like { vec![0; count] } else { Vec::new() },
             next: 0,
@@ -450,6 +474,18 @@ impl SlotFill {
             self.owner[k] = gid;
         }
         k
+    }
+
+    /// Gives instance `k`'s random streams the default ids numbered from
+    /// `next` on (see [`netstim_numbers`]).
+    fn default_streams(&mut self, k: usize, gid: Gid, next: &mut u64) -> Result<()> {
+        let count = self.setup.count;
+        let streams = self.setup.random_ids.len() / count.max(1);
+        for r in 0..streams {
+            self.setup.random_ids[r * count + k] = default_stream(gid, *next)?;
+            *next += 1;
+        }
+        Ok(())
     }
 }
 
@@ -576,7 +612,7 @@ impl CellGroup {
             }
             point_areas.push(areas);
             for _ in cell.netstims() {
-                plans[slot_of(&mechanisms::netstim::INFO)].add(None);
+                plans[slot_of(&mechanisms::NETSTIM)].add(None);
             }
             if let Some(det) = cell.spike_detector() {
                 detectors.gid.push(*gid);
@@ -594,7 +630,7 @@ impl CellGroup {
                 own_stims: Vec::new(),
             });
         }
-        let netstim_slot = slot_of(&mechanisms::netstim::INFO);
+        let netstim_slot = slot_of(&mechanisms::NETSTIM);
         for _ in &stims {
             plans[netstim_slot].add(None);
         }
@@ -628,29 +664,40 @@ impl CellGroup {
         let mut fills: Vec<SlotFill> =
             plans.iter().zip(infos.iter()).map(|(plan, info)| SlotFill::new(info, plan.count)).collect();
         for (c, (gid, cell)) in cables.iter().enumerate() {
-            for section in cell.sections() {
-                for insertion in section.density_mechanisms() {
-                    let slot = slot_of(insertion.info);
-                    for k in 0..section.nseg() {
-                        fills[slot].put(&plans[slot], insertion.values.iter().map(|column| column.get(k)), None, *gid);
-                    }
-                }
-            }
+            // Default random streams: the cell's NetStims', then its point
+            // processes', then its density mechanisms' (see netstim_numbers).
+            let first_stream = netstim_numbers.get(gid).copied().unwrap_or(1);
+            let mut next_stream = first_stream + (cell.netstims().len() * mechanisms::NETSTIM.randoms.len()) as u64;
             let mut targets = Vec::with_capacity(cell.point_processes().len());
             for (pp, area) in cell.point_processes().iter().zip(&point_areas[c]) {
                 let slot = slot_of(pp.info);
                 let k = fills[slot].put(&plans[slot], pp.values.iter().copied(), Some(1.0e2 / area), *gid);
+                fills[slot].default_streams(k, *gid, &mut next_stream)?;
                 targets.push(EventTarget { slot: slot as u32, instance: k as u32 });
             }
+            for section in cell.sections() {
+                for insertion in section.density_mechanisms() {
+                    let slot = slot_of(insertion.info);
+                    for k in 0..section.nseg() {
+                        let k = fills[slot].put(
+                            &plans[slot],
+                            insertion.values.iter().map(|column| column.get(k)),
+                            None,
+                            *gid,
+                        );
+                        fills[slot].default_streams(k, *gid, &mut next_stream)?;
+                    }
+                }
+            }
             for (j, params) in cell.netstims().iter().enumerate() {
-                let slot = slot_of(&mechanisms::netstim::INFO);
-                let values = [params.interval, params.number, params.start, params.noise];
+                let slot = slot_of(&mechanisms::NETSTIM);
                 let fill = &mut fills[slot];
-                let k = fill.put(&plans[slot], values.into_iter(), None, *gid);
-                fill.setup.random_ids[k] = match params.random_ids {
-                    Some(ids) => ids,
-                    None => default_stream(*gid, netstim_numbers.get(gid).copied().unwrap_or(1) + j as u64)?,
-                };
+                let k = fill.put(&plans[slot], netstim_values(params), None, *gid);
+                let mut number = first_stream + j as u64;
+                fill.default_streams(k, *gid, &mut number)?;
+                if let Some(ids) = params.random_ids {
+                    fill.setup.random_ids[k] = ids;
+                }
                 let routes: Vec<LocalRoute> = cell
                     .local_netcons()
                     .iter()
@@ -671,13 +718,13 @@ impl CellGroup {
         }
         let mut artificial = Vec::with_capacity(stims.len());
         for (gid, params) in &stims {
-            let values = [params.interval, params.number, params.start, params.noise];
             let fill = &mut fills[netstim_slot];
-            let k = fill.put(&plans[netstim_slot], values.into_iter(), None, *gid);
-            fill.setup.random_ids[k] = match params.random_ids {
-                Some(ids) => ids,
-                None => default_stream(*gid, netstim_numbers.get(gid).copied().unwrap_or(1))?,
-            };
+            let k = fill.put(&plans[netstim_slot], netstim_values(params), None, *gid);
+            let mut number = netstim_numbers.get(gid).copied().unwrap_or(1);
+            fill.default_streams(k, *gid, &mut number)?;
+            if let Some(ids) = params.random_ids {
+                fill.setup.random_ids[k] = ids;
+            }
             artificial.push((*gid, EventTarget { slot: netstim_slot as u32, instance: k as u32 }));
         }
         let mut routes_by_instance: Vec<Vec<LocalRoute>> = vec![Vec::new(); plans[netstim_slot].count];

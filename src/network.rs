@@ -233,7 +233,7 @@ impl Network {
                 Err(NeuriteError::NotAnEventTarget { gid, mechanism: "cable cell".to_string() })
             }
             (NetConTarget::PointProcess { .. }, CellDescription::NetStim(_)) => {
-                Err(NeuriteError::NotAnEventTarget { gid, mechanism: mechanisms::NetStim::NAME.to_string() })
+                Err(NeuriteError::NotAnEventTarget { gid, mechanism: mechanisms::NETSTIM.name.to_string() })
             }
         }
     }

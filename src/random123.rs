@@ -95,6 +95,72 @@ impl Random123Stream {
     pub fn negexp(&mut self) -> f64 {
         -self.uniform_open01().ln()
     }
+
+    /// Sets the three ids (NMODL's `random_setids`, `nrnran123_setids`).
+    /// As in NEURON, the current block is not recomputed: the new ids take
+    /// effect at the next block or [`Random123Stream::set_position`].
+    pub fn set_ids(&mut self, id1: u32, id2: u32, id3: u32) {
+        self.counter[1] = id3;
+        self.counter[2] = id1;
+        self.counter[3] = id2;
+    }
+
+    /// Moves the stream to position `seq4which` = 4 × sequence + word, a
+    /// 34-bit number given as a double (NMODL's `random_setseq`, NEURON's
+    /// double overload of `nrnran123_setseq`: negative values and values
+    /// above 2^40 - 1 mean 0).
+    pub fn set_position(&mut self, seq4which: f64) {
+        let seq4which = if (0.0..=1_099_511_627_775.0).contains(&seq4which) { seq4which } else { 0.0 };
+        let x = (seq4which as u64) & 0x3_ffff_ffff;
+        self.set_sequence((x >> 2) as u32, (x & 3) as usize);
+    }
+
+    /// The next 32 random bits as a number (NMODL's `random_ipick`).
+    pub fn ipick(&mut self) -> f64 {
+        f64::from(self.next_u32())
+    }
+
+    /// A uniform number in (a, b), as `nrnran123_uniform(s, a, b)`.
+    pub fn uniform_between(&mut self, a: f64, b: f64) -> f64 {
+        a + self.uniform_open01() * (b - a)
+    }
+
+    /// An exponentially distributed number with mean `mean`, as
+    /// `nrnran123_negexp(s, mean)`.
+    pub fn negexp_mean(&mut self, mean: f64) -> f64 {
+        -self.uniform_open01().ln() * mean
+    }
+
+    /// A standard normal number by the polar method, drawing pairs until one
+    /// falls in the unit disc, as `nrnran123_normal`.
+    pub fn normal(&mut self) -> f64 {
+        loop {
+            let u1 = 2.0 * self.uniform_open01() - 1.0;
+            let u2 = 2.0 * self.uniform_open01() - 1.0;
+            let w = u1 * u1 + u2 * u2;
+            if w <= 1.0 {
+                return u1 * ((-2.0 * w.ln()) / w).sqrt();
+            }
+        }
+    }
+
+    /// A normal number with mean `mu` and standard deviation `sigma`, as
+    /// `nrnran123_normal(s, mu, sigma)`.
+    pub fn normal_with(&mut self, mu: f64, sigma: f64) -> f64 {
+        mu + self.normal() * sigma
+    }
+
+    /// The streams of one RANDOM variable of `count` instances: variable
+    /// `index`'s ids in `ids` (laid out variable by variable, as
+    /// `InstanceSetup::random_ids`), or `(0, 0, 0)` where none are given.
+    pub fn streams(ids: &[(u32, u32, u32)], index: usize, count: usize) -> Vec<Random123Stream> {
+        (0..count)
+            .map(|k| {
+                let (a, b, c) = ids.get(index * count + k).copied().unwrap_or((0, 0, 0));
+                Random123Stream::new(a, b, c)
+            })
+            .collect()
+    }
 }
 
 #[cfg(test)]

@@ -97,6 +97,7 @@ static NOT_HH: neurite::mechanisms::MechanismInfo = neurite::mechanisms::Mechani
     kind: neurite::mechanisms::MechanismKind::Density,
     variables: &[neurite::mechanisms::VariableInfo::parameter("gbar", 1.0, "S/cm2")],
     ions: &[],
+    randoms: &[],
     create: never_built,
 };
 

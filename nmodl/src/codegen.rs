@@ -432,6 +432,8 @@ impl<'a> Generator<'a> {
             .ok();
         }
         writeln!(out, "        ],").ok();
+        let randoms: Vec<String> = m.randoms.iter().map(|r| format!("{r:?}")).collect();
+        writeln!(out, "        randoms: &[{}],", randoms.join(", ")).ok();
         writeln!(out, "        create: Instances::create,").ok();
         writeln!(out, "    }};").ok();
         writeln!(out).ok();
@@ -453,6 +455,10 @@ impl<'a> Generator<'a> {
         }
         for name in &self.lookup_columns {
             writeln!(out, "        lookup_{}: Vec<f64>,", field(name)).ok();
+        }
+        for name in &m.randoms {
+            writeln!(out, "        /// RANDOM `{name}`: a Random123 stream per instance.").ok();
+            writeln!(out, "        {}: Vec<{n}::random123::Random123Stream>,", random_field(name)).ok();
         }
         writeln!(out, "        cache_dt: f64,").ok();
         writeln!(out, "        /// NEURON's `usetable_<suffix>`: 1 interpolates TABLEs, 0 computes exactly.").ok();
@@ -507,6 +513,14 @@ impl<'a> Generator<'a> {
         }
         for name in &self.lookup_columns {
             writeln!(out, "                lookup_{}: vec![0.0; count],", field(name)).ok();
+        }
+        for (index, name) in m.randoms.iter().enumerate() {
+            writeln!(
+                out,
+                "                {}: {n}::random123::Random123Stream::streams(&setup.random_ids, {index}, count),",
+                random_field(name)
+            )
+            .ok();
         }
         writeln!(out, "                cache_dt: f64::NAN,").ok();
         writeln!(out, "                usetable: 1.0,").ok();
@@ -633,8 +647,10 @@ impl<'a> Generator<'a> {
             }
         }
         self.statements(initial, &mut scope, &mut body, 4)?;
+        // An artificial cell has no membrane: no voltage to read.
+        let voltage = if self.m.kind == MechanismKind::Artificial { "f64::NAN" } else { "v[k]" };
         Ok(format!(
-            "        fn initialize(&mut self, v: &[f64], globals: &StepGlobals, outbox: &mut EventOutbox) {{\n            self.cache_dt = f64::NAN;\n            (self.dt, self.celsius) = (globals.dt, globals.celsius);\n{}            for k in 0..self.count {{\n                let mut v = v[k];\n{body}            }}\n        }}\n",
+            "        fn initialize(&mut self, v: &[f64], globals: &StepGlobals, outbox: &mut EventOutbox) {{\n            self.cache_dt = f64::NAN;\n            (self.dt, self.celsius) = (globals.dt, globals.celsius);\n{}            for k in 0..self.count {{\n                let mut v = {voltage};\n{body}            }}\n        }}\n",
             self.check_tables_call()
         ))
     }
@@ -740,8 +756,19 @@ impl<'a> Generator<'a> {
                 if steadystate.is_some() {
                     return unsupported(block.pos, "SOLVE ... STEADYSTATE");
                 }
+                let procedure = self
+                    .functions
+                    .get(&block.text)
+                    .filter(|(params, _, is_function)| params.is_empty() && !is_function);
+                if procedure.is_some() && method.is_none() {
+                    // `SOLVE proc`: NEURON runs the PROCEDURE once per step
+                    // where it integrates states.
+                    let call = self.call(block, &[], &scope)?;
+                    writeln!(body, "                {call};").ok();
+                    continue;
+                }
                 let Some(equations) = self.derivatives.get(&block.text).copied() else {
-                    return unsupported(block.pos, "SOLVE of a block that is not a DERIVATIVE");
+                    return unsupported(block.pos, "SOLVE of a block that is neither a DERIVATIVE nor a PROCEDURE");
                 };
                 let method = method.as_ref().map_or("", |m| m.text.as_str());
                 match method {
@@ -1372,6 +1399,12 @@ impl<'a> Generator<'a> {
             "PI" | "pi" => literal(std::f64::consts::PI),
             "diam" | "area" => return unsupported(name.pos, &format!("`{n}`")),
             _ => {
+                if self.m.randoms.contains(n) {
+                    return Err(SyntaxError::new(
+                        name.pos,
+                        format!("RANDOM `{n}` is a stream: use it only as the first argument of random_* functions"),
+                    ));
+                }
                 if let Some(value) = self.constants.get(n) {
                     literal(*value)
                 } else if self.columns.iter().any(|(c, _)| c == n) {
@@ -1472,7 +1505,51 @@ impl<'a> Generator<'a> {
         )
     }
 
+    /// NEURON 9's functions of a RANDOM stream, as nocmodl maps them to
+    /// `nrnran123_*`: `args[0]` names the stream, `rest[1..]` are the other
+    /// arguments, already translated.
+    fn random_call(&self, name: &Name, args: &[Expr], rest: &[String]) -> Result<String> {
+        let stream = match args.first() {
+            Some(Expr::Var { name: r, index: None }) if self.m.randoms.contains(&r.text) => {
+                format!("self.{}[k]", random_field(&r.text))
+            }
+            _ => {
+                return Err(SyntaxError::new(
+                    name.pos,
+                    format!("`{}`: the first argument must be a RANDOM variable", name.text),
+                ));
+            }
+        };
+        let rest = &rest[1..];
+        let u32_of = |x: &String| format!("(({x}) as u32)");
+        Ok(match (name.text.as_str(), rest) {
+            ("random_setseq", [x]) => format!("{stream}.set_position({x})"),
+            ("random_setids", [a, b, c]) => format!("{stream}.set_ids({}, {}, {})", u32_of(a), u32_of(b), u32_of(c)),
+            ("random_uniform" | "random_dpick", []) => format!("{stream}.uniform_open01()"),
+            ("random_uniform", [low, high]) => format!("{stream}.uniform_between({low}, {high})"),
+            ("random_negexp", []) => format!("{stream}.negexp()"),
+            ("random_negexp", [mean]) => format!("{stream}.negexp_mean({mean})"),
+            ("random_normal", []) => format!("{stream}.normal()"),
+            ("random_normal", [mu, sigma]) => format!("{stream}.normal_with({mu}, {sigma})"),
+            ("random_ipick", []) => format!("{stream}.ipick()"),
+            (other, _) => {
+                return Err(SyntaxError::new(
+                    name.pos,
+                    format!("`{other}` with {} arguments is no function of a RANDOM stream", rest.len() + 1),
+                ));
+            }
+        })
+    }
+
     fn call(&self, name: &Name, args: &[Expr], scope: &Scope) -> Result<String> {
+        if name.text.starts_with("random_") {
+            // The stream argument is no value: translate the others only.
+            let mut a = vec![String::new()];
+            for arg in args.iter().skip(1) {
+                a.push(self.expr(arg, scope)?);
+            }
+            return self.random_call(name, args, &a);
+        }
         let a: Vec<String> = args.iter().map(|a| self.expr(a, scope)).collect::<Result<_>>()?;
         let one = |f: &str| -> Result<String> {
             match a.as_slice() {
@@ -1550,7 +1627,7 @@ impl<'a> Generator<'a> {
 /// Bodies that call FUNCTIONs or PROCEDUREs (methods on `self`) are left
 /// as they are. Returns (bindings, body).
 fn sliced(body: &str, slices: &[(&str, bool)]) -> (String, String) {
-    if body.contains("self.f_") || body.contains("self.p_") {
+    if body.contains("self.f_") || body.contains("self.p_") || body.contains("self.rng_") {
         return (String::new(), body.to_string());
     }
     // Fields used: per-instance columns (`self.x[k]`), tables
@@ -1774,6 +1851,11 @@ fn is_builtin_variable(name: &str) -> bool {
 }
 
 /// A Rust field name for an NMODL variable (raw identifiers for keywords).
+/// The field of a RANDOM variable's streams.
+fn random_field(name: &str) -> String {
+    format!("rng_{name}")
+}
+
 fn field(name: &str) -> String {
     format!("var_{name}")
 }
@@ -1908,6 +1990,26 @@ mod tests {
         assert!(code.contains("VariableInfo::parameter(\"taur\""), "{code}");
         assert!(!code.contains("VariableInfo::parameter(\"cai\""), "{code}");
         assert!(code.contains("\"cai\" => Some(&mut self.var_cai)"), "{code}");
+    }
+
+    #[test]
+    fn random_streams_are_per_instance_and_only_arguments_of_random_functions() {
+        let src = "NEURON { SUFFIX r RANDOM s RANGE x }\nASSIGNED { x }\nINITIAL { random_setseq(s, 4) x = random_normal(s, 1, 2) }\nBREAKPOINT { SOLVE draw }\nPROCEDURE draw() { x = random_negexp(s) }";
+        let code = translate(src).unwrap();
+        assert!(code.contains("randoms: &[\"s\"]"), "{code}");
+        assert!(code.contains("rng_s: Vec<neurite::random123::Random123Stream>"), "{code}");
+        assert!(code.contains("self.rng_s[k].set_position(4.0_f64)"), "{code}");
+        assert!(code.contains("self.rng_s[k].normal_with(1.0_f64, 2.0_f64)"), "{code}");
+        assert!(code.contains("self.rng_s[k].negexp()"), "{code}");
+        let err = translate("NEURON { SUFFIX r RANDOM s RANGE x }\nASSIGNED { x }\nINITIAL { x = s + 1 }").unwrap_err();
+        assert!(err.starts_with("3:15:") && err.contains("RANDOM `s` is a stream"), "{err}");
+        let err =
+            translate("NEURON { SUFFIX r RANGE x }\nASSIGNED { x }\nINITIAL { x = random_uniform(x) }").unwrap_err();
+        assert!(err.starts_with("3:15:") && err.contains("must be a RANDOM variable"), "{err}");
+        let err =
+            translate("NEURON { SUFFIX r RANDOM s RANGE x }\nASSIGNED { x }\nINITIAL { x = random_normal(s, 1) }")
+                .unwrap_err();
+        assert!(err.contains("`random_normal` with 2 arguments"), "{err}");
     }
 
     #[test]

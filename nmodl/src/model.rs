@@ -77,6 +77,8 @@ pub struct Mechanism {
     pub electrode_currents: Vec<String>,
     /// POINTER names.
     pub pointers: Vec<String>,
+    /// RANDOM names (NEURON 9: a Random123 stream per instance).
+    pub randoms: Vec<String>,
     /// Named constants of UNITS with NEURON 9's values (FARADAY, R, ...).
     pub unit_constants: BTreeMap<String, f64>,
     /// The syntax tree.
@@ -173,6 +175,7 @@ pub fn check(program: &Program, file: &str) -> Result<Mechanism> {
         nonspecific_currents: Vec::new(),
         electrode_currents: Vec::new(),
         pointers: Vec::new(),
+        randoms: Vec::new(),
         unit_constants: BTreeMap::new(),
         program: program.clone(),
     };
@@ -237,7 +240,12 @@ pub fn check(program: &Program, file: &str) -> Result<Mechanism> {
                                 functions.insert(n.text.clone());
                             }
                         }
-                        NeuronStmt::Random(names) => known.extend(names.iter().map(|n| n.text.clone())),
+                        NeuronStmt::Random(names) => {
+                            for n in names {
+                                known.insert(n.text.clone());
+                                m.randoms.push(n.text.clone());
+                            }
+                        }
                         NeuronStmt::Global(_) | NeuronStmt::ThreadSafe | NeuronStmt::Represents => {}
                     }
                 }

@@ -7,15 +7,11 @@
 //! what NMODL generates (INITIAL, BREAKPOINT current, SOLVE states,
 //! NET_RECEIVE), so that generated code can implement it.
 
-pub mod netstim;
-
 /// Mechanisms generated from `mechanisms/*.mod` by neurite's NMODL compiler
 /// at build time (see build.rs).
 pub mod generated {
     include!(concat!(env!("OUT_DIR"), "/generated_mechanisms.rs"));
 }
-
-pub use netstim::NetStim;
 
 use crate::error::NeuriteError;
 
@@ -92,15 +88,6 @@ impl VariableInfo {
     pub const fn within(self, low: f64, high: f64) -> Self {
         VariableInfo { minimum: Some((low, true, "below the mechanism's lower limit")), maximum: Some(high), ..self }
     }
-    /// A parameter that must be > 0 (a time constant).
-    const fn positive(self, reason: &'static str) -> Self {
-        VariableInfo { minimum: Some((0.0, false, reason)), ..self }
-    }
-    /// A parameter that must be >= 0 (a duration).
-    const fn non_negative(self, reason: &'static str) -> Self {
-        VariableInfo { minimum: Some((0.0, true, reason)), ..self }
-    }
-
     /// Checks a value given to this variable of `mechanism`: finite, and not
     /// below its minimum.
     pub fn check(&self, mechanism: &str, value: f64) -> Result<(), NeuriteError> {
@@ -133,6 +120,9 @@ pub struct MechanismInfo {
     pub variables: &'static [VariableInfo],
     /// The ions it uses (NMODL USEION), in the file's order.
     pub ions: &'static [IonUse],
+    /// Its random streams (NMODL `RANDOM` variables, Random123 streams per
+    /// instance), in the file's order.
+    pub randoms: &'static [&'static str],
     /// Builds the runtime storage for a set of instances.
     pub create: fn(InstanceSetup) -> Box<dyn Mechanism>,
 }
@@ -248,7 +238,9 @@ pub struct InstanceSetup {
     /// Per parameter (in `MechanismInfo::parameters` order), one value per
     /// instance.
     pub parameters: Vec<Vec<f64>>,
-    /// Per instance: ids of the random stream (NetStim noise).
+    /// Ids of the random streams: for each RANDOM variable of the
+    /// mechanism (in `MechanismInfo::randoms` order), one triple per
+    /// instance (entry `variable * count + instance`).
     pub random_ids: Vec<(u32, u32, u32)>,
 }
 
@@ -343,15 +335,18 @@ pub trait Mechanism: Send {
 /// The built-in mechanisms. pas, hh, ExpSyn, Exp2Syn and IClamp are
 /// generated from their NMODL sources in mechanisms/ (build.rs); hh uses
 /// NEURON's rate tables unless `usetable` is set to 0, as NEURON's
-/// `usetable_hh`. NetStim waits for RANDOM in the code generator.
+/// `usetable_hh`.
 pub static BUILTIN: [&MechanismInfo; 6] = [
     &generated::pas::INFO,
     &generated::hh::INFO,
     &generated::expsyn::INFO,
     &generated::exp2syn::INFO,
     &generated::iclamp::INFO,
-    &netstim::INFO,
+    &generated::netstim::INFO,
 ];
+
+/// NEURON's spike generator, built from mechanisms/netstim.mod.
+pub use generated::netstim::INFO as NETSTIM;
 
 /// The mechanisms a model can use by name: the built-ins and mechanisms
 /// generated from users' NMODL files (`neurite_nmodl::Builder` in a
@@ -410,17 +405,6 @@ pub fn lookup(name: &str) -> Result<&'static MechanismInfo, NeuriteError> {
         .find(|info| info.name == name)
         .ok_or_else(|| NeuriteError::UnknownMechanism { name: name.to_string() })
 }
-
-/// Helper for `variable`/`variable_mut`: picks a column by name.
-macro_rules! columns {
-    ($self:ident, $name:ident, $as:ident, [$($field:ident),* $(,)?]) => {
-        match $name {
-            $(stringify!($field) => Some($self.$field.$as()),)*
-            _ => None,
-        }
-    };
-}
-pub(crate) use columns;
 
 #[cfg(test)]
 mod tests {

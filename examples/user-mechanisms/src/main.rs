@@ -1,9 +1,11 @@
-//! A crate that brings its own NMODL mechanisms (`mod/ka.mod`, an A-type
-//! potassium current, and `mod/vtrace.mod`, a low-pass filtered v solved
-//! with derivimplicit; compiled by build.rs with `neurite_nmodl::Builder`)
-//! and inserts them by name from the catalogue: a soma with hh and both,
-//! driven by a current step. Prints the spike times with and without the
-//! A-current.
+//! A crate that brings its own NMODL mechanisms, compiled by build.rs with
+//! `neurite_nmodl::Builder` and inserted by name from the catalogue:
+//! `mod/ka.mod` (an A-type potassium current), `mod/vtrace.mod` (a low-pass
+//! filtered v solved with derivimplicit), `mod/ounoise.mod` (an
+//! Ornstein-Uhlenbeck noise current drawing from NEURON 9's RANDOM streams)
+//! and `mod/draws.mod` (one number of every random distribution per step,
+//! for the tests). Prints the spike times of a soma with hh and the
+//! A-current under a current step, and of a soma driven by noise.
 
 use neurite::{CableCell, Location, Network, SectionGeometry, Simulation, SimulationConfig};
 
@@ -58,12 +60,79 @@ pub fn trace_with_ka() -> neurite::Result<Traces> {
     Ok((sim.trace(v)?.times.clone(), values(v)?, values(b)?, values(u)?))
 }
 
+/// A 20 µm soma with hh and two noise currents: `OUNoise` with its default
+/// stream (mean 0.05 nA, sigma 0.1 nA, tau 3 ms) and one with stream 7
+/// (sigma 0.08 nA, tau 1 ms); a 100 µm dendrite (diam 2 µm, 2 segments, pas)
+/// with `draws` (stream ids (7, 8, 5) and, at 0.75, (7, 8, 6)); a spike
+/// detector at the soma. Returns the network (gid 0), the soma, the dendrite
+/// and the two noise sources.
+fn noisy_soma() -> neurite::Result<(Network, neurite::SectionId, neurite::SectionId, [neurite::PointProcessId; 2])> {
+    let catalogue = mechanisms::catalogue()?;
+    let mut cell = CableCell::new("noisy_soma");
+    let soma = cell.add_section("soma", SectionGeometry { length: 20.0, diam: 20.0, nseg: 1 })?;
+    cell.insert(soma, "hh")?;
+    let free = cell.add_point_mechanism(Location::new(soma, 0.5), catalogue.get("OUNoise")?)?;
+    cell.set_point_parameter(free, "sigma", 0.1)?;
+    cell.set_point_parameter(free, "tau", 3.0)?;
+    cell.set_point_parameter(free, "mean", 0.05)?;
+    let seeded = cell.add_point_mechanism(Location::new(soma, 0.5), catalogue.get("OUNoise")?)?;
+    cell.set_point_parameter(seeded, "stream", 7.0)?;
+    cell.set_point_parameter(seeded, "sigma", 0.08)?;
+    cell.set_point_parameter(seeded, "tau", 1.0)?;
+    let dend = cell.add_section("dend", SectionGeometry { length: 100.0, diam: 2.0, nseg: 2 })?;
+    cell.connect(dend, soma, 1.0)?;
+    cell.insert(dend, "pas")?;
+    cell.insert_mechanism(dend, catalogue.get("draws")?)?;
+    cell.set_parameter_at(Location::new(dend, 0.75), "draws", "id3", 6.0)?;
+    cell.set_spike_detector(Location::new(soma, 0.5), 0.0)?;
+    let mut net = Network::new();
+    net.add_cable_cell(0, cell)?;
+    Ok((net, soma, dend, [free, seeded]))
+}
+
+/// What [`noisy_run`] records: times (ms); per column, a value at every
+/// step; spike times (ms).
+pub struct NoisyRun {
+    /// Times of the samples, ms.
+    pub times: Vec<f64>,
+    /// Soma v (mV), both noise states x (nA), and the eight draws of `draws`
+    /// at dend(0.25) and at dend(0.75), in [`DRAWS`] order.
+    pub columns: Vec<Vec<f64>>,
+    /// Spike times of the soma, ms.
+    pub spikes: Vec<f64>,
+}
+
+/// The noisy soma run for `tstop` ms.
+pub fn noisy_run(tstop: f64) -> neurite::Result<NoisyRun> {
+    let (net, soma, dend, noises) = noisy_soma()?;
+    let mut sim = Simulation::new(&net, SimulationConfig::default())?;
+    let mut ids = vec![sim.record_voltage(0, Location::new(soma, 0.5))?];
+    for noise in noises {
+        ids.push(sim.record_point_variable(0, noise, "x", 1)?);
+    }
+    for x in [0.25, 0.75] {
+        for name in DRAWS {
+            ids.push(sim.record_variable(0, Location::new(dend, x), "draws", name, 1)?);
+        }
+    }
+    sim.finitialize(-65.0)?;
+    sim.run(tstop)?;
+    let times = sim.trace(ids[0])?.times.clone();
+    let columns = ids.iter().map(|&id| Ok(sim.trace(id)?.values.clone())).collect::<neurite::Result<_>>()?;
+    Ok(NoisyRun { times, columns, spikes: sim.spikes().iter().map(|s| s.time).collect() })
+}
+
+/// The variables of `draws`, one per random distribution.
+pub const DRAWS: [&str; 8] = ["uniform", "between", "negexp", "negexp_mean", "normal", "normal_with", "ipick", "dpick"];
+
 fn main() -> std::process::ExitCode {
     neurite::launch("user-mechanisms", |_comm| {
         for gbar in [0.0, 0.05, 0.2] {
             let spikes = spikes_with_ka(gbar)?;
             println!("ka gbar {gbar} S/cm2: {} spikes at {spikes:.3?} ms", spikes.len());
         }
+        let spikes = noisy_run(200.0)?.spikes;
+        println!("soma driven by OUNoise: {} spikes at {spikes:.3?} ms", spikes.len());
         Ok(())
     })
 }
@@ -85,6 +154,49 @@ mod tests {
         let (none, some, more) = (interval(0.0), interval(0.05), interval(0.2));
         assert!(more < some && some < none, "{none} {some} {more}");
         assert!(mechanisms::catalogue().unwrap().names().any(|n| n == "ka"));
+    }
+
+    fn csv(name: &str) -> Vec<Vec<f64>> {
+        let path = format!("{}/../../tests/data/{name}", env!("CARGO_MANIFEST_DIR"));
+        let text = std::fs::read_to_string(path).unwrap();
+        text.lines().skip(1).map(|l| l.split(',').map(|x| x.parse().unwrap()).collect()).collect()
+    }
+
+    /// NEURON 9's RANDOM in users' mechanisms, against NEURON 9.0.2 running
+    /// the same ounoise.mod and draws.mod (scripts/neuron_reference.py
+    /// user-noise): default stream ids numbered as NEURON numbers them,
+    /// ids and positions set by the mechanism, every distribution, and the
+    /// membrane driven by the noise.
+    #[test]
+    fn random_streams_give_neurons_numbers() {
+        let traces = csv("user_noise.csv");
+        let draws = csv("user_noise_draws.csv");
+        let NoisyRun { times, columns, spikes } = noisy_run(60.0).unwrap();
+        assert_eq!(times.len(), traces.len());
+        let relative = |a: f64, b: f64| (a - b).abs() / b.abs().max(1e-300);
+        let (mut dv, mut dx, mut dd) = (0.0f64, 0.0f64, 0.0f64);
+        for (k, row) in traces.iter().enumerate() {
+            dv = dv.max((columns[0][k] - row[1]).abs());
+            dx = dx.max(relative(columns[1][k], row[2])).max(relative(columns[2][k], row[3]));
+        }
+        for (k, row) in draws.iter().enumerate() {
+            for (c, reference) in row[1..].iter().enumerate() {
+                dd = dd.max(relative(columns[3 + c][k], *reference));
+            }
+        }
+        println!("OUNoise and draws vs NEURON: max |dv| = {dv:e} mV, OU x {dx:e}, draws {dd:e} relative");
+        assert!(dv <= 1e-6, "{dv}");
+        assert!(dx <= 1e-9, "{dx}");
+        assert!(dd <= 1e-12, "{dd}");
+        // The integer draws are the same 32 bits.
+        for (k, row) in draws.iter().enumerate() {
+            assert_eq!(columns[3 + 6][k], row[7], "ipick at step {k}");
+        }
+        let reference: Vec<f64> = csv("user_noise_spikes.csv").iter().map(|r| r[1]).collect();
+        assert_eq!(spikes.len(), reference.len(), "{spikes:?} vs {reference:?}");
+        for (a, r) in spikes.iter().zip(&reference) {
+            assert!((a - r).abs() < 1e-3 * 0.025, "{spikes:?} vs {reference:?}");
+        }
     }
 
     /// Against NEURON 9.0.2 running the same ka.mod (nrnivmodl), written by
