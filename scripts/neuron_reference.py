@@ -828,6 +828,49 @@ def model_user_noise():
 
 
 # ---------------------------------------------------------------------------
+# A coupled, nonlinear derivimplicit block: examples/user-mechanisms/mod/
+# cabuf.mod (calcium with a buffer, writing cai) fed by cal.mod (a calcium
+# current reading eca), compiled with nrnivmodl.
+# ---------------------------------------------------------------------------
+
+def model_user_calcium():
+    import shutil
+    import tempfile
+    build = tempfile.mkdtemp(prefix="neurite-calcium-")
+    for name in ("cal.mod", "cabuf.mod"):
+        shutil.copy(os.path.join(ROOT, "examples", "user-mechanisms", "mod", name), build)
+    nrnivmodl = os.path.join(os.path.dirname(sys.executable), "nrnivmodl")
+    subprocess.run([nrnivmodl], cwd=build, check=True, stdout=subprocess.DEVNULL)
+    from neuron import h
+    h.nrn_load_dll(os.path.join(build, "x86_64", "libnrnmech.so"))
+    h.load_file("stdrun.hoc")
+    common_globals(h, 0.025, tables=True)
+    soma = h.Section(name="soma")
+    soma.L = soma.diam = 20
+    soma.insert("hh")
+    soma.insert("cal")
+    soma.insert("cabuf")
+    ic = h.IClamp(soma(0.5))
+    setattr(ic, "del", 5)
+    ic.dur = 40
+    ic.amp = 0.3
+    det = h.NetCon(soma(0.5)._ref_v, None, sec=soma)
+    det.threshold = 0
+    spk = h.Vector()
+    det.record(spk)
+    t = h.Vector().record(h._ref_t)
+    seg = soma(0.5)
+    cols = [("v_mV", h.Vector().record(seg._ref_v)), ("cal_m", h.Vector().record(seg.cal._ref_m)),
+            ("cai_mM", h.Vector().record(seg._ref_cai)), ("cabuf_cab", h.Vector().record(seg.cabuf._ref_cab)),
+            ("eca_mV", h.Vector().record(seg._ref_eca)), ("ica", h.Vector().record(seg._ref_ica))]
+    h.finitialize(-65)
+    h.continuerun(60)
+    write_traces("user_calcium.csv", t, cols)
+    write_spikes("user_calcium_spikes.csv", [(0, x) for x in spk])
+    shutil.rmtree(build)
+
+
+# ---------------------------------------------------------------------------
 # Ion values set by the user: per-section and per-segment reversal
 # potentials read by hh (NEURON's `sec.ek = ...`, `sec(x).ena = ...`).
 # ---------------------------------------------------------------------------
@@ -1212,6 +1255,7 @@ MODELS = {
     "ring5-tables": model_ring5_tables,
     "user-ka": model_user_ka,
     "user-noise": model_user_noise,
+    "user-calcium": model_user_calcium,
     "hnn-hh2": lambda: model_hnn_channel("hh2"),
     "hnn-km": lambda: model_hnn_channel("km"),
     "hnn-ar": lambda: model_hnn_channel("ar"),
@@ -1224,7 +1268,7 @@ MODELS = {
 SERIAL_ORDER = ["ring5", "ring5-dend11", "ring7-serial", "branched", "branched-dt01",
                 "pt3d", "netstim-noise", "geometry-edits", "netstim-default-streams",
                 "event-ties", "reversed", "reversed-shape",
-                "ring5-tables", "user-ka", "user-noise", "hnn-hh2", "hnn-km", "hnn-ar", "hnn-cat", "hnn-calcium", "ion-settings"]
+                "ring5-tables", "user-ka", "user-noise", "user-calcium", "hnn-hh2", "hnn-km", "hnn-ar", "hnn-cat", "hnn-calcium", "ion-settings"]
 
 FILES = [
     ("ring5_spikes.csv", "Seed ring (tutorial BallAndStick ring via ParallelContext), N=5, dt=0.025, tstop=100, serial: all spikes (gid,t_ms)."),
@@ -1236,6 +1280,8 @@ FILES = [
     ("user_noise.csv", "NEURON 9's RANDOM in users' mechanisms: a 20 um soma with hh and two OUNoise (examples/user-mechanisms/mod/ounoise.mod; default stream (1,0,1): mean 0.05 nA, sigma 0.1 nA, tau 3 ms; stream 7: sigma 0.08, tau 1), a dend (L 100, diam 2, nseg 2, pas) with draws.mod (ids (7,8,5) and (7,8,6)); dt=0.025, 60 ms, default tables: soma v, both OU states x, ."),
     ("user_noise_draws.csv", "Same run: every draw of draws.mod at dend(0.25) and dend(0.75), at finitialize and the first 100 steps."),
     ("user_noise_spikes.csv", "Same run: soma spikes, threshold 0 mV."),
+    ("user_calcium.csv", "A coupled nonlinear derivimplicit block: a 20 um soma with hh, examples/user-mechanisms/mod/cal.mod (ohmic calcium current reading eca) and cabuf.mod (cai and buffer-bound cab, derivimplicit Newton, writing cai), IClamp 0.3 nA from 5 to 45 ms; dt=0.025, 60 ms, default tables: v, cal m, cai, cab, eca, ica."),
+    ("user_calcium_spikes.csv", "Same run: soma spikes, threshold 0 mV."),
     ("hnn_hh2_v.csv", "hnn-core 0.6.1's hh2.mod (nrnivmodl; fetched from PyPI, not committed) with gnabar 0.12 in a 20 um soma with pas (g 1e-4, e -65), celsius 37, IClamp 0.3 nA 5-20 ms and -0.2 nA 30-45 ms, dt=0.025, 60 ms, NEURON's default tables: v and every state."),
     ("hnn_km_v.csv", "Same protocol with hnn-core's km.mod, gbar 200 pS/um2."),
     ("hnn_ar_v.csv", "Same protocol with hnn-core's ar.mod, gbar 1e-3 S/cm2."),

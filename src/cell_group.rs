@@ -828,10 +828,14 @@ impl CellGroup {
             self.update_voltage(&mid)?;
             self.t += 0.5 * dt;
             let end = StepGlobals { t: self.t, dt, celsius };
-            for slot in self.slots.iter_mut() {
+            for s in 0..self.slots.len() {
+                let slot = &mut self.slots[s];
                 slot.load_ions(&self.ions, Phase::State);
                 slot.with_voltages(&self.v, |m, v| m.advance_state(v, &end));
                 slot.store_ions(&mut self.ions, Phase::State, celsius);
+                if let Some((instance, reason)) = slot.mechanism.take_failure() {
+                    return Err(self.mechanism_failure(s, instance, reason));
+                }
             }
             self.step_count += 1;
             self.record();
@@ -1022,6 +1026,29 @@ impl CellGroup {
             t: globals.t,
             value,
         })
+    }
+
+    /// The error for a failed state update of `instance` of `slot`, naming
+    /// the cell and section where the instance sits.
+    fn mechanism_failure(&self, slot: usize, instance: usize, reason: &str) -> NeuriteError {
+        let s = &self.slots[slot];
+        let nodes = Slot::instance_nodes(&s.nodes, s.mechanism.len());
+        let (gid, section) = match nodes.get(instance) {
+            Some(&node) => {
+                let cell = &self.cells[self.cell_of_node(node)];
+                let block = &self.blocks[cell.block];
+                let local = (node - block.base) / block.width;
+                (cell.gid, cell.sections.names[cell.sections.section_of(local).0].clone())
+            }
+            None => (s.owner.get(instance).copied().unwrap_or_default(), String::new()),
+        };
+        NeuriteError::MechanismFailed {
+            mechanism: s.mechanism.info().name.to_string(),
+            reason: reason.to_string(),
+            gid,
+            section,
+            t: self.t,
+        }
     }
 
     fn cell_of_node(&self, node: usize) -> usize {

@@ -199,6 +199,20 @@ pub enum NeuriteError {
         /// The value (NaN or ±inf).
         value: f64,
     },
+    /// A mechanism's numerical method failed (NEURON aborts the run).
+    #[error("{mechanism}: {reason}, in cell gid {gid}, section `{section}`, at t = {t} ms")]
+    MechanismFailed {
+        /// Mechanism name.
+        mechanism: String,
+        /// What failed.
+        reason: String,
+        /// Cell gid of the instance.
+        gid: u64,
+        /// Section of the instance.
+        section: String,
+        /// Time of the step, ms.
+        t: f64,
+    },
     /// A run asked for before `finitialize`.
     #[error("the simulation must be initialized with finitialize before it can run")]
     NotInitialized,

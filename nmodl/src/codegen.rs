@@ -111,6 +111,8 @@ struct Generator<'a> {
     /// Tabulated GLOBALs that the table-lookup loop keeps per instance
     /// (`lookup_<name>` columns; see `table_lookup_pass`).
     lookup_columns: Vec<String>,
+    /// Residual methods of derivimplicit blocks solved by Newton iteration.
+    newton_methods: String,
 }
 
 /// A TABLE of a FUNCTION or PROCEDURE.
@@ -172,6 +174,7 @@ impl<'a> Generator<'a> {
             assigned_in_run: Vec::new(),
             tables: Vec::new(),
             lookup_columns: Vec::new(),
+            newton_methods: String::new(),
         };
         // Ions: every variable read or written is a column of the
         // mechanism's; currents written are also membrane currents.
@@ -460,6 +463,10 @@ impl<'a> Generator<'a> {
             writeln!(out, "        /// RANDOM `{name}`: a Random123 stream per instance.").ok();
             writeln!(out, "        {}: Vec<{n}::random123::Random123Stream>,", random_field(name)).ok();
         }
+        if !self.newton_methods.is_empty() {
+            writeln!(out, "        /// The first instance whose Newton iteration failed, and why.").ok();
+            writeln!(out, "        failure: Option<(usize, &'static str)>,").ok();
+        }
         writeln!(out, "        cache_dt: f64,").ok();
         writeln!(out, "        /// NEURON's `usetable_<suffix>`: 1 interpolates TABLEs, 0 computes exactly.").ok();
         writeln!(out, "        usetable: f64,").ok();
@@ -522,6 +529,9 @@ impl<'a> Generator<'a> {
             )
             .ok();
         }
+        if !self.newton_methods.is_empty() {
+            writeln!(out, "                failure: None,").ok();
+        }
         writeln!(out, "                cache_dt: f64::NAN,").ok();
         writeln!(out, "                usetable: 1.0,").ok();
         for table in &self.tables {
@@ -553,6 +563,7 @@ impl<'a> Generator<'a> {
         }
         writeln!(out, "        }}").ok();
         out.push_str(&function_code);
+        out.push_str(&self.newton_methods);
         writeln!(out, "    }}").ok();
         writeln!(out).ok();
         writeln!(out, "    impl Mechanism for Instances {{").ok();
@@ -563,6 +574,13 @@ impl<'a> Generator<'a> {
         out.push_str(&state_code);
         if let Some(code) = receive_code {
             out.push_str(&code);
+        }
+        if !self.newton_methods.is_empty() {
+            writeln!(
+                out,
+                "        fn take_failure(&mut self) -> Option<(usize, &'static str)> {{ self.failure.take() }}"
+            )
+            .ok();
         }
         writeln!(out, "        fn global(&self, name: &str) -> Option<f64> {{").ok();
         writeln!(out, "            match name {{").ok();
@@ -775,7 +793,11 @@ impl<'a> Generator<'a> {
                     "cnexp" | "euler" | "derivimplicit" => {}
                     other => return unsupported(block.pos, &format!("METHOD {other}")),
                 }
-                self.derivative(equations, method, &mut scope, &mut body)?;
+                if method == "derivimplicit" && self.needs_newton(equations, &scope)? {
+                    self.newton_step(&block.text, equations, &mut body)?;
+                } else {
+                    self.derivative(equations, method, &mut scope, &mut body)?;
+                }
             }
             if body.is_empty() {
                 return Ok("        fn advance_state(&mut self, _v: &[f64], _globals: &StepGlobals) {}\n".into());
@@ -881,17 +903,7 @@ impl<'a> Generator<'a> {
 
     fn derivative(&mut self, stmts: &[Stmt], method: &str, scope: &mut Scope, out: &mut String) -> Result<()> {
         let mut euler_updates: Vec<String> = Vec::new();
-        let block_states: Vec<String> = stmts
-            .iter()
-            .filter_map(|s| match s {
-                Stmt::Derivative { state, .. } => Some(state.text.clone()),
-                _ => None,
-            })
-            .collect();
         for stmt in stmts {
-            if method == "derivimplicit" {
-                self.check_implicit_shape(stmt, &block_states)?;
-            }
             match stmt {
                 Stmt::Derivative { state, index: None, order: 1, value } if method == "derivimplicit" => {
                     // Backward Euler, s = s_old + dt*(a*s + b), solved for s:
@@ -961,10 +973,101 @@ impl<'a> Generator<'a> {
         Ok(())
     }
 
-    /// derivimplicit is solved equation by equation, which is NEURON's
-    /// simultaneous Newton solution only when no statement of the block
-    /// reads another state of the block (coupled or state-dependent systems
-    /// are an error at their place for now).
+    /// Whether a derivimplicit block needs NEURON's Newton iteration: some
+    /// statement reads another state of the block, or an equation is not
+    /// linear in its own state. Otherwise each equation's backward Euler
+    /// step has a closed form, the limit of the iteration.
+    fn needs_newton(&self, stmts: &[Stmt], scope: &Scope) -> Result<bool> {
+        let states: Vec<String> = stmts
+            .iter()
+            .filter_map(|s| match s {
+                Stmt::Derivative { state, .. } => Some(state.text.clone()),
+                _ => None,
+            })
+            .collect();
+        for stmt in stmts {
+            if self.check_implicit_shape(stmt, &states).is_err() {
+                return Ok(true);
+            }
+            if let Stmt::Derivative { state, index: None, order: 1, value } = stmt
+                && self.linear(value, &state.text, scope)?.is_none()
+            {
+                return Ok(true);
+            }
+        }
+        Ok(false)
+    }
+
+    /// A derivimplicit block solved as NEURON solves it: the residual
+    /// F(s) = f(s) − (s − s_old)/dt as a method (states set from the
+    /// iterate, the block's statements, one residual per equation), handed
+    /// to `mechanisms::newton::solve` for each instance; then the block once
+    /// more at the solution, as NEURON's outer call. A failure is kept for
+    /// the cell group to report.
+    fn newton_step(&mut self, name: &str, stmts: &[Stmt], body: &mut String) -> Result<()> {
+        let mut states: Vec<String> = Vec::new();
+        for stmt in stmts {
+            match stmt {
+                Stmt::Derivative { state, index: None, order: 1, .. } => states.push(state.text.clone()),
+                Stmt::Derivative { state, .. } => return unsupported(state.pos, "array or higher-order derivatives"),
+                _ => {}
+            }
+        }
+        let n = states.len();
+        let neurite = self.neurite().to_string();
+        let method = format!("newton_residual_{name}");
+        if !self.newton_methods.contains(&format!("fn {method}(")) {
+            let mut scope = Scope {
+                exact: false,
+                depth: 0,
+                usetable: None,
+                locals: Vec::new(),
+                function: None,
+                site: Site::Kernel,
+            };
+            let mut code = String::new();
+            for (i, s) in states.iter().enumerate() {
+                writeln!(code, "            self.{}[k] = x[{i}];", field(s)).ok();
+                writeln!(code, "            let mut d_{} = 0.0;", field(s)).ok();
+            }
+            for stmt in stmts {
+                match stmt {
+                    Stmt::Derivative { state, value, .. } => {
+                        let rhs = self.expr(value, &scope)?;
+                        writeln!(code, "            d_{} = {rhs};", field(&state.text)).ok();
+                    }
+                    other => self.statement(other, &mut scope, &mut code, 3)?,
+                }
+            }
+            for (i, s) in states.iter().enumerate() {
+                let f = field(s);
+                writeln!(code, "            out[{i}] = d_{f} - (self.{f}[k] - x0[{i}])/dt;").ok();
+            }
+            writeln!(
+                self.newton_methods,
+                "\n        /// DERIVATIVE {name} for derivimplicit: F(x) = f(x) - (x - x0)/dt of instance k.\n        fn {method}(&mut self, k: usize, mut v: f64, globals: &StepGlobals, x: &[f64; {n}], x0: &[f64; {n}], out: &mut [f64; {n}]) {{\n            let dt = globals.dt;\n{code}        }}"
+            )
+            .ok();
+        }
+        let start: Vec<String> = states.iter().map(|s| format!("self.{}[k]", field(s))).collect();
+        writeln!(body, "                let x0 = [{}];", start.join(", ")).ok();
+        writeln!(body, "                let mut x = x0;").ok();
+        writeln!(
+            body,
+            "                if let Err(e) = {neurite}::mechanisms::newton::solve(&mut x, |x, out| self.{method}(k, v, globals, x, &x0, out)) {{"
+        )
+        .ok();
+        writeln!(body, "                    self.failure.get_or_insert((k, e.reason()));").ok();
+        writeln!(body, "                }}").ok();
+        writeln!(body, "                let mut out = [0.0; {n}];").ok();
+        writeln!(body, "                self.{method}(k, v, globals, &x, &x0, &mut out);").ok();
+        Ok(())
+    }
+
+    /// derivimplicit can be solved equation by equation, giving NEURON's
+    /// simultaneous Newton solution, only when no statement of the block
+    /// reads another state of the block: an error here sends the block to
+    /// [`Generator::newton_step`].
     fn check_implicit_shape(&self, stmt: &Stmt, block_states: &[String]) -> Result<()> {
         let (mut assigned, mut read) = (Vec::new(), Vec::new());
         let mut pos = stmt_pos(stmt);
@@ -1627,7 +1730,11 @@ impl<'a> Generator<'a> {
 /// Bodies that call FUNCTIONs or PROCEDUREs (methods on `self`) are left
 /// as they are. Returns (bindings, body).
 fn sliced(body: &str, slices: &[(&str, bool)]) -> (String, String) {
-    if body.contains("self.f_") || body.contains("self.p_") || body.contains("self.rng_") {
+    if body.contains("self.f_")
+        || body.contains("self.p_")
+        || body.contains("self.rng_")
+        || body.contains("self.newton_")
+    {
         return (String::new(), body.to_string());
     }
     // Fields used: per-instance columns (`self.x[k]`), tables
@@ -1964,17 +2071,28 @@ mod tests {
     }
 
     #[test]
-    fn derivimplicit_is_backward_euler_per_equation_and_coupled_systems_are_errors() {
+    fn derivimplicit_is_backward_euler_per_equation_or_newton_for_coupled_systems() {
         let code = translate("NEURON { SUFFIX f RANGE tau }\nPARAMETER { tau = 10 }\nASSIGNED { v }\nSTATE { u }\nBREAKPOINT { SOLVE s METHOD derivimplicit }\nDERIVATIVE s { u' = (v - u)/tau }").unwrap();
         assert!(code.contains("c_var_u = (c_var_u + dt*("), "{code}");
         assert!(code.contains("))/(1. - dt*("), "{code}");
-        let err = translate("NEURON { SUFFIX f }\nSTATE { x y }\nBREAKPOINT { SOLVE s METHOD derivimplicit }\nDERIVATIVE s { x' = y  y' = -x }").unwrap_err();
-        assert!(err.contains("4:16") && err.contains("coupled system"), "{err}");
-        let err = translate(
-            "NEURON { SUFFIX f }\nSTATE { x }\nBREAKPOINT { SOLVE s METHOD derivimplicit }\nDERIVATIVE s { x' = -x*x }",
-        )
-        .unwrap_err();
-        assert!(err.contains("not linear"), "{err}");
+        assert!(!code.contains("newton"), "{code}");
+        // Coupled (x reads y) and nonlinear systems: NEURON's Newton
+        // iteration over all the block's states, with its residual.
+        for body in ["x' = y  y' = -x", "x' = -x*x  y' = x"] {
+            let src = format!(
+                "NEURON {{ SUFFIX f }}\nSTATE {{ x y }}\nBREAKPOINT {{ SOLVE s METHOD derivimplicit }}\nDERIVATIVE s {{ {body} }}"
+            );
+            let code = translate(&src).unwrap();
+            assert!(code.contains("fn newton_residual_s(&mut self, k: usize, mut v: f64, globals: &StepGlobals, x: &[f64; 2], x0: &[f64; 2], out: &mut [f64; 2])"), "{code}");
+            assert!(code.contains("out[1] = d_var_y - (self.var_y[k] - x0[1])/dt;"), "{code}");
+            assert!(
+                code.contains(
+                    "mechanisms::newton::solve(&mut x, |x, out| self.newton_residual_s(k, v, globals, x, &x0, out))"
+                ),
+                "{code}"
+            );
+            assert!(code.contains("fn take_failure(&mut self)"), "{code}");
+        }
     }
 
     #[test]

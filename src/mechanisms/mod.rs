@@ -7,6 +7,8 @@
 //! what NMODL generates (INITIAL, BREAKPOINT current, SOLVE states,
 //! NET_RECEIVE), so that generated code can implement it.
 
+pub mod newton;
+
 /// Mechanisms generated from `mechanisms/*.mod` by neurite's NMODL compiler
 /// at build time (see build.rs).
 pub mod generated {
@@ -297,6 +299,13 @@ pub trait Mechanism: Send {
     /// (flag != 0) arrives at `instance` at time `t`.
     fn net_receive(&mut self, instance: usize, weight: f64, flag: f64, t: f64, outbox: &mut EventOutbox) {
         let _ = (instance, weight, flag, t, outbox);
+    }
+    /// The first instance whose state update failed since the last call,
+    /// with the reason (a derivimplicit Newton iteration that did not
+    /// converge: NEURON aborts the run). The cell group asks after every
+    /// state update and stops with an error naming the instance's place.
+    fn take_failure(&mut self) -> Option<(usize, &'static str)> {
+        None
     }
     /// A variable of the type rather than of an instance (NMODL GLOBAL,
     /// and `usetable`, NEURON's `usetable_<suffix>`).

@@ -1,7 +1,9 @@
 //! A crate that brings its own NMODL mechanisms, compiled by build.rs with
 //! `neurite_nmodl::Builder` and inserted by name from the catalogue:
 //! `mod/ka.mod` (an A-type potassium current), `mod/vtrace.mod` (a low-pass
-//! filtered v solved with derivimplicit), `mod/ounoise.mod` (an
+//! filtered v solved with derivimplicit), `mod/cal.mod` and `mod/cabuf.mod`
+//! (a calcium current and calcium with a buffer, a coupled nonlinear system
+//! solved by derivimplicit's Newton iteration), `mod/ounoise.mod` (an
 //! Ornstein-Uhlenbeck noise current drawing from NEURON 9's RANDOM streams)
 //! and `mod/draws.mod` (one number of every random distribution per step,
 //! for the tests). Prints the spike times of a soma with hh and the
@@ -90,8 +92,8 @@ fn noisy_soma() -> neurite::Result<(Network, neurite::SectionId, neurite::Sectio
     Ok((net, soma, dend, [free, seeded]))
 }
 
-/// What [`noisy_run`] records: times (ms); per column, a value at every
-/// step; spike times (ms).
+/// What [`noisy_run`] and [`calcium_run`] record: times (ms); per column,
+/// a value at every step; spike times (ms).
 pub struct NoisyRun {
     /// Times of the samples, ms.
     pub times: Vec<f64>,
@@ -117,6 +119,47 @@ pub fn noisy_run(tstop: f64) -> neurite::Result<NoisyRun> {
     }
     sim.finitialize(-65.0)?;
     sim.run(tstop)?;
+    let times = sim.trace(ids[0])?.times.clone();
+    let columns = ids.iter().map(|&id| Ok(sim.trace(id)?.values.clone())).collect::<neurite::Result<_>>()?;
+    Ok(NoisyRun { times, columns, spikes: sim.spikes().iter().map(|s| s.time).collect() })
+}
+
+/// A 20 µm soma with hh, `cal` and `cabuf` under a 0.3 nA step from 5 to
+/// 45 ms, run for 60 ms: times (ms) and, at every step, v (mV), cal's m,
+/// cai (mM), cabuf's cab (mM), eca (mV) and ica (mA/cm²); and the spike
+/// times (ms).
+pub fn calcium_run() -> neurite::Result<NoisyRun> {
+    calcium_run_with(20.0)
+}
+
+/// [`calcium_run`] with cabuf's pump time constant `taur` (ms).
+fn calcium_run_with(taur: f64) -> neurite::Result<NoisyRun> {
+    let catalogue = mechanisms::catalogue()?;
+    let mut cell = CableCell::new("calcium_soma");
+    let soma = cell.add_section("soma", SectionGeometry { length: 20.0, diam: 20.0, nseg: 1 })?;
+    cell.insert(soma, "hh")?;
+    cell.insert_mechanism(soma, catalogue.get("cal")?)?;
+    cell.insert_mechanism(soma, catalogue.get("cabuf")?)?;
+    cell.set_parameter(soma, "cabuf", "taur", taur)?;
+    let clamp = cell.add_point_process(Location::new(soma, 0.5), "IClamp")?;
+    cell.set_point_parameter(clamp, "del", 5.0)?;
+    cell.set_point_parameter(clamp, "dur", 40.0)?;
+    cell.set_point_parameter(clamp, "amp", 0.3)?;
+    cell.set_spike_detector(Location::new(soma, 0.5), 0.0)?;
+    let mut net = Network::new();
+    net.add_cable_cell(0, cell)?;
+    let mut sim = Simulation::new(&net, SimulationConfig::default())?;
+    let at = Location::new(soma, 0.5);
+    let ids = [
+        sim.record_voltage(0, at)?,
+        sim.record_variable(0, at, "cal", "m", 1)?,
+        sim.record_ion_variable(0, at, "cai", 1)?,
+        sim.record_variable(0, at, "cabuf", "cab", 1)?,
+        sim.record_ion_variable(0, at, "eca", 1)?,
+        sim.record_ion_variable(0, at, "ica", 1)?,
+    ];
+    sim.finitialize(-65.0)?;
+    sim.run(60.0)?;
     let times = sim.trace(ids[0])?.times.clone();
     let columns = ids.iter().map(|&id| Ok(sim.trace(id)?.values.clone())).collect::<neurite::Result<_>>()?;
     Ok(NoisyRun { times, columns, spikes: sim.spikes().iter().map(|s| s.time).collect() })
@@ -197,6 +240,49 @@ mod tests {
         for (a, r) in spikes.iter().zip(&reference) {
             assert!((a - r).abs() < 1e-3 * 0.025, "{spikes:?} vs {reference:?}");
         }
+    }
+
+    /// A coupled nonlinear derivimplicit block (cabuf.mod, writing cai)
+    /// with a current reading eca (cal.mod), against NEURON 9.0.2 running
+    /// the same files (scripts/neuron_reference.py user-calcium).
+    #[test]
+    fn newton_for_coupled_derivimplicit_gives_neurons_numbers() {
+        let rows = csv("user_calcium.csv");
+        let NoisyRun { times, columns, spikes } = calcium_run().unwrap();
+        assert_eq!(times.len(), rows.len());
+        let mut worst = [0.0f64; 6];
+        for (k, row) in rows.iter().enumerate() {
+            worst[0] = worst[0].max((columns[0][k] - row[1]).abs());
+            for c in 1..6 {
+                worst[c] = worst[c].max((columns[c][k] - row[c + 1]).abs() / row[c + 1].abs().max(1e-300));
+            }
+        }
+        println!(
+            "cal and cabuf vs NEURON: max |dv| = {:e} mV; relative: m {:e}, cai {:e}, cab {:e}, eca {:e}, ica {:e}",
+            worst[0], worst[1], worst[2], worst[3], worst[4], worst[5]
+        );
+        assert!(worst[0] <= 1e-6, "{worst:?}");
+        assert!(worst[1..].iter().all(|w| *w <= 1e-9), "{worst:?}");
+        let reference: Vec<f64> = csv("user_calcium_spikes.csv").iter().map(|r| r[1]).collect();
+        assert_eq!(spikes.len(), reference.len(), "{spikes:?} vs {reference:?}");
+        for (a, r) in spikes.iter().zip(&reference) {
+            assert!((a - r).abs() < 1e-3 * 0.025, "{spikes:?} vs {reference:?}");
+        }
+    }
+
+    /// A Newton iteration that cannot converge (a pump with taur = 0 makes
+    /// the residual NaN; NEURON aborts the run after 50 iterations) stops
+    /// the run with an error naming the mechanism, cell and section.
+    #[test]
+    fn a_failed_newton_iteration_is_an_error_naming_its_place() {
+        let err = calcium_run_with(0.0).err().expect("taur = 0 cannot be solved");
+        let text = err.to_string();
+        assert!(
+            matches!(&err, neurite::NeuriteError::MechanismFailed { mechanism, gid: 0, section, .. }
+                if mechanism == "cabuf" && section == "soma"),
+            "{text}"
+        );
+        assert!(text.contains("derivimplicit") && text.contains("t = 0.025 ms"), "{text}");
     }
 
     /// Against NEURON 9.0.2 running the same ka.mod (nrnivmodl), written by
