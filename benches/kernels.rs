@@ -101,7 +101,7 @@ fn events(c: &mut Criterion) {
             time: rng.uniform_open01() * 100.0,
             key: EventKey::netcon(0.0, i as u64 % 97, 0),
             target: EventTarget { slot: 2, instance: (i % 1000) as u32 },
-            weight: 0.01,
+            weights: i as u32,
             flag: 0.0,
         })
         .collect();

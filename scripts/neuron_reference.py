@@ -871,6 +871,60 @@ def model_user_calcium():
 
 
 # ---------------------------------------------------------------------------
+# NetCon weight vectors and NET_RECEIVE's INITIAL block: examples/
+# user-mechanisms/mod/tmsyn.mod (short-term plasticity kept per NetCon),
+# driven by two NetStims through two NetCons, compiled with nrnivmodl.
+# ---------------------------------------------------------------------------
+
+def model_user_tmsyn():
+    import shutil
+    import tempfile
+    build = tempfile.mkdtemp(prefix="neurite-tmsyn-")
+    shutil.copy(os.path.join(ROOT, "examples", "user-mechanisms", "mod", "tmsyn.mod"), build)
+    nrnivmodl = os.path.join(os.path.dirname(sys.executable), "nrnivmodl")
+    subprocess.run([nrnivmodl], cwd=build, check=True, stdout=subprocess.DEVNULL)
+    from neuron import h
+    h.nrn_load_dll(os.path.join(build, "x86_64", "libnrnmech.so"))
+    h.load_file("stdrun.hoc")
+    common_globals(h, 0.025, tables=True)
+    pc = h.ParallelContext()
+    soma = h.Section(name="soma")
+    soma.L = soma.diam = 20
+    soma.insert("hh")
+    syn = h.TMSyn(soma(0.5))
+    syn.tau_facil = 100
+    pc.set_gid2node(0, 0)
+    pc.cell(0, h.NetCon(soma(0.5)._ref_v, None, sec=soma))
+    stims, ncs = [], []
+    for gid, (start, interval, number, weight) in ((1, (5, 5, 12, 0.02)), (2, (8, 7, 10, 0.015))):
+        ns = h.NetStim()
+        ns.start = start
+        ns.interval = interval
+        ns.number = number
+        pc.set_gid2node(gid, 0)
+        pc.cell(gid, h.NetCon(ns, None))
+        nc = pc.gid_connect(gid, syn)
+        nc.weight[0] = weight
+        nc.delay = 1
+        stims.append(ns)
+        ncs.append(nc)
+    spikes_t, spikes_gid = h.Vector(), h.Vector()
+    pc.spike_record(0, spikes_t, spikes_gid)
+    t = h.Vector().record(h._ref_t)
+    cols = [("v_mV", h.Vector().record(soma(0.5)._ref_v)), ("g_uS", h.Vector().record(syn._ref_g))]
+    pc.set_maxstep(10)
+    h.finitialize(-65)
+    pc.psolve(100)
+    write_traces("user_tmsyn.csv", t, cols)
+    write_spikes("user_tmsyn_spikes.csv", [(0, x) for x in spikes_t])
+    with open(os.path.join(DATA, "user_tmsyn_weights.csv"), "w") as f:
+        f.write("netcon,weight,R,u,tlast_ms\n")
+        for k, nc in enumerate(ncs):
+            f.write("%d,%s\n" % (k, ",".join(fmt(nc.weight[j]) for j in range(4))))
+    shutil.rmtree(build)
+
+
+# ---------------------------------------------------------------------------
 # Ion values set by the user: per-section and per-segment reversal
 # potentials read by hh (NEURON's `sec.ek = ...`, `sec(x).ena = ...`).
 # ---------------------------------------------------------------------------
@@ -1256,6 +1310,7 @@ MODELS = {
     "user-ka": model_user_ka,
     "user-noise": model_user_noise,
     "user-calcium": model_user_calcium,
+    "user-tmsyn": model_user_tmsyn,
     "hnn-hh2": lambda: model_hnn_channel("hh2"),
     "hnn-km": lambda: model_hnn_channel("km"),
     "hnn-ar": lambda: model_hnn_channel("ar"),
@@ -1268,7 +1323,7 @@ MODELS = {
 SERIAL_ORDER = ["ring5", "ring5-dend11", "ring7-serial", "branched", "branched-dt01",
                 "pt3d", "netstim-noise", "geometry-edits", "netstim-default-streams",
                 "event-ties", "reversed", "reversed-shape",
-                "ring5-tables", "user-ka", "user-noise", "user-calcium", "hnn-hh2", "hnn-km", "hnn-ar", "hnn-cat", "hnn-calcium", "ion-settings"]
+                "ring5-tables", "user-ka", "user-noise", "user-calcium", "user-tmsyn", "hnn-hh2", "hnn-km", "hnn-ar", "hnn-cat", "hnn-calcium", "ion-settings"]
 
 FILES = [
     ("ring5_spikes.csv", "Seed ring (tutorial BallAndStick ring via ParallelContext), N=5, dt=0.025, tstop=100, serial: all spikes (gid,t_ms)."),
@@ -1282,6 +1337,9 @@ FILES = [
     ("user_noise_spikes.csv", "Same run: soma spikes, threshold 0 mV."),
     ("user_calcium.csv", "A coupled nonlinear derivimplicit block: a 20 um soma with hh, examples/user-mechanisms/mod/cal.mod (ohmic calcium current reading eca) and cabuf.mod (cai and buffer-bound cab, derivimplicit Newton, writing cai), IClamp 0.3 nA from 5 to 45 ms; dt=0.025, 60 ms, default tables: v, cal m, cai, cab, eca, ica."),
     ("user_calcium_spikes.csv", "Same run: soma spikes, threshold 0 mV."),
+    ("user_tmsyn.csv", "NetCon weight vectors and NET_RECEIVE INITIAL: a 20 um soma with hh and a TMSyn (examples/user-mechanisms/mod/tmsyn.mod, tau_facil 100 ms) at 0.5, driven through two gid NetCons (delay 1 ms) by NetStim gid 1 (start 5, interval 5, 12 spikes, weight 0.02 uS) and gid 2 (start 8, interval 7, 10 spikes, weight 0.015 uS); dt=0.025, pc.psolve(100): soma v and the synapse's g."),
+    ("user_tmsyn_spikes.csv", "Same run: spikes of gid 0 (the soma, threshold 10 mV by default of pc.cell's NetCon)."),
+    ("user_tmsyn_weights.csv", "Same run: each NetCon's weight vector (weight, R, u, tlast) after the run."),
     ("hnn_hh2_v.csv", "hnn-core 0.6.1's hh2.mod (nrnivmodl; fetched from PyPI, not committed) with gnabar 0.12 in a 20 um soma with pas (g 1e-4, e -65), celsius 37, IClamp 0.3 nA 5-20 ms and -0.2 nA 30-45 ms, dt=0.025, 60 ms, NEURON's default tables: v and every state."),
     ("hnn_km_v.csv", "Same protocol with hnn-core's km.mod, gbar 200 pS/um2."),
     ("hnn_ar_v.csv", "Same protocol with hnn-core's ar.mod, gbar 1e-3 S/cm2."),

@@ -14,7 +14,7 @@ use std::collections::HashMap;
 
 use crate::discretization::{CellNodes, NodePlace};
 use crate::error::{NeuriteError, Result};
-use crate::events::{Event, EventKey, EventQueue, EventTarget};
+use crate::events::{Event, EventKey, EventQueue, EventTarget, NO_WEIGHTS};
 use crate::ions::{IonBinding, IonStore, IonUsage, Phase};
 use crate::mechanisms::{self, EventOutbox, InstanceSetup, Mechanism, MechanismKind, StepGlobals};
 use crate::morphology::{CableCell, CellTag, LocalStimId, Location, PointProcessId, SectionId};
@@ -228,6 +228,8 @@ struct LocalRoute {
     index: u32,
     target: EventTarget,
     weight: f64,
+    /// Its weight vector in the group's store (see `CellGroup::add_netcon`).
+    weights: u32,
     delay: f64,
 }
 
@@ -381,6 +383,14 @@ pub(crate) struct CellGroup {
     queue: EventQueue,
     outbox: EventOutbox,
     self_event_sequence: u64,
+    /// The weight vectors of the NetCons ending in this group, one after
+    /// the other (NEURON's `NetCon.weight`; NET_RECEIVE may change them).
+    netcon_weights: Vec<f64>,
+    /// Each NetCon's target and where its weight vector starts, in creation
+    /// order (for their initialization).
+    netcon_targets: Vec<(EventTarget, u32)>,
+    /// Zeros for events that have no NetCon (sent by INITIAL).
+    no_weights: Vec<f64>,
     pub t: f64,
     step_count: u64,
     pub probes: Vec<Probe>,
@@ -708,6 +718,7 @@ impl CellGroup {
                         index: index as u32,
                         target: targets[nc.target.0],
                         weight: nc.weight,
+                        weights: NO_WEIGHTS,
                         delay: nc.delay,
                     })
                     .collect();
@@ -752,7 +763,7 @@ impl CellGroup {
             }
             slots.push(Slot { mechanism, nodes, owner: fill.owner, ions: bindings });
         }
-        Ok(CellGroup {
+        let mut group = CellGroup {
             cells: group_cells,
             artificial,
             blocks,
@@ -773,11 +784,38 @@ impl CellGroup {
             queue: EventQueue::new(),
             outbox: EventOutbox::default(),
             self_event_sequence: 0,
+            netcon_weights: Vec::new(),
+            netcon_targets: Vec::new(),
+            no_weights: vec![0.0; infos.iter().map(|i| i.weight_count()).max().unwrap_or(1)],
             t: 0.0,
             step_count: 0,
             probes: Vec::new(),
             new_spikes: Vec::new(),
-        })
+        };
+        let mut routes = std::mem::take(&mut group.local_routes);
+        for route in routes.iter_mut().flatten() {
+            route.weights = group.add_netcon(route.target, route.weight);
+        }
+        group.local_routes = routes;
+        Ok(group)
+    }
+
+    /// The weight vector starting at `start` of a NetCon ending on `target`.
+    pub fn netcon_weights(&self, target: EventTarget, start: u32) -> &[f64] {
+        let count = self.slots[target.slot as usize].mechanism.info().weight_count();
+        &self.netcon_weights[start as usize..start as usize + count]
+    }
+
+    /// Gives a NetCon ending on `target` its weight vector (`weight`, then
+    /// zeros up to the target's NET_RECEIVE arguments); returns where it
+    /// starts in the group's store, for the NetCon's events.
+    pub fn add_netcon(&mut self, target: EventTarget, weight: f64) -> u32 {
+        let count = self.slots[target.slot as usize].mechanism.info().weight_count();
+        let start = u32::try_from(self.netcon_weights.len()).expect("fewer than 2^32 NetCon weights in a group");
+        self.netcon_weights.push(weight);
+        self.netcon_weights.resize(self.netcon_weights.len() + count - 1, 0.0);
+        self.netcon_targets.push((target, start));
+        start
     }
 
     /// Sets every node to `v_init` (mV) and every mechanism to its initial
@@ -796,13 +834,19 @@ impl CellGroup {
         for ion in self.ions.iter_mut() {
             ion.initialize(celsius);
         }
+        // NetCons first, as NEURON's init_events before the INITIAL blocks.
+        for &(target, start) in &self.netcon_targets {
+            let mechanism = &mut self.slots[target.slot as usize].mechanism;
+            let weights = &mut self.netcon_weights[start as usize..start as usize + mechanism.info().weight_count()];
+            mechanism.net_receive_init(target.instance as usize, weights, 0.0);
+        }
         for s in 0..self.slots.len() {
             let outbox = &mut self.outbox;
             let slot = &mut self.slots[s];
             slot.load_ions(&self.ions, Phase::Initial);
             slot.with_voltages(&self.v, |m, v| m.initialize(v, &globals, outbox));
             slot.store_ions(&mut self.ions, Phase::Initial, celsius);
-            self.flush_outbox(s, 0.0, true);
+            self.flush_outbox(s, 0.0, true, NO_WEIGHTS);
         }
         self.detectors.above.fill(false);
         // As NEURON, compute currents once so that assigned variables hold
@@ -895,8 +939,17 @@ impl CellGroup {
                     limit: max_events,
                 });
             }
-            self.slots[slot].mechanism.net_receive(instance, event.weight, event.flag, event.time, &mut self.outbox);
-            self.flush_outbox(slot, event.time, false);
+            let mechanism = &mut self.slots[slot].mechanism;
+            let count = mechanism.info().weight_count();
+            let weights = if event.weights == NO_WEIGHTS {
+                let zeros = &mut self.no_weights[..count];
+                zeros.fill(0.0);
+                zeros
+            } else {
+                &mut self.netcon_weights[event.weights as usize..event.weights as usize + count]
+            };
+            mechanism.net_receive(instance, weights, event.flag, event.time, &mut self.outbox);
+            self.flush_outbox(slot, event.time, false, event.weights);
         }
         Ok(())
     }
@@ -904,7 +957,9 @@ impl CellGroup {
     /// Moves what a mechanism sent into the queue and the spike list.
     /// What was sent was sent at `sent_at` ms (during `finitialize` when
     /// `initializing`): that orders it among events due at the same time.
-    fn flush_outbox(&mut self, slot: usize, sent_at: f64, initializing: bool) {
+    /// Self events carry `weights`, the weight vector of the event whose
+    /// handling sent them.
+    fn flush_outbox(&mut self, slot: usize, sent_at: f64, initializing: bool, weights: u32) {
         for (time, instance, flag) in self.outbox.self_events.drain(..) {
             self.self_event_sequence += 1;
             self.queue.push(Event {
@@ -916,7 +971,7 @@ impl CellGroup {
                     self.self_event_sequence,
                 ),
                 target: EventTarget { slot: slot as u32, instance: instance as u32 },
-                weight: 0.0,
+                weights,
                 flag,
             });
         }
@@ -932,7 +987,7 @@ impl CellGroup {
                         time: time + route.delay,
                         key: EventKey::local_netcon(time, route.gid, route.index),
                         target: route.target,
-                        weight: route.weight,
+                        weights: route.weights,
                         flag: 0.0,
                     });
                 }

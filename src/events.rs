@@ -24,11 +24,17 @@ pub struct Event {
     pub key: EventKey,
     /// Receiver.
     pub target: EventTarget,
-    /// NetCon weight (0 for self events).
-    pub weight: f64,
+    /// Where the weight vector of the NetCon that sent it starts in the
+    /// receiving group's weight store (self events carry the one of the
+    /// event being handled when they were sent, as NEURON's `net_send`);
+    /// [`NO_WEIGHTS`] for events sent by INITIAL.
+    pub weights: u32,
     /// 0 for NetCon events, the `net_send` flag for self events.
     pub flag: f64,
 }
+
+/// The `weights` of an event that has no NetCon behind it.
+pub const NO_WEIGHTS: u32 = u32::MAX;
 
 /// Order of events due at the same time: NEURON's queue delivers them in
 /// the order they were inserted, and a serial NEURON run inserts an event
@@ -153,7 +159,7 @@ mod tests {
     use super::*;
 
     fn event(time: f64, key: EventKey) -> Event {
-        Event { time, key, target: EventTarget { slot: 0, instance: 0 }, weight: 0.0, flag: 0.0 }
+        Event { time, key, target: EventTarget { slot: 0, instance: 0 }, weights: NO_WEIGHTS, flag: 0.0 }
     }
 
     #[test]

@@ -81,7 +81,8 @@ struct LocalNetCon {
     id: NetConId,
     group: usize,
     target: EventTarget,
-    weight: f64,
+    /// Its weight vector in the target group's store.
+    weights: u32,
     delay: f64,
 }
 
@@ -129,7 +130,7 @@ impl LocalSetup {
         let cells: Vec<(Gid, &CellDescription)> = network.cells().collect();
         // Contiguous chunks of gids per group keep neighbours together.
         let chunk = cells.len().div_ceil(threads).max(1);
-        let groups: Vec<CellGroup> = cells
+        let mut groups: Vec<CellGroup> = cells
             .chunks(chunk)
             .map(|c| CellGroup::new(c, config.dt, netstim_numbers, implementations))
             .collect::<Result<_>>()?;
@@ -166,11 +167,12 @@ impl LocalSetup {
                     .ok_or(NeuriteError::UnknownGid { gid })?,
             };
             min_delay = min_delay.min(nc.delay);
+            let weights = groups[group].add_netcon(target, nc.weight);
             netcons_by_source.entry(nc.source).or_default().push(LocalNetCon {
                 id,
                 group,
                 target,
-                weight: nc.weight,
+                weights,
                 delay: nc.delay,
             });
         }
@@ -481,6 +483,24 @@ impl<C: Communicator> Simulation<C> {
         )
     }
 
+    /// The weight vector of NetCon `id` (NEURON's `nc.weight`): `weight`
+    /// first, then one entry per further NET_RECEIVE argument of its
+    /// target, which the target's NET_RECEIVE may have changed (per-NetCon
+    /// state). The NetCon must end on a cell of this rank.
+    pub fn netcon_weights(&self, id: NetConId) -> Result<&[f64]> {
+        if !self.owner.contains_key(&id.target) {
+            return Err(NeuriteError::GidNotOnThisRank { gid: id.target, rank: self.comm.rank() });
+        }
+        let nc = self.netcons_by_source.values().flatten().find(|nc| nc.id == id).ok_or_else(|| {
+            NeuriteError::InvalidParameter {
+                what: format!("NetCon {} ending on gid {}", id.index, id.target),
+                value: f64::from(id.index),
+                reason: "no such NetCon in this simulation",
+            }
+        })?;
+        Ok(self.groups[nc.group].netcon_weights(nc.target, nc.weights))
+    }
+
     /// Spikes of this rank's cells so far, sorted by time then gid.
     pub fn spikes(&self) -> &[Spike] {
         &self.spikes
@@ -602,7 +622,7 @@ impl<C: Communicator> Simulation<C> {
                     time: spike.time + nc.delay,
                     key: EventKey::netcon(spike.time, spike.gid, nc.id.index),
                     target: nc.target,
-                    weight: nc.weight,
+                    weights: nc.weights,
                     flag: 0.0,
                 };
                 if let Err(err) = self.groups[nc.group].push_netcon_event(event, dt) {

@@ -272,9 +272,6 @@ impl<'a> Generator<'a> {
                     BlockKind::Constructor | BlockKind::Destructor => {
                         return unsupported(*pos, "CONSTRUCTOR/DESTRUCTOR");
                     }
-                    BlockKind::NetReceive { params } if params.len() > 1 => {
-                        return unsupported(params[1].0.pos, "NET_RECEIVE with more than the weight");
-                    }
                     _ => {}
                 },
                 _ => {}
@@ -437,6 +434,10 @@ impl<'a> Generator<'a> {
         writeln!(out, "        ],").ok();
         let randoms: Vec<String> = m.randoms.iter().map(|r| format!("{r:?}")).collect();
         writeln!(out, "        randoms: &[{}],", randoms.join(", ")).ok();
+        let weights: Vec<String> = net_receive
+            .map(|(params, _)| params.iter().map(|(p, _)| format!("{:?}", p.text)).collect())
+            .unwrap_or_default();
+        writeln!(out, "        weights: &[{}],", weights.join(", ")).ok();
         writeln!(out, "        create: Instances::create,").ok();
         writeln!(out, "    }};").ok();
         writeln!(out).ok();
@@ -1202,19 +1203,63 @@ impl<'a> Generator<'a> {
         })
     }
 
+    /// NET_RECEIVE, and its INITIAL block (run for each NetCon at
+    /// initialization) if it has one. The arguments are the NetCon's weight
+    /// vector: read into locals, and written back after the block, since
+    /// the block may change them (per-NetCon state, as in NEURON).
     fn net_receive(&mut self, params: &[(Name, Units)], body: &[Stmt]) -> Result<String> {
-        let mut scope =
-            Scope { exact: true, depth: 0, usetable: None, locals: Vec::new(), function: None, site: Site::NetReceive };
-        let weight = params.first().map_or("weight".to_string(), |(n, _)| n.text.clone());
-        scope.locals.push(weight.clone());
+        let names: Vec<String> = params.iter().map(|(n, _)| n.text.clone()).collect();
+        let load: String = names
+            .iter()
+            .enumerate()
+            .map(|(i, n)| format!("            let mut {} = weights[{i}];\n", local(n)))
+            .collect();
+        let store: String =
+            names.iter().enumerate().map(|(i, n)| format!("            weights[{i}] = {};\n", local(n))).collect();
+        let mut scope = Scope {
+            exact: true,
+            depth: 0,
+            usetable: None,
+            locals: names.clone(),
+            function: None,
+            site: Site::NetReceive,
+        };
         scope.locals.push("flag".into());
         let mut code = String::new();
-        self.statements(body, &mut scope, &mut code, 3)?;
-        Ok(format!(
-            "        fn net_receive(&mut self, k: usize, weight: f64, flag: f64, t: f64, outbox: &mut EventOutbox) {{\n{}            let mut {} = weight;\n            let mut l_flag = flag;\n{code}        }}\n",
+        let mut init: Option<&Vec<Stmt>> = None;
+        let mut rest: Vec<Stmt> = Vec::new();
+        for stmt in body {
+            match stmt {
+                Stmt::Initial(block) => init = Some(block),
+                other => rest.push(other.clone()),
+            }
+        }
+        self.statements(&rest, &mut scope, &mut code, 3)?;
+        let mut out = format!(
+            "        fn net_receive(&mut self, k: usize, weights: &mut [f64], flag: f64, t: f64, outbox: &mut EventOutbox) {{\n{}{load}            let mut l_flag = flag;\n{code}{store}        }}\n",
             self.check_tables_call(),
-            local(&weight)
-        ))
+        );
+        if let Some(block) = init {
+            let mut scope = Scope {
+                exact: true,
+                depth: 0,
+                usetable: None,
+                locals: names.clone(),
+                function: None,
+                site: Site::NetReceive,
+            };
+            scope.locals.push("flag".into());
+            let mut code = String::new();
+            self.statements(block, &mut scope, &mut code, 3)?;
+            if code.contains("outbox.") {
+                let pos = params.first().map_or_else(|| first_neuron_pos(self.m), |(n, _)| n.pos);
+                return unsupported(pos, "net_send or net_event in NET_RECEIVE's INITIAL block");
+            }
+            out.push_str(&format!(
+                "        fn net_receive_init(&mut self, k: usize, weights: &mut [f64], t: f64) {{\n{load}            let mut l_flag = 0.0;\n{code}{store}        }}\n"
+            ));
+        }
+        Ok(out)
     }
 
     fn function_methods(&mut self) -> Result<String> {
@@ -2128,6 +2173,20 @@ mod tests {
             translate("NEURON { SUFFIX r RANDOM s RANGE x }\nASSIGNED { x }\nINITIAL { x = random_normal(s, 1) }")
                 .unwrap_err();
         assert!(err.contains("`random_normal` with 2 arguments"), "{err}");
+    }
+
+    #[test]
+    fn net_receive_arguments_are_the_netcons_weight_vector() {
+        let src = "NEURON { POINT_PROCESS s }\nSTATE { g }\nBREAKPOINT { SOLVE d METHOD cnexp }\nDERIVATIVE d { g' = -g }\nNET_RECEIVE(w, n) {\n INITIAL { n = 2 }\n n = n + 1\n g = g + w*n\n}";
+        let code = translate(src).unwrap();
+        assert!(code.contains("weights: &[\"w\", \"n\"],"), "{code}");
+        assert!(code.contains("let mut l_w = weights[0];") && code.contains("let mut l_n = weights[1];"), "{code}");
+        assert!(code.contains("weights[1] = l_n;"), "{code}");
+        assert!(code.contains("fn net_receive_init(&mut self, k: usize, weights: &mut [f64], t: f64)"), "{code}");
+        assert!(code.contains("l_n = 2.0_f64;"), "{code}");
+        let err =
+            translate("NEURON { POINT_PROCESS s }\nNET_RECEIVE(w) {\n INITIAL { net_send(1, 1) }\n}").unwrap_err();
+        assert!(err.contains("INITIAL block"), "{err}");
     }
 
     #[test]

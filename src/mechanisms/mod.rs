@@ -125,6 +125,9 @@ pub struct MechanismInfo {
     /// Its random streams (NMODL `RANDOM` variables, Random123 streams per
     /// instance), in the file's order.
     pub randoms: &'static [&'static str],
+    /// The arguments of its NET_RECEIVE block (`weight` first): a NetCon
+    /// ending on it carries a weight vector of this length (at least 1).
+    pub weights: &'static [&'static str],
     /// Builds the runtime storage for a set of instances.
     pub create: fn(InstanceSetup) -> Box<dyn Mechanism>,
 }
@@ -206,6 +209,11 @@ impl IonVariable {
 }
 
 impl MechanismInfo {
+    /// Length of the weight vector of a NetCon ending on this mechanism.
+    pub fn weight_count(&self) -> usize {
+        self.weights.len().max(1)
+    }
+
     /// The parameters, in the order their values are passed to `create`.
     pub fn parameters(&self) -> impl Iterator<Item = &VariableInfo> {
         self.variables.iter().filter(|v| v.role == VariableRole::Parameter)
@@ -295,10 +303,24 @@ pub trait Mechanism: Send {
     /// NMODL SOLVE: advance states by `dt` with the new voltages `v` (one
     /// per instance).
     fn advance_state(&mut self, v: &[f64], globals: &StepGlobals);
-    /// NMODL NET_RECEIVE: an event with `weight` (flag 0) or a self event
-    /// (flag != 0) arrives at `instance` at time `t`.
-    fn net_receive(&mut self, instance: usize, weight: f64, flag: f64, t: f64, outbox: &mut EventOutbox) {
-        let _ = (instance, weight, flag, t, outbox);
+    /// NMODL NET_RECEIVE: an event of a NetCon (flag 0) or a self event
+    /// (flag != 0) arrives at `instance` at time `t` (ms). `weights` is the
+    /// NetCon's weight vector, one entry per NET_RECEIVE argument (see
+    /// [`MechanismInfo::weights`]): `weights[0]` is NEURON's `weight[0]`,
+    /// the others are per-NetCon state the mechanism may change. A self
+    /// event gets the vector of the event whose handling sent it, as in
+    /// NEURON; one sent by INITIAL gets zeros.
+    fn net_receive(&mut self, instance: usize, weights: &mut [f64], flag: f64, t: f64, outbox: &mut EventOutbox) {
+        let _ = (instance, weights, flag, t, outbox);
+    }
+    /// NEURON's initialization of a NetCon ending on `instance`, before the
+    /// mechanisms' INITIAL blocks: NET_RECEIVE's own INITIAL block if it has
+    /// one, otherwise every entry of `weights` but the first set to 0.
+    fn net_receive_init(&mut self, instance: usize, weights: &mut [f64], t: f64) {
+        let _ = (instance, t);
+        for w in weights.iter_mut().skip(1) {
+            *w = 0.0;
+        }
     }
     /// The first instance whose state update failed since the last call,
     /// with the reason (a derivimplicit Newton iteration that did not

@@ -3,13 +3,17 @@
 //! `mod/ka.mod` (an A-type potassium current), `mod/vtrace.mod` (a low-pass
 //! filtered v solved with derivimplicit), `mod/cal.mod` and `mod/cabuf.mod`
 //! (a calcium current and calcium with a buffer, a coupled nonlinear system
-//! solved by derivimplicit's Newton iteration), `mod/ounoise.mod` (an
+//! solved by derivimplicit's Newton iteration), `mod/tmsyn.mod` (a synapse
+//! with short-term plasticity kept per NetCon in its weight vector, with a
+//! NET_RECEIVE INITIAL block), `mod/ounoise.mod` (an
 //! Ornstein-Uhlenbeck noise current drawing from NEURON 9's RANDOM streams)
 //! and `mod/draws.mod` (one number of every random distribution per step,
 //! for the tests). Prints the spike times of a soma with hh and the
 //! A-current under a current step, and of a soma driven by noise.
 
-use neurite::{CableCell, Location, Network, SectionGeometry, Simulation, SimulationConfig};
+use neurite::{
+    CableCell, Location, NetConTarget, NetStimParams, Network, SectionGeometry, Simulation, SimulationConfig,
+};
 
 mod mechanisms {
     include!(concat!(env!("OUT_DIR"), "/mechanisms.rs"));
@@ -165,6 +169,43 @@ fn calcium_run_with(taur: f64) -> neurite::Result<NoisyRun> {
     Ok(NoisyRun { times, columns, spikes: sim.spikes().iter().map(|s| s.time).collect() })
 }
 
+/// A 20 µm soma with hh (gid 0, detector at 10 mV) and a `TMSyn`
+/// (tau_facil 100 ms) driven through two NetCons (delay 1 ms) by NetStim
+/// gid 1 (start 5 ms, interval 5 ms, 12 spikes, weight 0.02 µS) and gid 2
+/// (start 8 ms, interval 7 ms, 10 spikes, weight 0.015 µS), run for 100 ms:
+/// times, v (mV) and g (µS) at every step, the soma's spike times, and
+/// each NetCon's weight vector (weight, R, u, tlast) at the end. With
+/// `runs` > 1 the simulation is initialized and run that many times, and
+/// the last run is returned.
+pub fn tmsyn_run(runs: usize) -> neurite::Result<(NoisyRun, Vec<Vec<f64>>)> {
+    let catalogue = mechanisms::catalogue()?;
+    let mut cell = CableCell::new("tmsyn_soma");
+    let soma = cell.add_section("soma", SectionGeometry { length: 20.0, diam: 20.0, nseg: 1 })?;
+    cell.insert(soma, "hh")?;
+    let syn = cell.add_point_mechanism(Location::new(soma, 0.5), catalogue.get("TMSyn")?)?;
+    cell.set_point_parameter(syn, "tau_facil", 100.0)?;
+    cell.set_spike_detector(Location::new(soma, 0.5), 10.0)?;
+    let mut net = Network::new();
+    net.add_cable_cell(0, cell)?;
+    let mut netcons = Vec::new();
+    for (gid, start, interval, number, weight) in [(1, 5.0, 5.0, 12.0, 0.02), (2, 8.0, 7.0, 10.0, 0.015)] {
+        net.add_netstim(gid, NetStimParams { start, interval, number, noise: 0.0, random_ids: None })?;
+        netcons.push(net.connect(gid, NetConTarget::PointProcess { gid: 0, point_process: syn }, weight, 1.0)?);
+    }
+    let mut sim = Simulation::new(&net, SimulationConfig::default())?;
+    let at = Location::new(soma, 0.5);
+    let ids = [sim.record_voltage(0, at)?, sim.record_point_variable(0, syn, "g", 1)?];
+    for _ in 0..runs {
+        sim.finitialize(-65.0)?;
+        sim.run(100.0)?;
+    }
+    let times = sim.trace(ids[0])?.times.clone();
+    let columns = ids.iter().map(|&id| Ok(sim.trace(id)?.values.clone())).collect::<neurite::Result<_>>()?;
+    let spikes = sim.spikes().iter().filter(|s| s.gid == 0).map(|s| s.time).collect();
+    let weights = netcons.iter().map(|&id| Ok(sim.netcon_weights(id)?.to_vec())).collect::<neurite::Result<_>>()?;
+    Ok((NoisyRun { times, columns, spikes }, weights))
+}
+
 /// The variables of `draws`, one per random distribution.
 pub const DRAWS: [&str; 8] = ["uniform", "between", "negexp", "negexp_mean", "normal", "normal_with", "ipick", "dpick"];
 
@@ -283,6 +324,40 @@ mod tests {
             "{text}"
         );
         assert!(text.contains("derivimplicit") && text.contains("t = 0.025 ms"), "{text}");
+    }
+
+    /// NetCon weight vectors as per-connection state, started by the
+    /// NET_RECEIVE INITIAL block, against NEURON 9.0.2 running the same
+    /// tmsyn.mod (scripts/neuron_reference.py user-tmsyn).
+    #[test]
+    fn netcon_weight_vectors_give_neurons_numbers() {
+        let rows = csv("user_tmsyn.csv");
+        let (NoisyRun { times, columns, spikes }, weights) = tmsyn_run(1).unwrap();
+        assert_eq!(times.len(), rows.len());
+        let (mut dv, mut dg) = (0.0f64, 0.0f64);
+        for (k, row) in rows.iter().enumerate() {
+            dv = dv.max((columns[0][k] - row[1]).abs());
+            dg = dg.max((columns[1][k] - row[2]).abs() / row[2].abs().max(1e-300));
+        }
+        println!("TMSyn vs NEURON: max |dv| = {dv:e} mV, g {dg:e} relative");
+        assert!(dv <= 1e-6 && dg <= 1e-9, "{dv} {dg}");
+        let reference = csv("user_tmsyn_weights.csv");
+        for (got, want) in weights.iter().zip(&reference) {
+            assert_eq!(got.len(), 4);
+            for (g, w) in got.iter().zip(&want[1..]) {
+                assert!((g - w).abs() <= 1e-12 * w.abs(), "{weights:?} vs {reference:?}");
+            }
+        }
+        let reference: Vec<f64> = csv("user_tmsyn_spikes.csv").iter().map(|r| r[1]).collect();
+        assert_eq!(spikes.len(), reference.len(), "{spikes:?} vs {reference:?}");
+        for (a, r) in spikes.iter().zip(&reference) {
+            assert!((a - r).abs() < 1e-3 * 0.025, "{spikes:?} vs {reference:?}");
+        }
+        // The INITIAL block starts every connection afresh: a second run
+        // from finitialize gives the same traces and weights.
+        let (again, weights_again) = tmsyn_run(2).unwrap();
+        assert_eq!(again.columns, columns);
+        assert_eq!(weights_again, weights);
     }
 
     /// Against NEURON 9.0.2 running the same ka.mod (nrnivmodl), written by
