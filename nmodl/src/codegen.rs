@@ -230,7 +230,7 @@ impl<'a> Generator<'a> {
                         } else if role == Role::Assigned && globals.contains(&name) {
                             g.scalars.push(name);
                         } else if role == Role::Parameter && globals.contains(&name) {
-                            g.global_parameters.push((name.clone(), decl.value.unwrap_or(0.0)));
+                            g.global_parameters.push((name.clone(), parameter_default(decl.value.unwrap_or(0.0))));
                             g.scalars.push(name);
                         } else {
                             g.columns.push((name, role));
@@ -394,7 +394,7 @@ impl<'a> Generator<'a> {
                 let units = decl.units.clone().unwrap_or_default();
                 let info = match role {
                     Role::Parameter => {
-                        let default = decl.value.unwrap_or(0.0);
+                        let default = parameter_default(decl.value.unwrap_or(0.0));
                         format!("VariableInfo::parameter({name:?}, {}, {units:?})", literal(default))
                     }
                     Role::State => format!("VariableInfo::state({name:?}, {units:?})"),
@@ -2003,6 +2003,13 @@ fn is_builtin_variable(name: &str) -> bool {
 }
 
 /// A Rust field name for an NMODL variable (raw identifiers for keywords).
+/// A PARAMETER's default as NEURON 9 has it: nocmodl writes defaults with
+/// C's `%g`, six significant digits (`15.87301587302` becomes `15.873`),
+/// while CONSTANTs and literals keep every digit.
+fn parameter_default(value: f64) -> f64 {
+    format!("{value:.5e}").parse().unwrap_or(value)
+}
+
 /// The field of a RANDOM variable's streams.
 fn random_field(name: &str) -> String {
     format!("rng_{name}")
@@ -2187,6 +2194,18 @@ mod tests {
         let err =
             translate("NEURON { POINT_PROCESS s }\nNET_RECEIVE(w) {\n INITIAL { net_send(1, 1) }\n}").unwrap_err();
         assert!(err.contains("INITIAL block"), "{err}");
+    }
+
+    #[test]
+    fn parameter_defaults_have_six_significant_digits_as_in_neuron() {
+        assert_eq!(parameter_default(15.87301587302), 15.873);
+        assert_eq!(parameter_default(-111.33209), -111.332);
+        assert_eq!(parameter_default(1.23456789012e-7), 1.23457e-7);
+        assert_eq!(parameter_default(0.12), 0.12);
+        let code = translate("NEURON { SUFFIX p RANGE a GLOBAL g }\nPARAMETER { a = 15.87301587302 g = 1.23456789 }\nCONSTANT { k = 1.23456789012 }\nASSIGNED { x }\nINITIAL { x = k }").unwrap();
+        assert!(code.contains("VariableInfo::parameter(\"a\", 15.873_f64"), "{code}");
+        assert!(code.contains("VariableInfo::global(\"g\", 1.23457_f64"), "{code}");
+        assert!(code.contains("1.23456789012_f64"), "{code}");
     }
 
     #[test]

@@ -1,0 +1,408 @@
+#!/usr/bin/env python3
+"""Compares every translated .mod file of the public corpora with NEURON 9.0.2.
+
+    python3 scripts/corpus_vs_neuron.py [--corpus NAME ...] [--update-baseline]
+
+Runs in its own venv under ~/.cache/neurite (neurite_venv; NEURITE_PYTHON
+names another Python with neuron 9.0.2). For each corpus of
+scripts/nmodl_corpus.py (fetched from PyPI into ~/.cache/neurite/corpus,
+never committed):
+
+1. keeps one file per distinct content, and one file per mechanism name
+   (a second file with the same name cannot be loaded into one NEURON);
+2. translates them with `neurite-modc` into
+   ~/.cache/neurite/corpus/compare/<corpus>/;
+3. compiles the translated files with NEURON's nrnivmodl (cached while the
+   files do not change) and builds `validation/corpus-runner` with neurite's
+   translations of all corpora;
+4. runs one protocol in both, for each mechanism and each TABLE mode it has
+   (usetable 1, and 0 when it has a TABLE): a soma (L = diam = 20 um, pas g
+   1e-4 S/cm2, e -65 mV) with the mechanism inserted or placed at its middle,
+   a 0.3 nA step from 5 to 20 ms and a -0.2 nA step from 25 to 35 ms, for
+   mechanisms with NET_RECEIVE a NetStim (start 3 ms, interval 6 ms, 6
+   spikes) through a NetCon (weight 0.002, delay 1 ms); celsius 34, dt
+   0.025 ms, 50 ms from v = -65 mV;
+5. compares them at every step: v within 1e-6 mV, every STATE and every
+   concentration the mechanism writes within 1e-9 relative.
+
+Prints a table per corpus (files, distinct contents, with VERBATIM,
+translated, compared, matched) and the reason for every file that is not
+matched. Exits 1 if the harness fails or if a mechanism listed in
+validation/corpus-matched.txt (those that matched before) no longer matches;
+`--update-baseline` rewrites that list from this run.
+"""
+
+import argparse
+import hashlib
+import json
+import os
+import re
+import shutil
+import subprocess
+import sys
+
+HERE = os.path.dirname(os.path.abspath(__file__))
+ROOT = os.path.dirname(HERE)
+sys.path.insert(0, HERE)
+
+import neurite_venv  # noqa: E402
+
+neurite_venv.ensure(["neuron==9.0.2", "numpy"])
+
+from nmodl_corpus import CORPORA, cache_dir, fetch, modc_binary  # noqa: E402
+
+PROTOCOL = {
+    "celsius": 34.0,
+    "dt": 0.025,
+    "tstop": 50.0,
+    "v_init": -65.0,
+    "clamps": [[5.0, 15.0, 0.3], [25.0, 10.0, -0.2]],
+    "stimulus": {"start": 3.0, "interval": 6.0, "number": 6.0, "weight": 0.002, "delay": 1.0},
+}
+V_TOLERANCE = 1e-6
+STATE_TOLERANCE = 1e-9
+BASELINE = os.path.join(ROOT, "validation", "corpus-matched.txt")
+
+
+def strip_comments(text):
+    text = re.sub(r"\bCOMMENT\b.*?\bENDCOMMENT\b", "", text, flags=re.S)
+    return "\n".join(line.split(":", 1)[0] for line in text.splitlines())
+
+
+def mechanism_name(path):
+    """The mechanism's name as NEURON gives it: SUFFIX, POINT_PROCESS or
+    ARTIFICIAL_CELL of the NEURON block, else the file name."""
+    with open(path, errors="replace") as f:
+        text = strip_comments(f.read())
+    block = re.search(r"\bNEURON\s*\{(.*?)\}", text, re.S)
+    if block:
+        m = re.search(r"\b(SUFFIX|POINT_PROCESS|ARTIFICIAL_CELL)\s+(\w+)", block.group(1))
+        if m:
+            return m.group(2)
+    return os.path.splitext(os.path.basename(path))[0]
+
+
+def has_table(path):
+    with open(path, errors="replace") as f:
+        return re.search(r"\bTABLE\b", strip_comments(f.read())) is not None
+
+
+def digest(paths):
+    h = hashlib.sha256()
+    for p in sorted(paths):
+        with open(p, "rb") as f:
+            h.update(f.read())
+    return h.hexdigest()
+
+
+# ---------------------------------------------------------------------------
+# The NEURON side: run as a subprocess (one per corpus, since mechanisms
+# cannot be unloaded and names repeat between corpora).
+# ---------------------------------------------------------------------------
+
+def neuron_builtins():
+    from neuron import h
+    names = []
+    for kind in (0, 1):
+        mt = h.MechanismType(kind)
+        name = h.ref("")
+        for i in range(int(mt.count())):
+            mt.select(i)
+            mt.selected(name)
+            names.append(name[0])
+    print(json.dumps(names))
+
+
+def neuron_side(plan_path, library):
+    from neuron import h
+    h.nrn_load_dll(library)
+    h.load_file("stdrun.hoc")
+    with open(plan_path) as f:
+        plan = json.load(f)
+    h.celsius = plan["celsius"]
+    for run in plan["runs"]:
+        try:
+            neuron_run(h, plan, run)
+            print("ok %s" % run["name"], flush=True)
+        except Exception as e:  # one mechanism's failure must not stop the others
+            print("error %s: %s" % (run["name"], e), flush=True)
+
+
+def neuron_run(h, plan, run):
+    name = run["name"]
+    usetable = "usetable_" + name
+    if hasattr(h, usetable):
+        setattr(h, usetable, run["usetable"])
+    h.dt = plan["dt"]
+    soma = h.Section(name="soma")
+    soma.L = soma.diam = 20
+    soma.insert("pas")
+    soma.g_pas = 1e-4
+    soma.e_pas = -65
+    seg = soma(0.5)
+    keep = []
+    if run["kind"] == "density":
+        soma.insert(name)
+        owner = getattr(seg, name)
+    else:
+        owner = getattr(h, name)(seg)
+        keep.append(owner)
+    for start, duration, amplitude in plan["clamps"]:
+        ic = h.IClamp(seg)
+        setattr(ic, "del", start)
+        ic.dur = duration
+        ic.amp = amplitude
+        keep.append(ic)
+    if run["kind"] == "point" and run["net_receive"]:
+        s = plan["stimulus"]
+        ns = h.NetStim()
+        ns.start, ns.interval, ns.number, ns.noise = s["start"], s["interval"], s["number"], 0
+        nc = h.NetCon(ns, owner)
+        nc.weight[0] = s["weight"]
+        nc.delay = s["delay"]
+        keep += [ns, nc]
+    t = h.Vector().record(h._ref_t)
+    columns = [("v_mV", h.Vector().record(seg._ref_v))]
+    for state in run["states"]:
+        columns.append(("state:" + state, h.Vector().record(getattr(owner, "_ref_" + state))))
+    for ion in run["concentrations"]:
+        columns.append(("ion:" + ion, h.Vector().record(getattr(seg, "_ref_" + ion))))
+    h.finitialize(plan["v_init"])
+    h.continuerun(plan["tstop"])
+    with open(run["neuron_out"], "w") as f:
+        f.write("t_ms," + ",".join(n for n, _ in columns) + "\n")
+        for k in range(len(t)):
+            f.write(repr(t[k]) + "," + ",".join(repr(v[k]) for _, v in columns) + "\n")
+    del keep, columns
+
+
+# ---------------------------------------------------------------------------
+# The comparison.
+# ---------------------------------------------------------------------------
+
+def read_csv(path):
+    with open(path) as f:
+        header = f.readline().strip().split(",")
+        rows = [[float(x) for x in line.split(",")] for line in f if line.strip()]
+    return header, rows
+
+
+def compare(neurite_csv, neuron_csv):
+    """(matched, summary) of one run."""
+    h1, r1 = read_csv(neurite_csv)
+    h2, r2 = read_csv(neuron_csv)
+    if h1 != h2:
+        return False, "columns differ: %s vs NEURON %s" % (h1, h2)
+    if len(r1) != len(r2):
+        return False, "%d samples vs NEURON %d" % (len(r1), len(r2))
+    worst_v, worst_state, which = 0.0, 0.0, ""
+    for a, b in zip(r1, r2):
+        for c in range(1, len(h1)):
+            x, y = a[c], b[c]
+            if x != x or y != y:
+                if (x != x) != (y != y):
+                    return False, "%s is NaN in one of them at t = %g ms" % (h1[c], b[0])
+                continue
+            if c == 1:
+                worst_v = max(worst_v, abs(x - y))
+            else:
+                rel = abs(x - y) / max(abs(y), 1e-300) if x != y else 0.0
+                if rel > worst_state:
+                    worst_state, which = rel, h1[c]
+    matched = worst_v <= V_TOLERANCE and worst_state <= STATE_TOLERANCE
+    summary = "max |dv| %.2e mV, states %.2e relative%s" % (worst_v, worst_state, " (%s)" % which if which else "")
+    return matched, summary
+
+
+def build_runner(modules_dir):
+    env = dict(os.environ, NEURITE_CORPUS_MODULES=modules_dir)
+    subprocess.run(["cargo", "build", "--release", "-q", "-p", "corpus-runner"], cwd=ROOT, env=env, check=True)
+    return os.path.join(ROOT, "target", "release", "corpus-runner")
+
+
+def nocmodl_rejects(path, scratch):
+    """NEURON's own translator's error for `path`, or None if it accepts it."""
+    import importlib.util
+    package = importlib.util.find_spec("neuron").submodule_search_locations[0]
+    exe = os.path.join(package, ".data", "bin", "nocmodl")
+    os.makedirs(scratch, exist_ok=True)
+    copy = os.path.join(scratch, os.path.basename(path))
+    shutil.copy(path, copy)
+    result = subprocess.run([exe, copy], cwd=scratch, capture_output=True, text=True)
+    if result.returncode == 0:
+        return None
+    lines = [line for line in (result.stdout + result.stderr).splitlines() if "rror" in line]
+    return (lines[-1] if lines else "exit status %d" % result.returncode).strip()
+
+
+def nrnivmodl(build_dir, files):
+    """Compiles `files` (name -> path) with nrnivmodl into build_dir, unless
+    the same files were compiled there before; returns the library."""
+    library = os.path.join(build_dir, "x86_64", "libnrnmech.so")
+    stamp = os.path.join(build_dir, "stamp")
+    key = digest(files.values())
+    if os.path.exists(library) and os.path.exists(stamp) and open(stamp).read() == key:
+        return library
+    shutil.rmtree(build_dir, ignore_errors=True)
+    os.makedirs(build_dir)
+    for name, path in files.items():
+        shutil.copy(path, os.path.join(build_dir, name + ".mod"))
+    exe = os.path.join(os.path.dirname(sys.executable), "nrnivmodl")
+    result = subprocess.run([exe], cwd=build_dir, capture_output=True, text=True)
+    if result.returncode != 0 or not os.path.exists(library):
+        raise RuntimeError("nrnivmodl failed in %s:\n%s" % (build_dir, (result.stdout + result.stderr)[-3000:]))
+    with open(stamp, "w") as f:
+        f.write(key)
+    return library
+
+
+def main():
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--corpus", action="append", choices=sorted(CORPORA), help="only these corpora")
+    parser.add_argument("--update-baseline", action="store_true", help="rewrite validation/corpus-matched.txt")
+    parser.add_argument("--neuron-side", nargs=2, metavar=("PLAN", "LIBRARY"), help=argparse.SUPPRESS)
+    parser.add_argument("--neuron-builtins", action="store_true", help=argparse.SUPPRESS)
+    args = parser.parse_args()
+    if args.neuron_side:
+        neuron_side(*args.neuron_side)
+        return
+    if args.neuron_builtins:
+        neuron_builtins()
+        return
+
+    modc = modc_binary(None)
+    corpora = args.corpus or list(CORPORA)
+    base = cache_dir()
+    modules_dir = os.path.join(base, "compare")
+    work = os.path.join(base, "compare-runs")
+    builtins = set(json.loads(subprocess.run([sys.executable, __file__, "--neuron-builtins"], check=True,
+                                             capture_output=True, text=True).stdout.strip().splitlines()[-1]))
+    # Per corpus: status of every distinct file, and the translated ones.
+    status = {}
+    chosen = {}
+    counts = {}
+    for corpus in corpora:
+        files = fetch(corpus)
+        distinct = {}
+        for path in files:
+            distinct.setdefault(digest([path]), path)
+        names = {}
+        notes = {}
+        for path in sorted(distinct.values()):
+            name = mechanism_name(path)
+            if name in builtins:
+                notes[path] = "not compared: `%s` is a NEURON built-in (neurite's built-ins are compared with it)" % name
+            elif name in names:
+                notes[path] = "not compared: same mechanism name `%s` as %s" % (name, os.path.relpath(names[name], base))
+            else:
+                names[name] = path
+        out_dir = os.path.join(modules_dir, corpus)
+        shutil.rmtree(out_dir, ignore_errors=True)
+        os.makedirs(out_dir)
+        lines = subprocess.run([modc, "-o", out_dir, *names.values()], capture_output=True, text=True).stdout
+        translated = {}
+        verbatim = 0
+        for line in lines.splitlines():
+            if line.startswith("ok "):
+                path = line[3:]
+                rejected = nocmodl_rejects(path, os.path.join(base, "nocmodl-check", corpus))
+                if rejected:
+                    notes[path] = "not compared: NEURON 9.0.2's nocmodl rejects it (%s)" % rejected
+                    continue
+                translated[mechanism_name(path)] = path
+            elif line.startswith("error "):
+                where, _, message = line[6:].partition(": ")
+                path = where.split(":")[0]
+                verbatim += "VERBATIM" in message
+                notes[path] = "not translated: " + message
+        chosen[corpus] = translated
+        status[corpus] = notes
+        counts[corpus] = (len(files), len(distinct), verbatim, len(translated))
+
+    runner = build_runner(modules_dir)
+    described = json.loads(subprocess.run([runner, "describe"], check=True, capture_output=True, text=True).stdout)
+    results = {}
+    for corpus in corpora:
+        mechanisms = [d for d in described if d["corpus"] == corpus]
+        out = os.path.join(work, corpus)
+        shutil.rmtree(out, ignore_errors=True)
+        os.makedirs(out)
+        runs = []
+        for d in mechanisms:
+            path = chosen[corpus].get(d["name"])
+            if path is None:
+                continue
+            if d["kind"] == "artificial":
+                status[corpus][path] = "not compared: artificial cells other than NetStim are not in neurite's networks yet"
+                continue
+            for usetable in ([1.0, 0.0] if has_table(path) else [1.0]):
+                stem = os.path.join(out, "%s_usetable%d" % (d["name"], usetable))
+                runs.append(dict(d, usetable=usetable, out=stem + "_neurite.csv", neuron_out=stem + "_neuron.csv",
+                                 path=path))
+        plan = dict(PROTOCOL, runs=runs)
+        plan_path = os.path.join(out, "plan.json")
+        with open(plan_path, "w") as f:
+            json.dump(plan, f, indent=1)
+        if not runs:
+            continue
+        library = nrnivmodl(os.path.join(base, "nrnivmodl", corpus), {n: p for n, p in chosen[corpus].items()})
+        neuron_log = subprocess.run([sys.executable, __file__, "--neuron-side", plan_path, library],
+                                    capture_output=True, text=True, cwd=out).stdout
+        neurite_log = subprocess.run([runner, "run", plan_path], capture_output=True, text=True).stdout
+        errors = {}
+        for line in neuron_log.splitlines() + neurite_log.splitlines():
+            if line.startswith("error "):
+                who, _, message = line[6:].partition(": ")
+                errors.setdefault(who.split("/")[-1], message)
+        for run in runs:
+            key = (corpus, run["name"])
+            if run["name"] in errors:
+                ok, summary = False, "run failed: " + errors[run["name"]]
+            elif not (os.path.exists(run["out"]) and os.path.exists(run["neuron_out"])):
+                ok, summary = False, "no traces"
+            else:
+                ok, summary = compare(run["out"], run["neuron_out"])
+            summary = "usetable %d: %s" % (run["usetable"], summary)
+            before = results.get(key, (True, [], run["path"]))
+            results[key] = (before[0] and ok, before[1] + [summary], run["path"])
+
+    print("| corpus | files | distinct | with VERBATIM | translated | compared | matched |")
+    print("|---|---|---|---|---|---|---|")
+    matched_now = set()
+    details = []
+    for corpus in corpora:
+        files, distinct, verbatim, translated = counts[corpus]
+        mine = {k: v for k, v in results.items() if k[0] == corpus}
+        matched = sorted(k[1] for k, v in mine.items() if v[0])
+        matched_now.update("%s/%s" % (corpus, m) for m in matched)
+        print("| %s | %d | %d | %d | %d | %d | %d |" % (corpus, files, distinct, verbatim, translated, len(mine),
+                                                       len(matched)))
+        for (c, name), (ok, summaries, path) in sorted(mine.items()):
+            details.append("- %s %s/%s (%s): %s" % ("matched" if ok else "DIFFERS", c, name,
+                                                    os.path.relpath(path, base), "; ".join(summaries)))
+        for path, note in sorted(status[corpus].items()):
+            if "VERBATIM" not in note:
+                details.append("- %s %s: %s" % (corpus, os.path.relpath(path, base), note))
+    print()
+    for line in details:
+        print(line)
+    expected = set()
+    if os.path.exists(BASELINE):
+        with open(BASELINE) as f:
+            expected = {line.strip() for line in f if line.strip() and not line.startswith("#")}
+    lost = sorted(e for e in expected if e.split("/")[0] in corpora and e not in matched_now)
+    if args.update_baseline:
+        keep = {e for e in expected if e.split("/")[0] not in corpora} | matched_now
+        with open(BASELINE, "w") as f:
+            f.write("# corpus/mechanism pairs that match NEURON 9.0.2 (scripts/corpus_vs_neuron.py); CI fails if one\n"
+                    "# stops matching. Rewritten by `python3 scripts/corpus_vs_neuron.py --update-baseline`.\n")
+            for e in sorted(keep):
+                f.write(e + "\n")
+        print("\nwrote %s (%d mechanisms)" % (BASELINE, len(keep)))
+    elif lost:
+        print("\nno longer matching NEURON: " + ", ".join(lost))
+        sys.exit(1)
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,210 @@
+//! Runs the mechanisms translated from the public .mod corpora under one
+//! protocol, for `scripts/corpus_vs_neuron.py`, which runs the same protocol
+//! in NEURON 9.0.2 and compares the two at every step.
+//!
+//! ```text
+//! corpus-runner describe          # JSON: every mechanism, its kind, states, written concentrations
+//! corpus-runner run PLAN.json     # runs the plan's protocol for each listed mechanism
+//! ```
+//!
+//! The protocol (numbers in the plan, so that both sides read them from one
+//! place): a soma (L = diam = 20 µm, one segment, pas g 1e-4 S/cm², e −65 mV)
+//! with the mechanism inserted (density) or placed at its middle (point
+//! process), two current steps, and for mechanisms with NET_RECEIVE a NetStim
+//! driving them through a NetCon. Recorded at every step: v, each STATE of
+//! the mechanism, and each ion concentration it writes.
+
+use neurite::mechanisms::{MechanismInfo, MechanismKind, VariableRole};
+use neurite::{
+    CableCell, Location, NetConTarget, NetStimParams, Network, SectionGeometry, Simulation, SimulationConfig,
+};
+use serde::{Deserialize, Serialize};
+use std::io::Write as _;
+use std::process::ExitCode;
+
+mod modules {
+    include!(concat!(env!("OUT_DIR"), "/corpus_modules.rs"));
+}
+
+/// What the comparison needs to know of one mechanism.
+#[derive(Serialize)]
+struct Description {
+    corpus: &'static str,
+    name: &'static str,
+    kind: &'static str,
+    /// STATE variables that are the mechanism's own.
+    states: Vec<&'static str>,
+    /// Ion concentrations it writes (`cai`, ...), recorded from the ion.
+    concentrations: Vec<&'static str>,
+    net_receive: bool,
+}
+
+fn describe(corpus: &'static str, info: &'static MechanismInfo) -> Description {
+    let kind = match info.kind {
+        MechanismKind::Density => "density",
+        MechanismKind::Point => "point",
+        MechanismKind::Artificial => "artificial",
+    };
+    let states = info.variables.iter().filter(|v| v.role == VariableRole::State).map(|v| v.name).collect();
+    let concentrations = info
+        .ions
+        .iter()
+        .flat_map(|ion| ion.write.iter().copied())
+        .filter(|name| name.ends_with('i') || name.ends_with('o'))
+        .filter(|name| !name.starts_with('i'))
+        .collect();
+    Description { corpus, name: info.name, kind, states, concentrations, net_receive: !info.weights.is_empty() }
+}
+
+/// A current step: start (ms), duration (ms), amplitude (nA).
+#[derive(Deserialize)]
+struct Clamp(f64, f64, f64);
+
+/// The NetStim that drives mechanisms with NET_RECEIVE.
+#[derive(Deserialize)]
+struct Stimulus {
+    start: f64,
+    interval: f64,
+    number: f64,
+    weight: f64,
+    delay: f64,
+}
+
+/// One mechanism to run, and where its traces go.
+#[derive(Deserialize)]
+struct Run {
+    corpus: String,
+    name: String,
+    usetable: f64,
+    out: String,
+}
+
+#[derive(Deserialize)]
+struct Plan {
+    celsius: f64,
+    dt: f64,
+    tstop: f64,
+    v_init: f64,
+    clamps: Vec<Clamp>,
+    stimulus: Stimulus,
+    runs: Vec<Run>,
+}
+
+fn run(plan: &Plan, run: &Run) -> Result<(), String> {
+    let Some(&(corpus, info)) = modules::ALL.iter().find(|(c, i)| *c == run.corpus && i.name == run.name) else {
+        return Err(format!("no translated mechanism {}/{}", run.corpus, run.name));
+    };
+    let columns = simulate(plan, run, corpus, info).map_err(|e| e.to_string())?;
+    write_traces(&run.out, &columns).map_err(|e| format!("{}: {e}", run.out))
+}
+
+/// Recorded columns: name and values; the first is the times.
+type Columns = Vec<(String, Vec<f64>)>;
+
+fn write_traces(path: &str, columns: &Columns) -> std::io::Result<()> {
+    let mut out = std::io::BufWriter::new(std::fs::File::create(path)?);
+    let names: Vec<&str> = columns.iter().map(|(n, _)| n.as_str()).collect();
+    writeln!(out, "{}", names.join(","))?;
+    for k in 0..columns[0].1.len() {
+        let row: Vec<String> = columns.iter().map(|(_, values)| format!("{:?}", values[k])).collect();
+        writeln!(out, "{}", row.join(","))?;
+    }
+    out.flush()
+}
+
+fn simulate(plan: &Plan, run: &Run, corpus: &'static str, info: &'static MechanismInfo) -> neurite::Result<Columns> {
+    let described = describe(corpus, info);
+    let mut cell = CableCell::new("soma_cell");
+    let soma = cell.add_section("soma", SectionGeometry { length: 20.0, diam: 20.0, nseg: 1 })?;
+    cell.insert(soma, "pas")?;
+    cell.set_parameter(soma, "pas", "g", 1e-4)?;
+    cell.set_parameter(soma, "pas", "e", -65.0)?;
+    let middle = Location::new(soma, 0.5);
+    let mut point = None;
+    match info.kind {
+        MechanismKind::Density => cell.insert_mechanism(soma, info)?,
+        MechanismKind::Point => point = Some(cell.add_point_mechanism(middle, info)?),
+        MechanismKind::Artificial => {
+            return Err(neurite::NeuriteError::WrongMechanismKind {
+                name: info.name.to_string(),
+                expected: "a density mechanism or point process (artificial cells are not compared yet)",
+                found: "an artificial cell",
+            });
+        }
+    }
+    for clamp in &plan.clamps {
+        let ic = cell.add_point_process(middle, "IClamp")?;
+        cell.set_point_parameter(ic, "del", clamp.0)?;
+        cell.set_point_parameter(ic, "dur", clamp.1)?;
+        cell.set_point_parameter(ic, "amp", clamp.2)?;
+    }
+    let mut net = Network::new();
+    net.add_cable_cell(0, cell)?;
+    if let (Some(pp), true) = (point, described.net_receive) {
+        let s = &plan.stimulus;
+        let params =
+            NetStimParams { start: s.start, interval: s.interval, number: s.number, noise: 0.0, random_ids: None };
+        net.add_netstim(1, params)?;
+        net.connect(1, NetConTarget::PointProcess { gid: 0, point_process: pp }, s.weight, s.delay)?;
+    }
+    let config = SimulationConfig { dt: plan.dt, celsius: plan.celsius, ..SimulationConfig::default() };
+    let mut sim = Simulation::new(&net, config)?;
+    sim.set_global(info.name, "usetable", run.usetable)?;
+    let mut columns = vec![("v_mV".to_string(), sim.record_voltage(0, middle)?)];
+    for state in &described.states {
+        let id = match point {
+            Some(pp) => sim.record_point_variable(0, pp, state, 1)?,
+            None => sim.record_variable(0, middle, info.name, state, 1)?,
+        };
+        columns.push((format!("state:{state}"), id));
+    }
+    for ion in &described.concentrations {
+        columns.push((format!("ion:{ion}"), sim.record_ion_variable(0, middle, ion, 1)?));
+    }
+    sim.finitialize(plan.v_init)?;
+    sim.run(plan.tstop)?;
+    let mut traces = vec![("t_ms".to_string(), sim.trace(columns[0].1)?.times.clone())];
+    for (name, id) in columns {
+        traces.push((name, sim.trace(id)?.values.clone()));
+    }
+    Ok(traces)
+}
+
+fn main() -> ExitCode {
+    let args: Vec<String> = std::env::args().collect();
+    match args.get(1).map(String::as_str) {
+        Some("describe") => {
+            let all: Vec<Description> = modules::ALL.iter().map(|&(c, i)| describe(c, i)).collect();
+            println!("{}", serde_json::to_string_pretty(&all).expect("serializable"));
+            ExitCode::SUCCESS
+        }
+        Some("run") if args.len() == 3 => {
+            let plan: Plan = match std::fs::read_to_string(&args[2])
+                .map_err(|e| e.to_string())
+                .and_then(|text| serde_json::from_str(&text).map_err(|e| format!("{}: {e}", args[2])))
+            {
+                Ok(plan) => plan,
+                Err(e) => {
+                    eprintln!("error: {e}");
+                    return ExitCode::FAILURE;
+                }
+            };
+            // Each mechanism on its own: one that fails is reported and the
+            // others still run.
+            let mut failed = false;
+            for r in &plan.runs {
+                if let Err(e) = run(&plan, r) {
+                    println!("error {}/{}: {e}", r.corpus, r.name);
+                    failed = true;
+                } else {
+                    println!("ok {}/{}", r.corpus, r.name);
+                }
+            }
+            if failed { ExitCode::FAILURE } else { ExitCode::SUCCESS }
+        }
+        _ => {
+            eprintln!("usage: corpus-runner describe | corpus-runner run PLAN.json");
+            ExitCode::FAILURE
+        }
+    }
+}
