@@ -76,6 +76,8 @@ fn mechanisms(c: &mut Criterion) {
             count: n,
             area_factor: vec![0.5; n],
             parameters: info.parameter_defaults().iter().map(|&x| vec![x; n]).collect(),
+            diam: vec![10.0; n],
+            area: vec![314.159; n],
             random_ids: Vec::new(),
         };
         let mut mechanism = (info.create)(setup);

@@ -462,6 +462,8 @@ impl SlotFill {
             setup: InstanceSetup {
                 count,
                 area_factor: if info.kind == MechanismKind::Point { vec![0.0; count] } else { Vec::new() },
+                diam: if point_like && info.kind == MechanismKind::Artificial { Vec::new() } else { vec![0.0; count] },
+                area: if point_like && info.kind == MechanismKind::Artificial { Vec::new() } else { vec![0.0; count] },
                 parameters: vec![vec![0.0; count]; info.parameters().count()],
                 random_ids: vec![(0, 0, 0); count * info.randoms.len()],
             },
@@ -484,6 +486,12 @@ impl SlotFill {
             self.owner[k] = gid;
         }
         k
+    }
+
+    /// Instance `k`'s segment: diameter (µm) and node area (µm²).
+    fn set_geometry(&mut self, k: usize, diam: f64, area: f64) {
+        self.setup.diam[k] = diam;
+        self.setup.area[k] = area;
     }
 
     /// Gives instance `k`'s random streams the default ids numbered from
@@ -582,6 +590,9 @@ impl CellGroup {
         let (mut a, mut bcoef, mut cap) = (vec![0.0; total], vec![0.0; total], vec![0.0; total]);
         let mut group_cells = Vec::with_capacity(cables.len());
         let mut point_areas: Vec<Vec<f64>> = Vec::with_capacity(cables.len());
+        // Per cell: each node's membrane area, µm² (NMODL's `area`), and
+        // each section's first segment node.
+        let mut node_areas: Vec<(Vec<f64>, Vec<usize>)> = Vec::with_capacity(cables.len());
         let mut detectors = Detectors::default();
         // Ion variables the user set: (node, name, value, section, cell).
         let mut ion_settings: Vec<(usize, &str, f64, &str, &str)> = Vec::new();
@@ -621,6 +632,7 @@ impl CellGroup {
                 areas.push(layout.area[local]);
             }
             point_areas.push(areas);
+            node_areas.push((layout.area.clone(), layout.first_segment_node.clone()));
             for _ in cell.netstims() {
                 plans[slot_of(&mechanisms::NETSTIM)].add(None);
             }
@@ -682,19 +694,24 @@ impl CellGroup {
             for (pp, area) in cell.point_processes().iter().zip(&point_areas[c]) {
                 let slot = slot_of(pp.info);
                 let k = fills[slot].put(&plans[slot], pp.values.iter().copied(), Some(1.0e2 / area), *gid);
+                let section = cell.section(pp.location.section)?;
+                fills[slot].set_geometry(k, section.diam_at(section.segment_index(pp.location.x)), *area);
                 fills[slot].default_streams(k, *gid, &mut next_stream)?;
                 targets.push(EventTarget { slot: slot as u32, instance: k as u32 });
             }
-            for section in cell.sections() {
+            let (areas, first_nodes) = &node_areas[c];
+            for (sid, section) in cell.sections().iter().enumerate() {
                 for insertion in section.density_mechanisms() {
                     let slot = slot_of(insertion.info);
-                    for k in 0..section.nseg() {
+                    for segment in 0..section.nseg() {
                         let k = fills[slot].put(
                             &plans[slot],
-                            insertion.values.iter().map(|column| column.get(k)),
+                            insertion.values.iter().map(|column| column.get(segment)),
                             None,
                             *gid,
                         );
+                        let node = first_nodes[sid] + section.node_of_segment(segment);
+                        fills[slot].set_geometry(k, section.diam_at(segment), areas[node]);
                         fills[slot].default_streams(k, *gid, &mut next_stream)?;
                     }
                 }
@@ -820,7 +837,7 @@ impl CellGroup {
 
     /// Sets every node to `v_init` (mV) and every mechanism to its initial
     /// state, as NEURON's `finitialize`.
-    pub fn initialize(&mut self, v_init: f64, dt: f64, celsius: f64) {
+    pub fn initialize(&mut self, v_init: f64, dt: f64, celsius: f64) -> Result<()> {
         self.t = 0.0;
         self.step_count = 0;
         self.queue.clear();
@@ -846,6 +863,9 @@ impl CellGroup {
             slot.load_ions(&self.ions, Phase::Initial);
             slot.with_voltages(&self.v, |m, v| m.initialize(v, &globals, outbox));
             slot.store_ions(&mut self.ions, Phase::Initial, celsius);
+            if let Some((instance, reason)) = slot.mechanism.take_failure() {
+                return Err(self.mechanism_failure(s, instance, reason));
+            }
             self.flush_outbox(s, 0.0, true, NO_WEIGHTS);
         }
         self.detectors.above.fill(false);
@@ -857,6 +877,7 @@ impl CellGroup {
             probe.trace.values.clear();
         }
         self.record();
+        Ok(())
     }
 
     /// Advances `steps` fixed steps of `dt` ms, in NEURON's order.

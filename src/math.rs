@@ -33,16 +33,14 @@ fn mul_add(a: f64, b: f64, c: f64) -> f64 {
     }
 }
 
-/// e^x, to within 1 ulp of the correctly rounded value for x ≥ -708, and
-/// inf and NaN where the C library gives them. Below -708 it returns e^-708
-/// (3.3e-308) instead of a subnormal or 0: that saves the two-step scaling
-/// subnormal results would need, and no simulation quantity is that small
-/// and yet matters.
+/// NEURON's `exp` (`hoc_Exp`) for the step loop: e^x to within 1 ulp of
+/// the correctly rounded value for -700 ≤ x ≤ 700, 0 below -700 and e^700
+/// above 700 (NEURON's range guard; NaN stays NaN). Vectorizes: the guard
+/// is a clamp and two selects.
 #[inline(always)]
 pub fn exp(x: f64) -> f64 {
-    // Above 710 the result is inf anyway; clamping keeps the exponent
-    // arithmetic below in range (k in [-1021, 1025]).
-    let xc = x.clamp(-708.0, 710.0);
+    // The clamp also keeps the exponent arithmetic below in range.
+    let xc = x.clamp(-700.0, 700.0);
     let t = mul_add(xc, LOG2E, ROUND_SHIFT);
     let k = (t.to_bits() as i64).wrapping_sub(ROUND_SHIFT_BITS);
     let kf = t - ROUND_SHIFT;
@@ -63,11 +61,20 @@ pub fn exp(x: f64) -> f64 {
     p = mul_add(p, r, 0.5);
     // e^r = 1 + r + r^2 p, summed so the large terms round once.
     let er = 1.0 + mul_add(r * r, p, r);
-    // 2^k as 2 * 2^(k-1), so that k = 1024 (results up to f64::MAX) does not
-    // overflow the exponent field; k = 1025 gives inf, as it should. Doubling
-    // is exact. A NaN argument stays NaN throughout (clamp keeps it).
-    (er * 2.0) * f64::from_bits(((k + 1022) as u64) << 52)
+    // 2^k as 2 * 2^(k-1) (doubling is exact). A NaN argument stays NaN
+    // throughout (clamp keeps it).
+    let value = (er * 2.0) * f64::from_bits(((k + 1022) as u64) << 52);
+    if x < -700.0 {
+        0.0
+    } else if x > 700.0 {
+        EXP_700
+    } else {
+        value
+    }
 }
+
+/// e^700, what `hoc_Exp` returns above 700.
+const EXP_700: f64 = 1.0142320547350045e304;
 
 /// NEURON's `exp` for NMODL code outside the step loop (INITIAL,
 /// NET_RECEIVE): the C library's exp, 0 below -700 and exp(700) above 700,
@@ -107,18 +114,20 @@ mod tests {
     }
 
     #[test]
-    fn extremes_match_libm() {
-        for x in [-708.0, -707.9, -700.0, -1e-300, 0.0, 1e-300, 1.0, 700.0, 709.4, 709.7, 709.78, 709.8, 800.0] {
-            let (a, b) = (exp(x), f64::exp(x));
-            assert!(ulps(a, b) <= 1 || a == b, "exp({x}) = {a}, libm {b}");
+    fn extremes_are_neurons() {
+        for x in [-700.0, -699.9, -1e-300, 0.0, 1e-300, 1.0, 699.9, 700.0] {
+            let (a, b) = (exp(x), exact_exp(x));
+            assert!(ulps(a, b) <= 1 || a == b, "exp({x}) = {a}, hoc_Exp {b}");
         }
-        // Below -708: saturates at e^-708 instead of underflowing.
-        for x in [-708.5, -745.0, -1000.0, f64::MIN] {
-            assert_eq!(exp(x), exp(-708.0));
-            assert!(exp(x) < 3.4e-308);
+        // hoc_Exp's guard: 0 below -700, e^700 above 700.
+        for x in [-700.5, -708.5, -745.0, -1000.0, f64::MIN, f64::NEG_INFINITY] {
+            assert_eq!(exp(x), 0.0);
+            assert_eq!(exact_exp(x), 0.0);
         }
-        assert_eq!(exp(f64::INFINITY), f64::INFINITY);
-        assert_eq!(exp(f64::NEG_INFINITY), exp(-708.0));
+        for x in [700.5, 709.8, 800.0, f64::MAX, f64::INFINITY] {
+            assert_eq!(exp(x), exact_exp(x));
+            assert_eq!(exp(x), 700f64.exp());
+        }
         assert!(exp(f64::NAN).is_nan());
         assert_eq!(exp(0.0), 1.0);
     }

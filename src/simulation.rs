@@ -529,7 +529,10 @@ impl<C: Communicator> Simulation<C> {
         }
         let (dt, celsius) = (self.config.dt, self.config.celsius);
         for group in self.groups.iter_mut() {
-            group.initialize(v_init, dt, celsius);
+            if let Err(err) = group.initialize(v_init, dt, celsius) {
+                self.comm.fail(&err);
+                return Err(err);
+            }
         }
         self.spikes.clear();
         self.t = 0.0;

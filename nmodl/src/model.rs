@@ -87,6 +87,68 @@ pub struct Mechanism {
 
 /// NEURON 9's values (nrnunits.lib, CODATA 2018) of the physical units
 /// that UNITS blocks name as constants, e.g. `FARADAY = (faraday) (coulomb)`.
+/// The size of a unit in SI base units, for the target units of a named
+/// constant: products and quotients of (prefixed) coulomb, joule, degC,
+/// kelvin, mole, volt, ampere, second, liter and meter, and numbers
+/// (`10000 coulomb`, `joule/degC`, `millijoule/degC`).
+fn unit_scale(units: &str) -> Option<f64> {
+    let mut scale = 1.0;
+    for (i, part) in units.split('/').enumerate() {
+        let mut factor = 1.0;
+        for word in part.split(|c: char| c.is_whitespace() || c == '-').filter(|w| !w.is_empty()) {
+            factor *= match word.parse::<f64>() {
+                Ok(number) => number,
+                Err(_) => unit_word(word)?,
+            };
+        }
+        if i == 0 { scale *= factor } else { scale /= factor }
+    }
+    Some(scale)
+}
+
+/// One (prefixed) unit name in SI base units.
+fn unit_word(word: &str) -> Option<f64> {
+    const BASES: &[(&str, f64)] = &[
+        ("coulombs", 1.0),
+        ("coulomb", 1.0),
+        ("coul", 1.0),
+        ("joules", 1.0),
+        ("joule", 1.0),
+        ("degC", 1.0),
+        ("kelvin", 1.0),
+        ("K", 1.0),
+        ("moles", 1.0),
+        ("mole", 1.0),
+        ("mol", 1.0),
+        ("volts", 1.0),
+        ("volt", 1.0),
+        ("amperes", 1.0),
+        ("ampere", 1.0),
+        ("amp", 1.0),
+        ("seconds", 1.0),
+        ("second", 1.0),
+        ("liters", 1e-3),
+        ("liter", 1e-3),
+        ("meters", 1.0),
+        ("meter", 1.0),
+        ("1", 1.0),
+    ];
+    const PREFIXES: &[(&str, f64)] = &[
+        ("", 1.0),
+        ("kilo", 1e3),
+        ("mega", 1e6),
+        ("centi", 1e-2),
+        ("milli", 1e-3),
+        ("micro", 1e-6),
+        ("nano", 1e-9),
+        ("pico", 1e-12),
+    ];
+    PREFIXES.iter().find_map(|(prefix, p)| {
+        let rest = word.strip_prefix(prefix)?;
+        BASES.iter().find(|(b, _)| *b == rest).map(|(_, f)| p * f)
+    })
+}
+
 fn unit_value(definition: &str) -> Option<f64> {
     const FARADAY: f64 = 96485.33212331001;
     const GAS_CONSTANT: f64 = 8.31446261815324;
@@ -252,13 +314,27 @@ pub fn check(program: &Program, file: &str) -> Result<Mechanism> {
             }
             Item::Units(defs) => {
                 for def in defs {
-                    if let UnitDef::Constant { name, definition, .. } = def {
+                    if let UnitDef::Constant { name, definition, units } = def {
                         let value = unit_value(definition).ok_or_else(|| {
                             SyntaxError::new(
                                 name.pos,
                                 format!("UNITS block: unknown unit `{definition}` for `{}`", name.text),
                             )
                         })?;
+                        // Expressed in its target units, as NEURON's unit
+                        // arithmetic does: `(faraday) (kilocoulombs)` is
+                        // 96485.33.../1000.
+                        let scale = match units {
+                            Some(target) if definition.trim().parse::<f64>().is_err() => unit_scale(target)
+                                .ok_or_else(|| {
+                                    SyntaxError::new(
+                                        name.pos,
+                                        format!("UNITS block: unknown unit `{target}` for `{}`", name.text),
+                                    )
+                                })?,
+                            _ => 1.0,
+                        };
+                        let value = value / scale;
                         m.unit_constants.insert(name.text.clone(), value);
                         known.insert(name.text.clone());
                     }
@@ -577,6 +653,23 @@ impl Context<'_> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn named_constants_are_expressed_in_their_target_units_as_neuron_does() {
+        let m = check_source(
+            "NEURON { SUFFIX u }\nUNITS {\n F1 = (faraday) (kilocoulombs)\n F2 = (faraday) (10000 coulomb)\n F3 = (faraday) (coulomb)\n R2 = (k-mole) (millijoule/degC)\n R1 = (k-mole) (joule/degC)\n}",
+            "u.mod",
+        )
+        .unwrap();
+        // nocmodl's values (its generated C, as hex floats).
+        assert_eq!(m.unit_constants["F1"], f64::from_bits(0x405_81f0fae775425));
+        assert_eq!(m.unit_constants["F2"], 9.648533212331001);
+        assert_eq!(m.unit_constants["F3"], 96485.33212331001);
+        assert_eq!(m.unit_constants["R2"], 8314.462618153239);
+        assert_eq!(m.unit_constants["R1"], 8.31446261815324);
+        let err = check_source("NEURON { SUFFIX u }\nUNITS { F = (faraday) (furlongs) }", "u.mod").unwrap_err();
+        assert!(err.to_string().contains("unknown unit `furlongs`"), "{err}");
+    }
     use crate::check_source;
 
     #[test]

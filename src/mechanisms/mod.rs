@@ -248,6 +248,12 @@ pub struct InstanceSetup {
     /// Per parameter (in `MechanismInfo::parameters` order), one value per
     /// instance.
     pub parameters: Vec<Vec<f64>>,
+    /// Per instance: the diameter (µm) of the segment it sits in (NMODL's
+    /// `diam`; empty for artificial cells).
+    pub diam: Vec<f64>,
+    /// Per instance: the membrane area (µm²) of its segment's node (NMODL's
+    /// `area`; empty for artificial cells).
+    pub area: Vec<f64>,
     /// Ids of the random streams: for each RANDOM variable of the
     /// mechanism (in `MechanismInfo::randoms` order), one triple per
     /// instance (entry `variable * count + instance`).

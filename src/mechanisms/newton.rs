@@ -94,6 +94,17 @@ pub fn solve<const N: usize>(
     Err(NewtonFailure::NoConvergence)
 }
 
+/// Solves `m x = b` in place (`b` becomes x) by Crout's LU with partial
+/// pivoting; for KINETIC schemes, whose Newton step NEURON solves with its
+/// sparse solver (the same solution up to rounding).
+pub fn solve_linear<const N: usize>(m: &mut [[f64; N]; N], b: &mut [f64; N]) -> Result<(), NewtonFailure> {
+    let mut perm = [0usize; N];
+    crout(m, &mut perm)?;
+    let rhs = *b;
+    lu_solve(m, &rhs, &perm, b);
+    Ok(())
+}
+
 /// Column j of the Jacobian from central differences of half-width
 /// max(|0.02·x_j|, 1e-6); leaves `value` = F(x) (x restored as NEURON
 /// restores it: +h, −2h, +h).
