@@ -885,6 +885,7 @@ impl CellGroup {
     pub fn advance(&mut self, steps: u64, dt: f64, celsius: f64, max_events: u64) -> Result<()> {
         for _ in 0..steps {
             self.detect_spikes();
+            self.check_watches();
             self.deliver_events(self.t + 0.5 * dt, max_events)?;
             self.t += 0.5 * dt;
             let mid = StepGlobals { t: self.t, dt, celsius };
@@ -906,6 +907,19 @@ impl CellGroup {
             self.record();
         }
         Ok(())
+    }
+
+    /// WATCH conditions, checked where NEURON checks them (with the
+    /// thresholds, at the start of a step); what fires is queued.
+    fn check_watches(&mut self) {
+        for s in 0..self.slots.len() {
+            if !self.slots[s].mechanism.has_watches() {
+                continue;
+            }
+            let (t, outbox) = (self.t, &mut self.outbox);
+            self.slots[s].with_voltages(&self.v, |m, v| m.check_watches(v, t, outbox));
+            self.flush_outbox(s, self.t, false, NO_WEIGHTS);
+        }
     }
 
     /// Threshold detection at the start of a step, as NEURON's
@@ -969,7 +983,17 @@ impl CellGroup {
             } else {
                 &mut self.netcon_weights[event.weights as usize..event.weights as usize + count]
             };
-            mechanism.net_receive(instance, weights, event.flag, event.time, &mut self.outbox);
+            let node = match &self.slots[slot].nodes {
+                InstanceNodes::Contiguous { start } => Some(start + instance),
+                InstanceNodes::Scattered { nodes, .. } => Some(nodes[instance]),
+                InstanceNodes::Detached => None,
+            };
+            let mut v = node.map_or(f64::NAN, |n| self.v[n]);
+            let mechanism = &mut self.slots[slot].mechanism;
+            mechanism.net_receive(instance, weights, &mut v, event.flag, event.time, &mut self.outbox);
+            if let Some(n) = node {
+                self.v[n] = v;
+            }
             self.flush_outbox(slot, event.time, false, event.weights);
         }
         Ok(())

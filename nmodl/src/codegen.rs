@@ -121,6 +121,9 @@ struct Generator<'a> {
     newton_methods: String,
     /// Module-level constants of KINETIC blocks.
     kinetic_constants: String,
+    /// WATCH statements of NET_RECEIVE, in order: (condition as a value
+    /// that is > 0 when true, flag).
+    watches: Vec<(Expr, Expr)>,
 }
 
 /// A TABLE of a FUNCTION or PROCEDURE.
@@ -187,6 +190,7 @@ impl<'a> Generator<'a> {
             lookup_columns: Vec::new(),
             newton_methods: String::new(),
             kinetic_constants: String::new(),
+            watches: Vec::new(),
         };
         // Ions: every variable read or written is a column of the
         // mechanism's; currents written are also membrane currents.
@@ -383,6 +387,9 @@ impl<'a> Generator<'a> {
         for (name, stmts) in self.kinetics.clone() {
             self.kinetic_methods(&name, stmts)?;
         }
+        if let Some((_, body)) = net_receive {
+            collect_watches(body, &mut self.watches)?;
+        }
         // Kernels first: they decide which cnexp factors are cached.
         let current_code = self.current_kernel(breakpoint)?;
         let state_code = self.state_kernel(breakpoint)?;
@@ -500,6 +507,12 @@ impl<'a> Generator<'a> {
             writeln!(out, "        /// RANDOM `{name}`: a Random123 stream per instance.").ok();
             writeln!(out, "        {}: Vec<{n}::random123::Random123Stream>,", random_field(name)).ok();
         }
+        if !self.watches.is_empty() {
+            writeln!(out, "        /// WATCH statements per instance (instance-major): armed, its flag, and whether its condition held at the last check.").ok();
+            writeln!(out, "        watch_active: Vec<bool>,").ok();
+            writeln!(out, "        watch_flag: Vec<f64>,").ok();
+            writeln!(out, "        watch_above: Vec<bool>,").ok();
+        }
         if !self.newton_methods.is_empty() {
             writeln!(out, "        /// The first instance whose Newton iteration failed, and why.").ok();
             writeln!(out, "        failure: Option<(usize, &'static str)>,").ok();
@@ -572,6 +585,12 @@ impl<'a> Generator<'a> {
             )
             .ok();
         }
+        if !self.watches.is_empty() {
+            let n = self.watches.len();
+            writeln!(out, "                watch_active: vec![false; count * {n}],").ok();
+            writeln!(out, "                watch_flag: vec![0.0; count * {n}],").ok();
+            writeln!(out, "                watch_above: vec![false; count * {n}],").ok();
+        }
         if !self.newton_methods.is_empty() {
             writeln!(out, "                failure: None,").ok();
         }
@@ -624,6 +643,9 @@ impl<'a> Generator<'a> {
                 "        fn take_failure(&mut self) -> Option<(usize, &'static str)> {{ self.failure.take() }}"
             )
             .ok();
+        }
+        if !self.watches.is_empty() {
+            out.push_str(&self.watch_check()?);
         }
         writeln!(out, "        fn global(&self, name: &str) -> Option<f64> {{").ok();
         writeln!(out, "            match name {{").ok();
@@ -1521,6 +1543,38 @@ impl<'a> Generator<'a> {
         })
     }
 
+    /// The check of the WATCH conditions, at the start of a step as NEURON's
+    /// check_thresh: an armed condition that becomes true sends its flag as
+    /// a self event 1e-10 ms later; it fires again only after being false.
+    fn watch_check(&self) -> Result<String> {
+        let n = self.watches.len();
+        let scope =
+            Scope { exact: true, depth: 0, usetable: None, locals: Vec::new(), function: None, site: Site::NetReceive };
+        let mut code = String::new();
+        writeln!(code, "        fn has_watches(&self) -> bool {{ true }}").ok();
+        writeln!(code, "        fn check_watches(&mut self, v: &[f64], t: f64, outbox: &mut EventOutbox) {{").ok();
+        writeln!(code, "            for k in 0..self.count {{").ok();
+        writeln!(code, "                let mut v = v.get(k).copied().unwrap_or(f64::NAN);").ok();
+        for (i, (value, _)) in self.watches.iter().enumerate() {
+            let value = self.expr(value, &scope)?;
+            writeln!(code, "                let w = k*{n} + {i};").ok();
+            writeln!(code, "                if self.watch_active[w] {{").ok();
+            writeln!(code, "                    if ({value}) > 0.0 {{").ok();
+            writeln!(code, "                        if !self.watch_above[w] {{").ok();
+            writeln!(code, "                            self.watch_above[w] = true;").ok();
+            writeln!(code, "                            outbox.self_events.push((t + 1e-10, k, self.watch_flag[w]));")
+                .ok();
+            writeln!(code, "                        }}").ok();
+            writeln!(code, "                    }} else {{").ok();
+            writeln!(code, "                        self.watch_above[w] = false;").ok();
+            writeln!(code, "                    }}").ok();
+            writeln!(code, "                }}").ok();
+        }
+        writeln!(code, "            }}").ok();
+        writeln!(code, "        }}").ok();
+        Ok(code)
+    }
+
     /// NET_RECEIVE, and its INITIAL block (run for each NetCon at
     /// initialization) if it has one. The arguments are the NetCon's weight
     /// vector: read into locals, and written back after the block, since
@@ -1553,8 +1607,10 @@ impl<'a> Generator<'a> {
             }
         }
         self.statements(&rest, &mut scope, &mut code, 3)?;
+        // v is the node's voltage, as NEURON's `v = NODEV(node)`, and what
+        // the block leaves in it goes back to the node.
         let mut out = format!(
-            "        fn net_receive(&mut self, k: usize, weights: &mut [f64], flag: f64, t: f64, outbox: &mut EventOutbox) {{\n{}{load}            let mut l_flag = flag;\n{code}{store}        }}\n",
+            "        fn net_receive(&mut self, k: usize, weights: &mut [f64], node_v: &mut f64, flag: f64, t: f64, outbox: &mut EventOutbox) {{\n{}{load}            let mut l_flag = flag;\n            let mut v = *node_v;\n            let mut watch_rm = 0;\n{code}{store}            *node_v = v;\n        }}\n",
             self.check_tables_call(),
         );
         if let Some(block) = init {
@@ -1767,7 +1823,26 @@ impl<'a> Generator<'a> {
             Stmt::Reaction(_) | Stmt::Conserve { .. } | Stmt::Compartment { .. } => {
                 return unsupported(stmt_pos(stmt), "KINETIC statements");
             }
-            Stmt::Watch { pos, .. } => return unsupported(*pos, "WATCH"),
+            Stmt::Watch { cond, flag, pos } => {
+                let Some(i) =
+                    self.watches.iter().position(|(c, f)| watch_condition(cond).as_ref() == Some(c) && f == flag)
+                else {
+                    return unsupported(*pos, "WATCH outside NET_RECEIVE");
+                };
+                if scope.site != Site::NetReceive {
+                    return unsupported(*pos, "WATCH outside NET_RECEIVE");
+                }
+                let n = self.watches.len();
+                let value = self.expr(&self.watches[i].0, scope)?;
+                let flag = self.expr(flag, scope)?;
+                // NEURON's _nrn_watch_activate: the first WATCH a NET_RECEIVE
+                // call runs switches off the instance's others.
+                writeln!(out, "{pad}if watch_rm == 0 {{ self.watch_active[k*{n}..k*{n} + {n}].fill(false); }}").ok();
+                writeln!(out, "{pad}watch_rm += 1;").ok();
+                writeln!(out, "{pad}self.watch_active[k*{n} + {i}] = true;").ok();
+                writeln!(out, "{pad}self.watch_flag[k*{n} + {i}] = {flag};").ok();
+                writeln!(out, "{pad}self.watch_above[k*{n} + {i}] = ({value}) > 0.0;").ok();
+            }
             Stmt::Initial(_) => return unsupported(Position::default(), "INITIAL inside NET_RECEIVE"),
             Stmt::ForNetCons { pos, .. } => return unsupported(*pos, "FOR_NETCONS"),
             Stmt::Verbatim(pos) => return unsupported(*pos, "VERBATIM"),
@@ -1784,10 +1859,8 @@ impl<'a> Generator<'a> {
             return Ok(local(n));
         }
         if n == "v" {
-            if scope.site == Site::NetReceive {
-                return unsupported(name.pos, "setting v in NET_RECEIVE");
-            }
-            // The mechanism's own copy of v, as NEURON's.
+            // The mechanism's own copy of v, as NEURON's (in NET_RECEIVE
+            // the node's voltage, written back after the block).
             return Ok("v".into());
         }
         if self.columns.iter().any(|(c, _)| c == n) {
@@ -1861,7 +1934,6 @@ impl<'a> Generator<'a> {
             return Ok(local(n));
         }
         Ok(match n.as_str() {
-            "v" if scope.site == Site::NetReceive => return unsupported(name.pos, "reading v in NET_RECEIVE"),
             "v" => "v".into(),
             "t" if scope.site == Site::Kernel => "globals.t".into(),
             "t" => "t".into(),
@@ -2081,15 +2153,8 @@ impl<'a> Generator<'a> {
                 if scope.site == Site::Kernel && scope.depth < MAX_INLINE_DEPTH {
                     return self.inline_call(user, &a, scope);
                 }
-                if scope.site == Site::NetReceive {
-                    let (mut assigned, mut read) = (Vec::new(), Vec::new());
-                    statement_names(self.functions[user].1, &mut assigned, &mut read);
-                    if read.iter().any(|n| n == "v") && !self.functions[user].0.iter().any(|(p, _)| p.text == "v") {
-                        return unsupported(name.pos, &format!("`{user}` reads v, called from NET_RECEIVE"));
-                    }
-                }
                 let t = if scope.site == Site::Kernel { "globals.t" } else { "t" };
-                let v = if scope.site == Site::NetReceive { "f64::NAN" } else { "v" };
+                let v = "v";
                 let prefix = if is_function { "f" } else { "p" };
                 let args: String = a.iter().map(|x| format!(", {x}")).collect();
                 format!("self.{prefix}_{user}(k, {v}, {t}{args})")
@@ -2292,6 +2357,43 @@ fn collect_names(e: &Expr, out: &mut Vec<String>) {
         }
         Expr::Paren(inner) => collect_names(inner, out),
     }
+}
+
+/// A WATCH condition `a > b` (or `>=`) as `a - b`, `a < b` (or `<=`) as
+/// `b - a`: positive when it holds, as nocmodl's `_watch_cond`.
+fn watch_condition(cond: &Expr) -> Option<Expr> {
+    let Expr::Binary { op, left, right, pos } = cond else { return None };
+    let (a, b) = match op {
+        BinaryOp::Gt | BinaryOp::Ge => (left, right),
+        BinaryOp::Lt | BinaryOp::Le => (right, left),
+        _ => return None,
+    };
+    Some(Expr::Binary { op: BinaryOp::Sub, left: a.clone(), right: b.clone(), pos: *pos })
+}
+
+/// The WATCH statements of a NET_RECEIVE block, in order.
+fn collect_watches(stmts: &[Stmt], out: &mut Vec<(Expr, Expr)>) -> Result<()> {
+    for stmt in stmts {
+        match stmt {
+            Stmt::Watch { cond, flag, pos } => {
+                let Some(value) = watch_condition(cond) else {
+                    return unsupported(*pos, "WATCH with a condition other than a comparison (<, <=, >, >=)");
+                };
+                if !out.iter().any(|(c, f)| *c == value && f == flag) {
+                    out.push((value, flag.clone()));
+                }
+            }
+            Stmt::If { then, otherwise, .. } => {
+                collect_watches(then, out)?;
+                if let Some(o) = otherwise {
+                    collect_watches(o, out)?;
+                }
+            }
+            Stmt::Block(body) | Stmt::While { body, .. } | Stmt::Initial(body) => collect_watches(body, out)?,
+            _ => {}
+        }
+    }
+    Ok(())
 }
 
 /// A CONSERVE statement of a KINETIC block: (coefficient, state) terms, the
@@ -2551,8 +2653,12 @@ mod tests {
         // Errors instead of wrong code.
         let err = translate("NEURON { SUFFIX a RANGE r }\nASSIGNED { r }\nFUNCTION f() { TABLE FROM 0 TO 1 WITH 10  f = 1 }\nBREAKPOINT { r = f() }").unwrap_err();
         assert!(err.contains("exactly one argument"), "{err}");
-        let err = translate("NEURON { POINT_PROCESS p RANGE g }\nASSIGNED { v g }\nFUNCTION mg() { mg = 1/(1 + exp(-0.062*v)) }\nNET_RECEIVE(w) { g = g + w*mg() }").unwrap_err();
-        assert!(err.contains("reads v"), "{err}");
+        // v in NET_RECEIVE is the node's voltage (NEURON's `v = NODEV(node)`),
+        // also for the FUNCTIONs it calls; what it leaves there goes back.
+        let code = translate("NEURON { POINT_PROCESS p RANGE g }\nASSIGNED { v g }\nFUNCTION mg() { mg = 1/(1 + exp(-0.062*v)) }\nNET_RECEIVE(w) { g = g + w*mg()  v = -70 }").unwrap();
+        assert!(code.contains("let mut v = *node_v;") && code.contains("self.f_mg(k, v, t)"), "{code}");
+        assert!(code.contains("v = (-70.0_f64);") || code.contains("v = -70.0_f64;"), "{code}");
+        assert!(code.contains("*node_v = v;"), "{code}");
         let err = translate("NEURON { SUFFIX a }\nPARAMETER { a = 1 }\nASSIGNED { a }").unwrap_err();
         assert!(err.contains("declared twice"), "{err}");
     }
@@ -2674,6 +2780,19 @@ mod tests {
         assert!(code.contains("const KINETIC_LINEAR_s: bool = false;"), "{code}");
         assert!(code.contains("l_f_flux = 1.0_f64 * self.var_A[k] * self.var_A[k];"), "{code}");
         assert!(code.contains("rhs[0] -= 2.0_f64 * (l_f_flux - l_b_flux);"), "{code}");
+    }
+
+    #[test]
+    fn watch_arms_conditions_checked_each_step_that_send_their_flag() {
+        let src = "NEURON { POINT_PROCESS iz RANGE th }\nPARAMETER { th = 30 }\nASSIGNED { v }\nINITIAL { net_send(0, 1) }\nNET_RECEIVE(w) {\n if (flag == 1) { WATCH (v > th) 2 } else if (flag == 2) { net_event(t)  v = -65 }\n}";
+        let code = translate(src).unwrap();
+        assert!(code.contains("watch_active: vec![false; count * 1],"), "{code}");
+        assert!(code.contains("if watch_rm == 0 { self.watch_active[k*1..k*1 + 1].fill(false); }"), "{code}");
+        assert!(code.contains("self.watch_above[k*1 + 0] = ((v - self.var_th[k])) > 0.0;"), "{code}");
+        assert!(code.contains("fn check_watches(&mut self, v: &[f64], t: f64, outbox: &mut EventOutbox)"), "{code}");
+        assert!(code.contains("outbox.self_events.push((t + 1e-10, k, self.watch_flag[w]));"), "{code}");
+        let err = translate("NEURON { POINT_PROCESS iz }\nASSIGNED { v }\nNET_RECEIVE(w) { WATCH (v) 2 }").unwrap_err();
+        assert!(err.contains("a comparison"), "{err}");
     }
 
     #[test]

@@ -65,16 +65,13 @@ fn modc_prints_one_line_per_file_and_fails_if_any_fails() {
     assert!(code.contains("impl Mechanism for Instances"), "{code}");
     // What the code generator cannot do yet is an error at its place, never
     // a silent "ok".
-    let kinetic = dir.join("kinetic.mod");
-    std::fs::write(
-        &kinetic,
-        "NEURON { SUFFIX kin }\nSTATE { a b }\nBREAKPOINT { SOLVE k METHOD sparse }\nKINETIC k { ~ a <-> b (1, 1) }\n",
-    )
-    .unwrap();
-    let out = Command::new(modc).arg(&kinetic).output().unwrap();
+    let linear = dir.join("linear.mod");
+    std::fs::write(&linear, "NEURON { SUFFIX lin }\nSTATE { a b }\nBREAKPOINT { SOLVE k }\nLINEAR k { ~ a = b }\n")
+        .unwrap();
+    let out = Command::new(modc).arg(&linear).output().unwrap();
     assert!(!out.status.success());
     let text = String::from_utf8(out.stdout).unwrap();
-    assert!(text.starts_with(&format!("error {}:4:1: KINETIC", kinetic.display())), "{text}");
+    assert!(text.starts_with(&format!("error {}:4:1: LINEAR", linear.display())), "{text}");
     let out = Command::new(modc).arg(dir.join("missing.mod")).output().unwrap();
     assert!(!out.status.success());
     std::fs::remove_dir_all(&dir).unwrap();

@@ -315,9 +315,31 @@ pub trait Mechanism: Send {
     /// [`MechanismInfo::weights`]): `weights[0]` is NEURON's `weight[0]`,
     /// the others are per-NetCon state the mechanism may change. A self
     /// event gets the vector of the event whose handling sent it, as in
-    /// NEURON; one sent by INITIAL gets zeros.
-    fn net_receive(&mut self, instance: usize, weights: &mut [f64], flag: f64, t: f64, outbox: &mut EventOutbox) {
-        let _ = (instance, weights, flag, t, outbox);
+    /// NEURON; one sent by INITIAL gets zeros. `v` is the voltage of the
+    /// instance's node (mV; NaN for artificial cells): what the block
+    /// leaves in it becomes the node's voltage, as NEURON's `NODEV = v`
+    /// (integrate-and-fire resets).
+    fn net_receive(
+        &mut self,
+        instance: usize,
+        weights: &mut [f64],
+        v: &mut f64,
+        flag: f64,
+        t: f64,
+        outbox: &mut EventOutbox,
+    ) {
+        let _ = (instance, weights, v, flag, t, outbox);
+    }
+    /// Whether the mechanism has WATCH statements (see
+    /// [`Mechanism::check_watches`]).
+    fn has_watches(&self) -> bool {
+        false
+    }
+    /// NEURON's check of WATCH conditions at the start of a step (time `t`,
+    /// ms; `v` one voltage per instance, mV): an armed condition that has
+    /// become true sends its flag as a self event.
+    fn check_watches(&mut self, v: &[f64], t: f64, outbox: &mut EventOutbox) {
+        let _ = (v, t, outbox);
     }
     /// NEURON's initialization of a NetCon ending on `instance`, before the
     /// mechanisms' INITIAL blocks: NET_RECEIVE's own INITIAL block if it has
