@@ -96,6 +96,8 @@ struct Generator<'a> {
     derivatives: BTreeMap<String, &'a [Stmt]>,
     /// KINETIC blocks by name.
     kinetics: BTreeMap<String, &'a [Stmt]>,
+    /// LINEAR and NONLINEAR blocks by name (true: NONLINEAR).
+    linears: BTreeMap<String, (&'a [Stmt], bool)>,
     /// Whether a block reads the segment's `diam` (µm) or `area` (µm²).
     reads_diam: bool,
     reads_area: bool,
@@ -178,6 +180,7 @@ impl<'a> Generator<'a> {
             functions: BTreeMap::new(),
             derivatives: BTreeMap::new(),
             kinetics: BTreeMap::new(),
+            linears: BTreeMap::new(),
             reads_diam: false,
             reads_area: false,
             currents: Vec::new(),
@@ -285,7 +288,12 @@ impl<'a> Generator<'a> {
                     BlockKind::Kinetic(name) => {
                         g.kinetics.insert(name.text.clone(), body);
                     }
-                    BlockKind::Linear(_) | BlockKind::Nonlinear(_) => return unsupported(*pos, "LINEAR/NONLINEAR"),
+                    BlockKind::Linear(name) => {
+                        g.linears.insert(name.text.clone(), (body, false));
+                    }
+                    BlockKind::Nonlinear(name) => {
+                        g.linears.insert(name.text.clone(), (body, true));
+                    }
                     BlockKind::BeforeAfter { .. } => return unsupported(*pos, "BEFORE/AFTER blocks"),
                     BlockKind::Constructor | BlockKind::Destructor => {
                         return unsupported(*pos, "CONSTRUCTOR/DESTRUCTOR");
@@ -386,6 +394,9 @@ impl<'a> Generator<'a> {
 
         for (name, stmts) in self.kinetics.clone() {
             self.kinetic_methods(&name, stmts)?;
+        }
+        for (name, (stmts, nonlinear)) in self.linears.clone() {
+            self.linear_methods(&name, stmts, nonlinear)?;
         }
         if let Some((_, body)) = net_receive {
             collect_watches(body, &mut self.watches)?;
@@ -838,6 +849,10 @@ impl<'a> Generator<'a> {
                 let Stmt::Solve { block, method, steadystate } = stmt else { continue };
                 if steadystate.is_some() {
                     return unsupported(block.pos, "SOLVE ... STEADYSTATE");
+                }
+                if self.linears.contains_key(&block.text) && method.is_none() {
+                    writeln!(body, "                self.linear_{}(k, v, globals);", block.text).ok();
+                    continue;
                 }
                 if self.kinetics.contains_key(&block.text) {
                     match method.as_ref().map(|m| m.text.as_str()) {
@@ -1309,6 +1324,106 @@ impl<'a> Generator<'a> {
         writeln!(
             self.kinetic_constants,
             "    /// Whether KINETIC {name} is linear (every reaction of first order), as nocmodl's `_linmat`.\n    const KINETIC_LINEAR_{name}: bool = {linear};"
+        )
+        .ok();
+        Ok(())
+    }
+
+    /// A LINEAR or NONLINEAR block, solved for the STATEs its equations
+    /// (`~ lhs = rhs`) name, as `SOLVE name` asks (in INITIAL, or each step):
+    /// a residual method (states set from x, the block's statements, one
+    /// lhs − rhs per equation), then for LINEAR the coefficients (the
+    /// residual at 0 and at each unit vector: exact for linear equations)
+    /// and one Crout LU solve, as NEURON's `simeq`; for NONLINEAR NEURON's
+    /// Newton iteration from the current states.
+    fn linear_methods(&mut self, name: &str, stmts: &[Stmt], nonlinear: bool) -> Result<()> {
+        let is_state = |n: &str| self.m.variables.get(n).is_some_and(|v| v.role == Role::State);
+        let mut states: Vec<String> = Vec::new();
+        let mut equations = 0;
+        for stmt in stmts {
+            if let Stmt::Reaction(Reaction::Equation { left, right, .. }) = stmt {
+                equations += 1;
+                let mut names = Vec::new();
+                collect_names(left, &mut names);
+                collect_names(right, &mut names);
+                for n in names {
+                    if is_state(&n) && !states.contains(&n) {
+                        states.push(n);
+                    }
+                }
+            }
+        }
+        let pos = stmts.first().map_or_else(Position::default, stmt_pos);
+        if equations != states.len() {
+            return Err(SyntaxError::new(
+                pos,
+                format!("{name}: {equations} equations for {} STATEs ({})", states.len(), states.join(", ")),
+            ));
+        }
+        let n = states.len();
+        let mut scope =
+            Scope { exact: true, depth: 0, usetable: None, locals: Vec::new(), function: None, site: Site::Kernel };
+        let mut code = String::new();
+        for (i, s) in states.iter().enumerate() {
+            writeln!(code, "            self.{}[k] = x[{i}];", field(s)).ok();
+        }
+        let mut equation = 0;
+        for stmt in stmts {
+            match stmt {
+                Stmt::Reaction(Reaction::Equation { left, right, .. }) => {
+                    let (l, r) = (self.expr(left, &scope)?, self.expr(right, &scope)?);
+                    writeln!(code, "            out[{equation}] = ({l}) - ({r});").ok();
+                    equation += 1;
+                }
+                other => self.statement(other, &mut scope, &mut code, 3)?,
+            }
+        }
+        let neurite = self.neurite().to_string();
+        let current: Vec<String> = states.iter().map(|s| format!("self.{}[k]", field(s))).collect();
+        let current = current.join(", ");
+        let solve = if nonlinear {
+            format!(
+                "            let mut x = [{current}];
+            if {neurite}::mechanisms::newton::solve(&mut x, |x, out| self.linear_residual_{name}(k, v, globals, x, out)).is_err() {{
+                self.failure.get_or_insert((k, \"NONLINEAR {name}: the Newton iteration failed\"));
+            }}
+"
+            )
+        } else {
+            format!(
+                "            let zero = [0.0; {n}];
+            let mut r0 = [0.0; {n}];
+            self.linear_residual_{name}(k, v, globals, &zero, &mut r0);
+            let mut m = [[0.0; {n}]; {n}];
+            for j in 0..{n} {{
+                let mut unit = [0.0; {n}];
+                unit[j] = 1.0;
+                let mut r = [0.0; {n}];
+                self.linear_residual_{name}(k, v, globals, &unit, &mut r);
+                for i in 0..{n} {{
+                    m[i][j] = r[i] - r0[i];
+                }}
+            }}
+            let mut x = r0.map(|r| -r);
+            if {neurite}::mechanisms::newton::solve_linear(&mut m, &mut x).is_err() {{
+                self.failure.get_or_insert((k, \"LINEAR {name}: singular system\"));
+            }}
+"
+            )
+        };
+        write!(
+            self.newton_methods,
+            "
+        /// {kind} {name}: the residual lhs - rhs of each equation at states x, for instance k.
+        fn linear_residual_{name}(&mut self, k: usize, mut v: f64, globals: &StepGlobals, x: &[f64; {n}], out: &mut [f64; {n}]) {{
+{code}        }}
+
+        /// SOLVE {name} for instance k.
+        fn linear_{name}(&mut self, k: usize, v: f64, globals: &StepGlobals) {{
+{solve}            let mut out = [0.0; {n}];
+            self.linear_residual_{name}(k, v, globals, &x, &mut out);
+        }}",
+            kind = if nonlinear { "NONLINEAR" } else { "LINEAR" }
         )
         .ok();
         Ok(())
@@ -1809,6 +1924,11 @@ impl<'a> Generator<'a> {
                 self.statements(body, scope, out, indent + 1)?;
                 writeln!(out, "{pad}}}").ok();
             }
+            Stmt::Solve { block, method: None, steadystate: None }
+                if self.linears.contains_key(&block.text) && scope.site == Site::Kernel =>
+            {
+                writeln!(out, "{pad}self.linear_{}(k, v, globals);", block.text).ok();
+            }
             Stmt::Solve { block, method: None, steadystate: Some(ss) }
                 if ss.text == "sparse" && self.kinetics.contains_key(&block.text) && scope.site == Site::Kernel =>
             {
@@ -2176,6 +2296,7 @@ fn sliced(body: &str, slices: &[(&str, bool)]) -> (String, String) {
         || body.contains("self.rng_")
         || body.contains("self.newton_")
         || body.contains("self.kinetic_")
+        || body.contains("self.linear_")
     {
         return (String::new(), body.to_string());
     }
@@ -2665,11 +2786,11 @@ mod tests {
 
     #[test]
     fn unsupported_constructs_are_errors_at_their_place() {
-        let src = "NEURON { SUFFIX c }\nSTATE { a b }\nBREAKPOINT { SOLVE k METHOD sparse }\nLINEAR k { ~ a = b }";
+        let src = "NEURON { SUFFIX c }\nASSIGNED { x }\nBREAKPOINT { }\nFUNCTION_TABLE tau(v (mV)) (ms)";
         let m = check_source(src, "c.mod").unwrap();
         let err = generate(&m, &Options::default()).unwrap_err();
-        assert_eq!((err.pos.line, err.pos.col), (4, 1));
-        assert!(err.message.contains("LINEAR"), "{}", err.message);
+        assert_eq!(err.pos.line, 4);
+        assert!(err.message.contains("FUNCTION_TABLE"), "{}", err.message);
         let src = "NEURON { SUFFIX c USEION ca READ cax WRITE ica }\nASSIGNED { ica }\nBREAKPOINT { ica = 0 }";
         let m = check_source(src, "c.mod").unwrap();
         let err = generate(&m, &Options::default()).unwrap_err();
@@ -2793,6 +2914,18 @@ mod tests {
         assert!(code.contains("outbox.self_events.push((t + 1e-10, k, self.watch_flag[w]));"), "{code}");
         let err = translate("NEURON { POINT_PROCESS iz }\nASSIGNED { v }\nNET_RECEIVE(w) { WATCH (v) 2 }").unwrap_err();
         assert!(err.contains("a comparison"), "{err}");
+    }
+
+    #[test]
+    fn linear_blocks_are_solved_from_their_residuals() {
+        let src = "NEURON { SUFFIX lin }\nPARAMETER { a = 2 }\nSTATE { x y }\nINITIAL { SOLVE s }\nLINEAR s {\n ~ a*x - y = 0\n ~ x + y = 1\n}";
+        let code = translate(src).unwrap();
+        assert!(code.contains("out[0] = (((self.var_a[k] * self.var_x[k]) - self.var_y[k])) - (0.0_f64);"), "{code}");
+        assert!(code.contains("self.linear_s(k, v, globals);"), "{code}");
+        assert!(code.contains("solve_linear(&mut m, &mut x)"), "{code}");
+        let err = translate("NEURON { SUFFIX lin }\nSTATE { x y }\nINITIAL { SOLVE s }\nLINEAR s { ~ x + y = 1 }")
+            .unwrap_err();
+        assert!(err.contains("1 equations for 2 STATEs"), "{err}");
     }
 
     #[test]

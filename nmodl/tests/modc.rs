@@ -65,13 +65,12 @@ fn modc_prints_one_line_per_file_and_fails_if_any_fails() {
     assert!(code.contains("impl Mechanism for Instances"), "{code}");
     // What the code generator cannot do yet is an error at its place, never
     // a silent "ok".
-    let linear = dir.join("linear.mod");
-    std::fs::write(&linear, "NEURON { SUFFIX lin }\nSTATE { a b }\nBREAKPOINT { SOLVE k }\nLINEAR k { ~ a = b }\n")
-        .unwrap();
-    let out = Command::new(modc).arg(&linear).output().unwrap();
+    let table = dir.join("table.mod");
+    std::fs::write(&table, "NEURON { SUFFIX ft }\nBREAKPOINT { }\nFUNCTION_TABLE tau(v (mV)) (ms)\n").unwrap();
+    let out = Command::new(modc).arg(&table).output().unwrap();
     assert!(!out.status.success());
     let text = String::from_utf8(out.stdout).unwrap();
-    assert!(text.starts_with(&format!("error {}:4:1: LINEAR", linear.display())), "{text}");
+    assert!(text.starts_with(&format!("error {}:3:", table.display())) && text.contains("FUNCTION_TABLE"), "{text}");
     let out = Command::new(modc).arg(dir.join("missing.mod")).output().unwrap();
     assert!(!out.status.success());
     std::fs::remove_dir_all(&dir).unwrap();
