@@ -98,6 +98,12 @@ struct Generator<'a> {
     kinetics: BTreeMap<String, &'a [Stmt]>,
     /// LINEAR and NONLINEAR blocks by name (true: NONLINEAR).
     linears: BTreeMap<String, (&'a [Stmt], bool)>,
+    /// Arrays: length, and whether each instance has its own (ASSIGNED)
+    /// or the type shares one (GLOBAL, top-level LOCAL).
+    arrays: BTreeMap<String, (usize, bool)>,
+    /// Whether any array is indexed (mechanism arrays or LOCAL arrays):
+    /// the generated code then checks indices, reporting failures.
+    indexes_arrays: bool,
     /// Whether a block reads the segment's `diam` (µm) or `area` (µm²).
     reads_diam: bool,
     reads_area: bool,
@@ -181,6 +187,8 @@ impl<'a> Generator<'a> {
             derivatives: BTreeMap::new(),
             kinetics: BTreeMap::new(),
             linears: BTreeMap::new(),
+            arrays: BTreeMap::new(),
+            indexes_arrays: false,
             reads_diam: false,
             reads_area: false,
             currents: Vec::new(),
@@ -234,8 +242,22 @@ impl<'a> Generator<'a> {
             match item {
                 Item::Parameter(decls) | Item::Assigned(decls) | Item::State(decls) => {
                     for decl in decls {
-                        if decl.length.is_some() {
-                            return unsupported(decl.name.pos, "arrays");
+                        let length = decl.length.or_else(|| {
+                            let name = decl.length_name.as_ref()?;
+                            m.program.items.iter().find_map(|item| match item {
+                                Item::Define(n, value) if n.text == name.text => Some(*value as usize),
+                                _ => None,
+                            })
+                        });
+                        if let Some(length) = length {
+                            let role = m.variables[&decl.name.text].role;
+                            if role != Role::Assigned {
+                                return unsupported(decl.name.pos, "PARAMETER and STATE arrays");
+                            }
+                            let per_instance = !globals.contains(&decl.name.text);
+                            g.arrays.insert(decl.name.text.clone(), (length, per_instance));
+                            g.indexes_arrays = true;
+                            continue;
                         }
                         let name = decl.name.text.clone();
                         if is_builtin_variable(&name) {
@@ -268,8 +290,10 @@ impl<'a> Generator<'a> {
                     // Shared by all instances and kept between calls, as
                     // NEURON's top-level LOCALs.
                     for (name, length) in names {
-                        if length.is_some() {
-                            return unsupported(name.pos, "top-level LOCAL arrays");
+                        if let Some(length) = length {
+                            g.arrays.insert(name.text.clone(), (*length, false));
+                            g.indexes_arrays = true;
+                            continue;
                         }
                         g.scalars.push(name.text.clone());
                     }
@@ -301,6 +325,11 @@ impl<'a> Generator<'a> {
                     _ => {}
                 },
                 _ => {}
+            }
+        }
+        for item in &m.program.items {
+            if let Item::Block { body, .. } = item {
+                g.indexes_arrays |= has_local_array(body);
             }
         }
         // Ion variables used without a declaration are columns all the same.
@@ -524,8 +553,13 @@ impl<'a> Generator<'a> {
             writeln!(out, "        watch_flag: Vec<f64>,").ok();
             writeln!(out, "        watch_above: Vec<bool>,").ok();
         }
-        if !self.newton_methods.is_empty() {
-            writeln!(out, "        /// The first instance whose Newton iteration failed, and why.").ok();
+        for (name, (length, per_instance)) in &self.arrays {
+            let what = if *per_instance { "each instance's, one after the other" } else { "shared by all instances" };
+            writeln!(out, "        /// Array `{name}[{length}]`, {what}.").ok();
+            writeln!(out, "        {}: Vec<f64>,", field(name)).ok();
+        }
+        if self.reports_failures() {
+            writeln!(out, "        /// The first instance whose state update failed, and why.").ok();
             writeln!(out, "        failure: Option<(usize, &'static str)>,").ok();
         }
         writeln!(out, "        cache_dt: f64,").ok();
@@ -602,7 +636,11 @@ impl<'a> Generator<'a> {
             writeln!(out, "                watch_flag: vec![0.0; count * {n}],").ok();
             writeln!(out, "                watch_above: vec![false; count * {n}],").ok();
         }
-        if !self.newton_methods.is_empty() {
+        for (name, (length, per_instance)) in &self.arrays {
+            let size = if *per_instance { format!("count * {length}") } else { length.to_string() };
+            writeln!(out, "                {}: vec![0.0; {size}],", field(name)).ok();
+        }
+        if self.reports_failures() {
             writeln!(out, "                failure: None,").ok();
         }
         writeln!(out, "                cache_dt: f64::NAN,").ok();
@@ -637,6 +675,12 @@ impl<'a> Generator<'a> {
         writeln!(out, "        }}").ok();
         out.push_str(&function_code);
         out.push_str(&self.newton_methods);
+        if self.indexes_arrays {
+            writeln!(out, "\n        /// An array index of instance k: `i` (truncated, as C) if it is in 0..len; otherwise the failure is kept for the cell group to report and 0 is used meanwhile.").ok();
+            writeln!(out, "        fn ix(&mut self, k: usize, i: f64, len: usize) -> usize {{").ok();
+            writeln!(out, "            if i >= 0.0 && (i as usize) < len {{ i as usize }} else {{ self.failure.get_or_insert((k, \"array index out of range\")); 0 }}").ok();
+            writeln!(out, "        }}").ok();
+        }
         writeln!(out, "    }}").ok();
         writeln!(out).ok();
         writeln!(out, "    impl Mechanism for Instances {{").ok();
@@ -648,7 +692,7 @@ impl<'a> Generator<'a> {
         if let Some(code) = receive_code {
             out.push_str(&code);
         }
-        if !self.newton_methods.is_empty() {
+        if self.reports_failures() {
             writeln!(
                 out,
                 "        fn take_failure(&mut self) -> Option<(usize, &'static str)> {{ self.failure.take() }}"
@@ -1429,6 +1473,31 @@ impl<'a> Generator<'a> {
         Ok(())
     }
 
+    /// Whether the mechanism can fail at run time (a Newton iteration, an
+    /// array index) and so reports failures to the cell group.
+    fn reports_failures(&self) -> bool {
+        !self.newton_methods.is_empty() || self.indexes_arrays
+    }
+
+    /// The value of an array element, `name[index]`, as a block: the index
+    /// is checked first (the check borrows the mechanism).
+    fn array_element(&self, name: &Name, index: &Expr, scope: &Scope) -> Result<String> {
+        let i = self.expr(index, scope)?;
+        if scope.locals.contains(&name.text) {
+            let l = local(&name.text);
+            return Ok(format!("{{ let i = self.ix(k, {i}, {l}.len()); {l}[i] }}"));
+        }
+        let Some(&(length, per_instance)) = self.arrays.get(&name.text) else {
+            return Err(SyntaxError::new(name.pos, format!("`{}` is not an array", name.text)));
+        };
+        let f = field(&name.text);
+        Ok(if per_instance {
+            format!("{{ let i = self.ix(k, {i}, {length}); self.{f}[k*{length} + i] }}")
+        } else {
+            format!("{{ let i = self.ix(k, {i}, {length}); self.{f}[i] }}")
+        })
+    }
+
     /// Whether a derivimplicit block needs NEURON's Newton iteration: some
     /// statement reads another state of the block, or an equation is not
     /// linear in its own state. Otherwise each equation's backward Euler
@@ -1884,12 +1953,36 @@ impl<'a> Generator<'a> {
         match stmt {
             Stmt::Local(names) => {
                 for (name, length) in names {
-                    if length.is_some() {
-                        return unsupported(name.pos, "LOCAL arrays");
-                    }
                     scope.locals.push(name.text.clone());
-                    writeln!(out, "{pad}let mut {}: f64 = 0.0;", local(&name.text)).ok();
+                    match length {
+                        Some(length) => writeln!(out, "{pad}let mut {} = [0.0_f64; {length}];", local(&name.text)).ok(),
+                        None => writeln!(out, "{pad}let mut {}: f64 = 0.0;", local(&name.text)).ok(),
+                    };
                 }
+            }
+            Stmt::Assign { target: Expr::Var { name, index: Some(index) }, value } => {
+                let value = self.expr(value, scope)?;
+                let i = self.expr(index, scope)?;
+                // The index first: its check borrows the mechanism.
+                writeln!(out, "{pad}{{").ok();
+                writeln!(out, "{pad}    let value = {value};").ok();
+                if scope.locals.contains(&name.text) {
+                    let l = local(&name.text);
+                    writeln!(out, "{pad}    let i = self.ix(k, {i}, {l}.len());").ok();
+                    writeln!(out, "{pad}    {l}[i] = value;").ok();
+                } else {
+                    let Some(&(length, per_instance)) = self.arrays.get(&name.text) else {
+                        return Err(SyntaxError::new(name.pos, format!("`{}` is not an array", name.text)));
+                    };
+                    let f = field(&name.text);
+                    writeln!(out, "{pad}    let i = self.ix(k, {i}, {length});").ok();
+                    if per_instance {
+                        writeln!(out, "{pad}    self.{f}[k*{length} + i] = value;").ok();
+                    } else {
+                        writeln!(out, "{pad}    self.{f}[i] = value;").ok();
+                    }
+                }
+                writeln!(out, "{pad}}}").ok();
             }
             Stmt::Assign { target, value } => {
                 let Expr::Var { name, index: None } = target else {
@@ -1939,7 +2032,35 @@ impl<'a> Generator<'a> {
             Stmt::Derivative { state, .. } => {
                 return unsupported(state.pos, "a derivative outside its DERIVATIVE block");
             }
-            Stmt::From { var, .. } => return unsupported(var.pos, "FROM loops"),
+            Stmt::From { var, from, to, by, body } => {
+                // nocmodl's `for (i = from; i <= to; i += by)`, bounds
+                // evaluated as C does (to at every test).
+                let declared = scope.locals.contains(&var.text);
+                let i = local(&var.text);
+                let start = self.expr(from, scope)?;
+                if !declared {
+                    scope.locals.push(var.text.clone());
+                }
+                let end = self.expr(to, scope)?;
+                let step = match by {
+                    Some(b) => self.expr(b, scope)?,
+                    None => "1.0".into(),
+                };
+                writeln!(out, "{pad}{{").ok();
+                if declared {
+                    writeln!(out, "{pad}    {i} = {start};").ok();
+                } else {
+                    writeln!(out, "{pad}    let mut {i}: f64 = {start};").ok();
+                }
+                writeln!(out, "{pad}    while {i} <= {end} {{").ok();
+                self.statements(body, scope, out, indent + 2)?;
+                writeln!(out, "{pad}        {i} += {step};").ok();
+                writeln!(out, "{pad}    }}").ok();
+                writeln!(out, "{pad}}}").ok();
+                if !declared {
+                    scope.locals.retain(|l| l != &var.text);
+                }
+            }
             Stmt::Reaction(_) | Stmt::Conserve { .. } | Stmt::Compartment { .. } => {
                 return unsupported(stmt_pos(stmt), "KINETIC statements");
             }
@@ -2017,7 +2138,7 @@ impl<'a> Generator<'a> {
     fn expr(&self, e: &Expr, scope: &Scope) -> Result<String> {
         Ok(match e {
             Expr::Number { value, .. } => literal(*value),
-            Expr::Var { name, index: Some(_) } => return unsupported(name.pos, "arrays"),
+            Expr::Var { name, index: Some(index) } => self.array_element(name, index, scope)?,
             Expr::Var { name, index: None } => self.read(name, scope)?,
             Expr::Call { name, args } => self.call(name, args, scope)?,
             Expr::Paren(inner) => format!("({})", self.expr(inner, scope)?),
@@ -2206,6 +2327,22 @@ impl<'a> Generator<'a> {
     }
 
     fn call(&self, name: &Name, args: &[Expr], scope: &Scope) -> Result<String> {
+        if name.text == "printf" {
+            // NEURON prints with C's printf; so does neurite (numbers only).
+            let Some(Expr::Var { name: format, index: None }) = args.first() else {
+                return unsupported(name.pos, "printf without a format string");
+            };
+            if !format.text.starts_with('"') {
+                return unsupported(name.pos, "printf without a format string");
+            }
+            let numbers: Vec<String> = args[1..].iter().map(|a| self.expr(a, scope)).collect::<Result<_>>()?;
+            return Ok(format!(
+                "{}::mechanisms::printf::printf({}, &[{}])",
+                self.neurite(),
+                format.text,
+                numbers.join(", ")
+            ));
+        }
         if name.text.starts_with("random_") {
             // The stream argument is no value: translate the others only.
             let mut a = vec![String::new()];
@@ -2231,6 +2368,11 @@ impl<'a> Generator<'a> {
             "log10" => one("log10")?,
             "sqrt" => one("sqrt")?,
             "fabs" | "abs" => one("abs")?,
+            // C's fmod: the remainder with the dividend's sign, as Rust's %.
+            "fmod" => match a.as_slice() {
+                [x, y] => format!("(({x}) % ({y}))"),
+                _ => return unsupported(name.pos, "fmod with other than two arguments"),
+            },
             "sin" | "cos" | "tan" | "asin" | "acos" | "atan" | "sinh" | "cosh" | "tanh" | "floor" | "ceil" => {
                 one(&name.text)?
             }
@@ -2297,6 +2439,7 @@ fn sliced(body: &str, slices: &[(&str, bool)]) -> (String, String) {
         || body.contains("self.newton_")
         || body.contains("self.kinetic_")
         || body.contains("self.linear_")
+        || body.contains("self.ix(")
     {
         return (String::new(), body.to_string());
     }
@@ -2478,6 +2621,18 @@ fn collect_names(e: &Expr, out: &mut Vec<String>) {
         }
         Expr::Paren(inner) => collect_names(inner, out),
     }
+}
+
+/// Whether statements declare a LOCAL array anywhere.
+fn has_local_array(stmts: &[Stmt]) -> bool {
+    stmts.iter().any(|stmt| match stmt {
+        Stmt::Local(names) => names.iter().any(|(_, length)| length.is_some()),
+        Stmt::If { then, otherwise, .. } => has_local_array(then) || otherwise.as_deref().is_some_and(has_local_array),
+        Stmt::While { body, .. } | Stmt::From { body, .. } | Stmt::Block(body) | Stmt::Initial(body) => {
+            has_local_array(body)
+        }
+        _ => false,
+    })
 }
 
 /// A WATCH condition `a > b` (or `>=`) as `a - b`, `a < b` (or `<=`) as
@@ -2926,6 +3081,23 @@ mod tests {
         let err = translate("NEURON { SUFFIX lin }\nSTATE { x y }\nINITIAL { SOLVE s }\nLINEAR s { ~ x + y = 1 }")
             .unwrap_err();
         assert!(err.contains("1 equations for 2 STATEs"), "{err}");
+    }
+
+    #[test]
+    fn arrays_and_from_loops_index_with_checks() {
+        let src = "DEFINE N 3\nNEURON { POINT_PROCESS q RANGE s }\nASSIGNED { t0[N] s }\nINITIAL { LOCAL i\n FROM i = 0 TO N-1 { t0[i] = i*2 } }\nNET_RECEIVE(w) { LOCAL tmp[2]\n tmp[1] = t0[2]\n s = tmp[1] + fmod(7, 3)\n printf(\"s = %g\\n\", s) }";
+        let code = translate(src).unwrap();
+        assert!(code.contains("var_t0: vec![0.0; count * 3],"), "{code}");
+        assert!(code.contains("while l_i <= (3.0_f64 - 1.0_f64) {") || code.contains("while l_i <="), "{code}");
+        assert!(
+            code.contains("let i = self.ix(k, l_i, 3);") && code.contains("self.var_t0[k*3 + i] = value;"),
+            "{code}"
+        );
+        assert!(code.contains("let mut l_tmp = [0.0_f64; 2];"), "{code}");
+        assert!(code.contains("{ let i = self.ix(k, 2.0_f64, 3); self.var_t0[k*3 + i] }"), "{code}");
+        assert!(code.contains("((7.0_f64) % (3.0_f64))"), "{code}");
+        assert!(code.contains("mechanisms::printf::printf(\"s = %g\\n\", &[self.var_s[k]])"), "{code}");
+        assert!(code.contains("fn ix(&mut self, k: usize, i: f64, len: usize) -> usize"), "{code}");
     }
 
     #[test]

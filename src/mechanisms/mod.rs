@@ -8,6 +8,7 @@
 //! NET_RECEIVE), so that generated code can implement it.
 
 pub mod newton;
+pub mod printf;
 
 /// Mechanisms generated from `mechanisms/*.mod` by neurite's NMODL compiler
 /// at build time (see build.rs).
