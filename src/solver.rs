@@ -55,6 +55,9 @@ pub struct InterleavedTree<'a> {
 /// its parent's row leaves first, then back substitute root first. On return
 /// `rhs` holds the solution.
 pub fn hines_solve_interleaved(tree: &InterleavedTree<'_>, a: &[f64], b: &[f64], d: &mut [f64], rhs: &mut [f64]) {
+    if tree.width == 1 {
+        return hines_solve_single(tree, a, b, d, rhs);
+    }
     let w = tree.width;
     let block = tree;
     for k in (1..block.parent.len()).rev() {
@@ -76,6 +79,29 @@ pub fn hines_solve_interleaved(tree: &InterleavedTree<'_>, a: &[f64], b: &[f64],
         let (rhs_lo, rhs_hi) = rhs.split_at_mut(row);
         let (rp, ri) = (&rhs_lo[prow..prow + w], &mut rhs_hi[..w]);
         back_substitute_row(ri, rp, &b[row..row + w], &d[row..row + w]);
+    }
+}
+
+/// A block of one cell: the same arithmetic as the interleaved solve, in
+/// plain indexed loops (a lone large cell spends its step here).
+fn hines_solve_single(tree: &InterleavedTree<'_>, a: &[f64], b: &[f64], d: &mut [f64], rhs: &mut [f64]) {
+    let base = tree.base;
+    let n = tree.parent.len();
+    let (a, b) = (&a[base..base + n], &b[base..base + n]);
+    let (d, rhs) = (&mut d[base..base + n], &mut rhs[base..base + n]);
+    for k in (1..n).rev() {
+        let p = tree.parent[k];
+        let inv = 1.0 / d[k];
+        d[k] = inv;
+        let factor = a[k] * inv;
+        d[p] -= factor * b[k];
+        rhs[p] -= factor * rhs[k];
+    }
+    rhs[0] /= d[0];
+    for k in 1..n {
+        let p = tree.parent[k];
+        rhs[k] -= b[k] * rhs[p];
+        rhs[k] *= d[k];
     }
 }
 

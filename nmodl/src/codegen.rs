@@ -2145,6 +2145,16 @@ impl<'a> Generator<'a> {
             Expr::Unary { op: UnaryOp::Neg, operand, .. } => format!("(-{})", self.expr(operand, scope)?),
             Expr::Unary { op: UnaryOp::Not, .. } => format!("(({}) as u8 as f64)", self.condition(e, scope)?),
             Expr::Binary { op: BinaryOp::Pow, left, right, .. } => {
+                // Numbers only (`2.3^((34 - 21)/10)`): the C library's pow
+                // now, once, instead of at every step; the same value.
+                if let (Some(x), Some(y)) = (self.constant_value(left), self.constant_value(right)) {
+                    return Ok(format!("({})", literal(x.powf(y))));
+                }
+                // x^2 is x*x: C's pow is correctly rounded, and so is one
+                // product, so the bits are the same without the call.
+                if self.constant_value(right) == Some(2.0) {
+                    return Ok(format!("{{ let x = {}; x * x }}", self.expr(left, scope)?));
+                }
                 format!("{}.powf({})", self.atom(left, scope)?, self.expr(right, scope)?)
             }
             Expr::Binary { op, left, right, .. } => match op {
@@ -2164,6 +2174,29 @@ impl<'a> Generator<'a> {
     }
 
     /// An operand of `.powf`: parenthesized unless it is a plain name.
+    /// The value of an expression of numbers, CONSTANTs and DEFINEs alone,
+    /// computed as the generated code would compute it.
+    fn constant_value(&self, e: &Expr) -> Option<f64> {
+        Some(match e {
+            Expr::Number { value, .. } => *value,
+            Expr::Var { name, index: None } => *self.constants.get(&name.text)?,
+            Expr::Paren(inner) => self.constant_value(inner)?,
+            Expr::Unary { op: UnaryOp::Neg, operand, .. } => -self.constant_value(operand)?,
+            Expr::Binary { op, left, right, .. } => {
+                let (x, y) = (self.constant_value(left)?, self.constant_value(right)?);
+                match op {
+                    BinaryOp::Add => x + y,
+                    BinaryOp::Sub => x - y,
+                    BinaryOp::Mul => x * y,
+                    BinaryOp::Div => x / y,
+                    BinaryOp::Pow => x.powf(y),
+                    _ => return None,
+                }
+            }
+            _ => return None,
+        })
+    }
+
     fn atom(&self, e: &Expr, scope: &Scope) -> Result<String> {
         let code = self.expr(e, scope)?;
         Ok(if code.starts_with('(') { code } else { format!("({code})") })
@@ -3098,6 +3131,18 @@ mod tests {
         assert!(code.contains("((7.0_f64) % (3.0_f64))"), "{code}");
         assert!(code.contains("mechanisms::printf::printf(\"s = %g\\n\", &[self.var_s[k]])"), "{code}");
         assert!(code.contains("fn ix(&mut self, k: usize, i: f64, len: usize) -> usize"), "{code}");
+    }
+
+    #[test]
+    fn constant_powers_are_computed_once_and_squares_are_products() {
+        let code = translate(
+            "NEURON { SUFFIX q RANGE x }\nASSIGNED { x v }\nBREAKPOINT { x = 2.3^((34-21)/10) + (v/48)^2 + v^3 }",
+        )
+        .unwrap();
+        assert!(code.contains(&literal(2.3f64.powf(1.3))), "{code}");
+        assert!(!code.contains("(2.3_f64).powf"), "{code}");
+        assert!(code.contains("{ let x = ((v / 48.0_f64)); x * x }"), "{code}");
+        assert!(code.contains("(v).powf(3.0_f64)"), "{code}");
     }
 
     #[test]
