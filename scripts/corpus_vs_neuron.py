@@ -20,8 +20,9 @@ never committed):
    1e-4 S/cm2, e -65 mV) with the mechanism inserted or placed at its middle,
    a 0.3 nA step from 5 to 20 ms and a -0.2 nA step from 25 to 35 ms, for
    mechanisms with NET_RECEIVE a NetStim (start 3 ms, interval 6 ms, 6
-   spikes) through a NetCon (weight 0.002, delay 1 ms); celsius 34, dt
-   0.025 ms, 50 ms from v = -65 mV;
+   spikes) through a NetCon (weight 0.002, delay 1 ms), every POINTER
+   pointing at the soma's voltage; celsius 34, dt 0.025 ms, 50 ms from
+   v = -65 mV;
 5. compares them at every step: v within 1e-6 mV, every STATE and every
    concentration the mechanism writes within 1e-9 relative (relative to
    the value, or to a millionth of the state's peak where the value is
@@ -155,6 +156,8 @@ def neuron_run(h, plan, run):
         ic.dur = duration
         ic.amp = amplitude
         keep.append(ic)
+    for pointer in run.get("pointers", []):
+        h.setpointer(seg._ref_v, pointer, owner)
     if run["kind"] == "point" and run["net_receive"]:
         s = plan["stimulus"]
         ns = h.NetStim()
@@ -222,6 +225,14 @@ def compare(neurite_csv, neuron_csv):
     matched = worst_v <= V_TOLERANCE and worst_state <= STATE_TOLERANCE
     summary = "max |dv| %.2e mV, states %.2e relative%s" % (worst_v, worst_state, " (%s)" % which if which else "")
     return matched, summary
+
+
+def neuron_nan_at(path):
+    """The first time (ms) NEURON's v is NaN in a trace, or None."""
+    if not os.path.exists(path):
+        return None
+    _, rows = read_csv(path)
+    return next((row[0] for row in rows if row[1] != row[1]), None)
 
 
 def build_runner(modules_dir):
@@ -366,7 +377,12 @@ def main():
                 errors.setdefault(who.split("/")[-1], message)
         for run in runs:
             key = (corpus, run["name"])
-            if run["name"] in errors:
+            if run["name"] in errors and "became NaN" in errors[run["name"]] and neuron_nan_at(run["neuron_out"]) is not None:
+                # NEURON goes on with NaN; neurite stops at the first
+                # non-finite voltage with an error: the same behaviour.
+                ok, summary = True, "non-finite in both: NEURON's v is NaN from t = %g ms, neurite stops with " \
+                    "NonFiniteVoltage (%s)" % (neuron_nan_at(run["neuron_out"]), errors[run["name"]])
+            elif run["name"] in errors:
                 ok, summary = False, "run failed: " + errors[run["name"]]
             elif not (os.path.exists(run["out"]) and os.path.exists(run["neuron_out"])):
                 ok, summary = False, "no traces"

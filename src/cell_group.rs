@@ -10,13 +10,13 @@
 //! memory and vectorizes, while each cell's arithmetic stays exactly what it
 //! would be alone, so results never depend on how cells are grouped.
 
-use std::collections::HashMap;
+use std::collections::{BTreeMap, HashMap};
 
 use crate::discretization::{CellNodes, NodePlace};
 use crate::error::{NeuriteError, Result};
 use crate::events::{Event, EventKey, EventQueue, EventTarget, NO_WEIGHTS};
 use crate::ions::{IonBinding, IonStore, IonUsage, Phase};
-use crate::mechanisms::{self, EventOutbox, InstanceSetup, Mechanism, MechanismKind, StepGlobals};
+use crate::mechanisms::{self, CallPoint, EventOutbox, InstanceSetup, Mechanism, MechanismKind, StepGlobals};
 use crate::morphology::{CableCell, CellTag, LocalStimId, Location, PointProcessId, SectionId};
 use crate::network::{CellDescription, Gid};
 use crate::recording::{Spike, Trace};
@@ -221,6 +221,14 @@ fn netstim_values(params: &crate::network::NetStimParams) -> impl Iterator<Item 
     })
 }
 
+/// The group cell that node `node` belongs to.
+fn cell_of_node_in(blocks: &[Block], node: usize) -> usize {
+    blocks
+        .iter()
+        .find(|b| (b.base..b.base + b.len()).contains(&node))
+        .map_or(0, |block| block.cells[(node - block.base) % block.width])
+}
+
 /// A NetCon from a cell's own NetStim, resolved.
 #[derive(Debug, Clone, Copy)]
 struct LocalRoute {
@@ -255,6 +263,8 @@ struct Slot {
     owner: Vec<Gid>,
     /// The ion variables the mechanism reads or writes (NMODL USEION).
     ions: Vec<IonBinding>,
+    /// Each POINTER and the node each instance's points at (its voltage).
+    pointers: Vec<(&'static str, Vec<usize>)>,
 }
 
 impl Slot {
@@ -307,6 +317,28 @@ impl Slot {
         for binding in &self.ions {
             if let Some(column) = self.mechanism.ion_column(binding.name()) {
                 binding.store(ions, column, phase, celsius);
+            }
+        }
+    }
+
+    /// Fills the mechanism's POINTER copies from their targets (voltages).
+    fn load_pointers(&mut self, v: &[f64]) {
+        for (name, nodes) in &self.pointers {
+            if let Some(column) = self.mechanism.ion_column(name) {
+                for (c, &n) in column.iter_mut().zip(nodes) {
+                    *c = v[n];
+                }
+            }
+        }
+    }
+
+    /// Gives what the mechanism left in its POINTER copies to the targets.
+    fn store_pointers(&mut self, v: &mut [f64]) {
+        for (name, nodes) in &self.pointers {
+            if let Some(column) = self.mechanism.ion_column(name) {
+                for (c, &n) in column.iter().zip(nodes) {
+                    v[n] = *c;
+                }
             }
         }
     }
@@ -590,6 +622,8 @@ impl CellGroup {
         let (mut a, mut bcoef, mut cap) = (vec![0.0; total], vec![0.0; total], vec![0.0; total]);
         let mut group_cells = Vec::with_capacity(cables.len());
         let mut point_areas: Vec<Vec<f64>> = Vec::with_capacity(cables.len());
+        // Per cell: the node each of its POINTERs points at.
+        let mut pointer_nodes: Vec<Vec<usize>> = Vec::with_capacity(cables.len());
         // Per cell: each node's membrane area, µm² (NMODL's `area`), and
         // each section's first segment node.
         let mut node_areas: Vec<(Vec<f64>, Vec<usize>)> = Vec::with_capacity(cables.len());
@@ -633,6 +667,16 @@ impl CellGroup {
             }
             point_areas.push(areas);
             node_areas.push((layout.area.clone(), layout.first_segment_node.clone()));
+            pointer_nodes.push(
+                cell.pointers()
+                    .iter()
+                    .map(|p| match p.target {
+                        crate::morphology::PointerTarget::Voltage(location) => {
+                            block.node(lane, layout.node_at(cell, location))
+                        }
+                    })
+                    .collect(),
+            );
             for _ in cell.netstims() {
                 plans[slot_of(&mechanisms::NETSTIM)].add(None);
             }
@@ -683,6 +727,8 @@ impl CellGroup {
 
         // Pass 2: values, written straight to their final place.
         let mut local_routes: Vec<(usize, Vec<LocalRoute>)> = Vec::new();
+        // Per slot: each POINTER's target node per instance (usize::MAX: unset).
+        let mut pointer_targets: Vec<BTreeMap<&'static str, Vec<usize>>> = vec![BTreeMap::new(); infos.len()];
         let mut fills: Vec<SlotFill> =
             plans.iter().zip(infos.iter()).map(|(plan, info)| SlotFill::new(info, plan.count)).collect();
         for (c, (gid, cell)) in cables.iter().enumerate() {
@@ -691,9 +737,13 @@ impl CellGroup {
             let first_stream = netstim_numbers.get(gid).copied().unwrap_or(1);
             let mut next_stream = first_stream + (cell.netstims().len() * mechanisms::NETSTIM.randoms.len()) as u64;
             let mut targets = Vec::with_capacity(cell.point_processes().len());
+            let mut point_instances: Vec<(usize, usize)> = Vec::with_capacity(cell.point_processes().len());
+            // (section, segment, mechanism) -> (slot, instance), for POINTERs.
+            let mut density_instances: HashMap<(usize, usize, &str), (usize, usize)> = HashMap::new();
             for (pp, area) in cell.point_processes().iter().zip(&point_areas[c]) {
                 let slot = slot_of(pp.info);
                 let k = fills[slot].put(&plans[slot], pp.values.iter().copied(), Some(1.0e2 / area), *gid);
+                point_instances.push((slot, k));
                 let section = cell.section(pp.location.section)?;
                 fills[slot].set_geometry(k, section.diam_at(section.segment_index(pp.location.x)), *area);
                 fills[slot].default_streams(k, *gid, &mut next_stream)?;
@@ -712,6 +762,9 @@ impl CellGroup {
                         );
                         let node = first_nodes[sid] + section.node_of_segment(segment);
                         fills[slot].set_geometry(k, section.diam_at(segment), areas[node]);
+                        if !insertion.info.pointers.is_empty() {
+                            density_instances.insert((sid, segment, insertion.info.name), (slot, k));
+                        }
                         fills[slot].default_streams(k, *gid, &mut next_stream)?;
                     }
                 }
@@ -741,6 +794,22 @@ impl CellGroup {
                     .collect();
                 local_routes.push((k, routes));
                 group_cells[c].own_stims.push(k);
+            }
+            for (setting, &node) in cell.pointers().iter().zip(&pointer_nodes[c]) {
+                let (slot, k) = match &setting.owner {
+                    crate::morphology::PointerOwner::Point(id) => point_instances[cell.point_index(*id)?],
+                    crate::morphology::PointerOwner::Density { location, mechanism } => {
+                        let section = cell.section(location.section)?;
+                        let key = (location.section.index(), section.segment_index(location.x), mechanism.as_str());
+                        *density_instances.get(&key).ok_or_else(|| NeuriteError::MechanismNotInserted {
+                            mechanism: mechanism.clone(),
+                            section: section.name().to_string(),
+                        })?
+                    }
+                };
+                let count = plans[slot].count;
+                let column = pointer_targets[slot].entry(setting.name).or_insert_with(|| vec![usize::MAX; count]);
+                column[k] = node;
             }
             group_cells[c].point_targets = targets;
         }
@@ -778,7 +847,25 @@ impl CellGroup {
                     name: missing.name().to_string(),
                 });
             }
-            slots.push(Slot { mechanism, nodes, owner: fill.owner, ions: bindings });
+            let mut pointers = Vec::with_capacity(info.pointers.len());
+            for &name in info.pointers {
+                let targets =
+                    pointer_targets[slots.len()].remove(name).unwrap_or_else(|| vec![usize::MAX; node_list.len()]);
+                if let Some(k) = targets.iter().position(|&n| n == usize::MAX) {
+                    let node = node_list.get(k).copied().unwrap_or(0);
+                    let cell = &group_cells[cell_of_node_in(&blocks, node)];
+                    let block = &blocks[cell.block];
+                    let section = cell.sections.section_of((node - block.base) / block.width);
+                    return Err(NeuriteError::PointerNotSet {
+                        cell: cell.name.clone(),
+                        section: cell.sections.names[section.0].clone(),
+                        mechanism: info.name.to_string(),
+                        pointer: name.to_string(),
+                    });
+                }
+                pointers.push((name, targets));
+            }
+            slots.push(Slot { mechanism, nodes, owner: fill.owner, ions: bindings, pointers });
         }
         let mut group = CellGroup {
             cells: group_cells,
@@ -851,6 +938,7 @@ impl CellGroup {
         for ion in self.ions.iter_mut() {
             ion.initialize(celsius);
         }
+        self.run_call_point(CallPoint::BeforeInitial, &globals);
         // NetCons first, as NEURON's init_events before the INITIAL blocks.
         for &(target, start) in &self.netcon_targets {
             let mechanism = &mut self.slots[target.slot as usize].mechanism;
@@ -861,7 +949,9 @@ impl CellGroup {
             let outbox = &mut self.outbox;
             let slot = &mut self.slots[s];
             slot.load_ions(&self.ions, Phase::Initial);
+            slot.load_pointers(&self.v);
             slot.with_voltages(&self.v, |m, v| m.initialize(v, &globals, outbox));
+            slot.store_pointers(&mut self.v);
             slot.store_ions(&mut self.ions, Phase::Initial, celsius);
             if let Some((instance, reason)) = slot.mechanism.take_failure() {
                 return Err(self.mechanism_failure(s, instance, reason));
@@ -869,6 +959,7 @@ impl CellGroup {
             self.flush_outbox(s, 0.0, true, NO_WEIGHTS);
         }
         self.detectors.above.fill(false);
+        self.run_call_point(CallPoint::AfterInitial, &globals);
         // As NEURON, compute currents once so that assigned variables hold
         // their initial values.
         self.assemble_matrix(&globals);
@@ -897,12 +988,15 @@ impl CellGroup {
             for s in 0..self.slots.len() {
                 let slot = &mut self.slots[s];
                 slot.load_ions(&self.ions, Phase::State);
+                slot.load_pointers(&self.v);
                 slot.with_voltages(&self.v, |m, v| m.advance_state(v, &end));
+                slot.store_pointers(&mut self.v);
                 slot.store_ions(&mut self.ions, Phase::State, celsius);
                 if let Some((instance, reason)) = slot.mechanism.take_failure() {
                     return Err(self.mechanism_failure(s, instance, reason));
                 }
             }
+            self.run_call_point(CallPoint::AfterSolve, &end);
             self.step_count += 1;
             self.record();
         }
@@ -989,11 +1083,13 @@ impl CellGroup {
                 InstanceNodes::Detached => None,
             };
             let mut v = node.map_or(f64::NAN, |n| self.v[n]);
+            self.slots[slot].load_pointers(&self.v);
             let mechanism = &mut self.slots[slot].mechanism;
             mechanism.net_receive(instance, weights, &mut v, event.flag, event.time, &mut self.outbox);
             if let Some(n) = node {
                 self.v[n] = v;
             }
+            self.slots[slot].store_pointers(&mut self.v);
             self.flush_outbox(slot, event.time, false, event.weights);
         }
         Ok(())
@@ -1061,7 +1157,20 @@ impl CellGroup {
     /// (no separate pass to clear the matrix), then the membrane currents and
     /// conductances are added; the sums differ from NEURON's by rounding
     /// only.
+    /// Runs the BEFORE/AFTER blocks of `point`, mechanism type by type.
+    fn run_call_point(&mut self, point: CallPoint, globals: &StepGlobals) {
+        for slot in self.slots.iter_mut() {
+            if !slot.mechanism.call_points().contains(&point) {
+                continue;
+            }
+            slot.load_pointers(&self.v);
+            slot.with_voltages(&self.v, |m, v| m.before_after(point, v, globals));
+            slot.store_pointers(&mut self.v);
+        }
+    }
+
     fn assemble_matrix(&mut self, globals: &StepGlobals) {
+        self.run_call_point(CallPoint::BeforeBreakpoint, globals);
         for block in &self.blocks {
             assemble_block(block, &self.v, &self.a, &self.b, &self.cap_factor, &mut self.rhs, &mut self.d);
         }
@@ -1074,7 +1183,9 @@ impl CellGroup {
         }
         for slot in self.slots.iter_mut() {
             slot.load_ions(&self.ions, Phase::Current);
+            slot.load_pointers(&self.v);
             slot.current(&self.v, &mut self.rhs, &mut self.d, globals);
+            slot.store_pointers(&mut self.v);
             slot.store_ions(&mut self.ions, Phase::Current, globals.celsius);
         }
     }

@@ -199,6 +199,20 @@ pub enum NeuriteError {
         /// The value (NaN or ±inf).
         value: f64,
     },
+    /// A mechanism instance whose POINTER was never set.
+    #[error(
+        "cell `{cell}`, section `{section}`: POINTER `{pointer}` of `{mechanism}` is not set (CableCell::set_pointer)"
+    )]
+    PointerNotSet {
+        /// Cell name.
+        cell: String,
+        /// Section of the instance.
+        section: String,
+        /// Mechanism name.
+        mechanism: String,
+        /// The POINTER.
+        pointer: String,
+    },
     /// A mechanism's numerical method failed (NEURON aborts the run).
     #[error("{mechanism}: {reason}, in cell gid {gid}, section `{section}`, at t = {t} ms")]
     MechanismFailed {

@@ -38,7 +38,9 @@ pub use communication::{Communicator, SerialCommunicator, ThreadCommunicator, ru
 pub use communication::{MpiCommunicator, MpiEnvironment};
 pub use error::{NeuriteError, Result};
 pub use launch::{WorldCommunicator, launch};
-pub use morphology::{CableCell, LocalStimId, Location, PointProcessId, SectionGeometry, SectionId};
+pub use morphology::{
+    CableCell, LocalStimId, Location, PointProcessId, PointerOwner, PointerTarget, SectionGeometry, SectionId,
+};
 pub use network::{CellDescription, Gid, NetCon, NetConId, NetConTarget, NetStimParams, Network};
 pub use parallel::ParallelContext;
 pub use recording::{Spike, Trace, write_spikes_csv, write_traces_csv};

@@ -299,6 +299,41 @@ pub struct LocalNetCon {
     pub delay: f64,
 }
 
+/// What a mechanism's POINTER points to (NEURON's `h.setpointer(target,
+/// name, mechanism)`).
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub enum PointerTarget {
+    /// The membrane potential at a location of the same cell, mV
+    /// (`sec(x)._ref_v`).
+    Voltage(Location),
+}
+
+/// Whose POINTER is set: a point process, or a density mechanism at the
+/// segment of a location.
+#[derive(Debug, Clone, PartialEq)]
+pub enum PointerOwner {
+    /// A point process of the cell.
+    Point(PointProcessId),
+    /// Density mechanism `mechanism` in the segment at `location`.
+    Density {
+        /// The segment.
+        location: Location,
+        /// The mechanism's name.
+        mechanism: String,
+    },
+}
+
+/// A POINTER set on the cell.
+#[derive(Debug, Clone, PartialEq)]
+pub struct PointerSetting {
+    /// Whose pointer.
+    pub owner: PointerOwner,
+    /// The POINTER's name.
+    pub name: &'static str,
+    /// What it points to.
+    pub target: PointerTarget,
+}
+
 /// A cell made of sections, the description of one multi-compartment neuron.
 #[derive(Debug, Clone)]
 pub struct CableCell {
@@ -308,6 +343,7 @@ pub struct CableCell {
     detector: Option<SpikeDetector>,
     netstims: Vec<crate::network::NetStimParams>,
     local_netcons: Vec<LocalNetCon>,
+    pointers: Vec<PointerSetting>,
     tag: CellTag,
 }
 
@@ -349,6 +385,7 @@ impl CableCell {
             detector: None,
             netstims: Vec::new(),
             local_netcons: Vec::new(),
+            pointers: Vec::new(),
             tag: new_cell_tag(),
         }
     }
@@ -759,6 +796,43 @@ impl CableCell {
         self.check_location(location)?;
         self.point_processes.push(PointProcess { info, location, values: info.parameter_defaults() });
         Ok(PointProcessId(self.point_processes.len() - 1, self.tag))
+    }
+
+    /// Points POINTER `name` of `owner` at `target`, as NEURON's
+    /// `h.setpointer(target, name, mechanism)`; setting it again replaces the
+    /// target. Every instance of a mechanism with POINTERs must have them
+    /// all set before a simulation is built.
+    pub fn set_pointer(&mut self, owner: PointerOwner, name: &str, target: PointerTarget) -> Result<()> {
+        let info = match &owner {
+            PointerOwner::Point(id) => self.point_processes[self.point_index(*id)?].info,
+            PointerOwner::Density { location, mechanism } => {
+                self.check_location(*location)?;
+                let section = self.section(location.section)?;
+                section
+                    .density_mechanisms()
+                    .iter()
+                    .find(|d| d.info.name == mechanism)
+                    .ok_or_else(|| NeuriteError::MechanismNotInserted {
+                        mechanism: mechanism.clone(),
+                        section: section.name().to_string(),
+                    })?
+                    .info
+            }
+        };
+        let Some(&name) = info.pointers.iter().find(|p| **p == name) else {
+            return Err(NeuriteError::UnknownVariable { mechanism: info.name.to_string(), name: name.to_string() });
+        };
+        match target {
+            PointerTarget::Voltage(location) => self.check_location(location)?,
+        }
+        self.pointers.retain(|p| !(p.owner == owner && p.name == name));
+        self.pointers.push(PointerSetting { owner, name, target });
+        Ok(())
+    }
+
+    /// The POINTERs set on the cell.
+    pub fn pointers(&self) -> &[PointerSetting] {
+        &self.pointers
     }
 
     /// Sets parameter `name` of a point process.

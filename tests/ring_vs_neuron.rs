@@ -98,6 +98,7 @@ static NOT_HH: neurite::mechanisms::MechanismInfo = neurite::mechanisms::Mechani
     variables: &[neurite::mechanisms::VariableInfo::parameter("gbar", 1.0, "S/cm2")],
     ions: &[],
     randoms: &[],
+    pointers: &[],
     weights: &[],
     create: never_built,
 };

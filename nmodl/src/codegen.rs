@@ -52,6 +52,19 @@ impl Default for Options {
     }
 }
 
+/// The module of a generated mechanism renamed, if its name is taken
+/// already (`dipole` and `Dipole` both give `dipole`): `dipole_2`, ...
+/// Returns the name used and the module's code.
+pub fn unique_module(mechanism: &str, code: String, taken: &[String]) -> (String, String) {
+    let base = module_name(mechanism);
+    if !taken.contains(&base) {
+        return (base, code);
+    }
+    let name = (2..).map(|i| format!("{base}_{i}")).find(|n| !taken.contains(n)).expect("a free name");
+    let code = code.replacen(&format!("pub mod {base} {{"), &format!("pub mod {name} {{"), 1);
+    (name, code)
+}
+
 /// The Rust module name of a mechanism (`ExpSyn` -> `expsyn`).
 pub fn module_name(mechanism: &str) -> String {
     let name: String =
@@ -98,6 +111,8 @@ struct Generator<'a> {
     kinetics: BTreeMap<String, &'a [Stmt]>,
     /// LINEAR and NONLINEAR blocks by name (true: NONLINEAR).
     linears: BTreeMap<String, (&'a [Stmt], bool)>,
+    /// BEFORE/AFTER blocks: the call point (a `CallPoint` variant) and body.
+    before_after: Vec<(&'static str, &'a [Stmt])>,
     /// Arrays: length, and whether each instance has its own (ASSIGNED)
     /// or the type shares one (GLOBAL, top-level LOCAL).
     arrays: BTreeMap<String, (usize, bool)>,
@@ -187,6 +202,7 @@ impl<'a> Generator<'a> {
             derivatives: BTreeMap::new(),
             kinetics: BTreeMap::new(),
             linears: BTreeMap::new(),
+            before_after: Vec::new(),
             arrays: BTreeMap::new(),
             indexes_arrays: false,
             reads_diam: false,
@@ -228,8 +244,12 @@ impl<'a> Generator<'a> {
                 }
             }
         }
-        if !m.pointers.is_empty() {
-            return unsupported(first_neuron_pos(m), "POINTER");
+        // POINTERs are the mechanism's own columns, filled from their
+        // targets before each call and given back after it, as ions are.
+        for name in &m.pointers {
+            if !g.ion_columns.contains(name) {
+                g.ion_columns.push(name.clone());
+            }
         }
         g.currents.extend(m.nonspecific_currents.iter().cloned());
         g.currents.extend(m.electrode_currents.iter().cloned());
@@ -318,7 +338,21 @@ impl<'a> Generator<'a> {
                     BlockKind::Nonlinear(name) => {
                         g.linears.insert(name.text.clone(), (body, true));
                     }
-                    BlockKind::BeforeAfter { .. } => return unsupported(*pos, "BEFORE/AFTER blocks"),
+                    BlockKind::BeforeAfter { after, when } => {
+                        let point = match (*after, when.text.as_str()) {
+                            (false, "INITIAL") => "BeforeInitial",
+                            (true, "INITIAL") => "AfterInitial",
+                            (false, "BREAKPOINT") => "BeforeBreakpoint",
+                            (true, "SOLVE") => "AfterSolve",
+                            _ => {
+                                return unsupported(
+                                    when.pos,
+                                    &format!("{} {} blocks", if *after { "AFTER" } else { "BEFORE" }, when.text),
+                                );
+                            }
+                        };
+                        g.before_after.push((point, body));
+                    }
                     BlockKind::Constructor | BlockKind::Destructor => {
                         return unsupported(*pos, "CONSTRUCTOR/DESTRUCTOR");
                     }
@@ -446,7 +480,7 @@ impl<'a> Generator<'a> {
         writeln!(out, "pub mod {} {{", module_name(&m.name)).ok();
         writeln!(
             out,
-            "    use {n}::mechanisms::{{EventOutbox, InstanceSetup, IonUse, Mechanism, MechanismInfo, MechanismKind, StepGlobals, VariableInfo}};"
+            "    use {n}::mechanisms::{{CallPoint, EventOutbox, InstanceSetup, IonUse, Mechanism, MechanismInfo, MechanismKind, StepGlobals, VariableInfo}};"
         )
         .ok();
         writeln!(out, "    use {n}::math::{{exact_exp, exp}};").ok();
@@ -486,7 +520,11 @@ impl<'a> Generator<'a> {
         }
         for name in &self.ion_columns {
             let units = m.variables.get(name).and_then(|v| v.decl.units.clone()).unwrap_or_default();
-            writeln!(out, "            VariableInfo::ion({name:?}, {units:?}),").ok();
+            if m.pointers.contains(name) {
+                writeln!(out, "            VariableInfo::assigned({name:?}, {units:?}),").ok();
+            } else {
+                writeln!(out, "            VariableInfo::ion({name:?}, {units:?}),").ok();
+            }
         }
         for (name, default) in &self.global_parameters {
             let units = m.variables[name].decl.units.clone().unwrap_or_default();
@@ -513,6 +551,8 @@ impl<'a> Generator<'a> {
             .map(|(params, _)| params.iter().map(|(p, _)| format!("{:?}", p.text)).collect())
             .unwrap_or_default();
         writeln!(out, "        weights: &[{}],", weights.join(", ")).ok();
+        let pointers: Vec<String> = m.pointers.iter().map(|p| format!("{p:?}")).collect();
+        writeln!(out, "        pointers: &[{}],", pointers.join(", ")).ok();
         writeln!(out, "        create: Instances::create,").ok();
         writeln!(out, "    }};").ok();
         writeln!(out).ok();
@@ -701,6 +741,9 @@ impl<'a> Generator<'a> {
         }
         if !self.watches.is_empty() {
             out.push_str(&self.watch_check()?);
+        }
+        if !self.before_after.is_empty() {
+            out.push_str(&self.before_after_blocks()?);
         }
         writeln!(out, "        fn global(&self, name: &str) -> Option<f64> {{").ok();
         writeln!(out, "            match name {{").ok();
@@ -1725,6 +1768,32 @@ impl<'a> Generator<'a> {
             }
             _ => None,
         })
+    }
+
+    /// BEFORE/AFTER blocks, each a loop over the instances run by the cell
+    /// group at NEURON's call point (`CallPoint`).
+    fn before_after_blocks(&self) -> Result<String> {
+        let mut code = String::new();
+        let points: Vec<String> = self.before_after.iter().map(|(p, _)| format!("CallPoint::{p}")).collect();
+        writeln!(code, "        fn call_points(&self) -> &'static [CallPoint] {{ &[{}] }}", points.join(", ")).ok();
+        writeln!(code, "        fn before_after(&mut self, point: CallPoint, v: &[f64], globals: &StepGlobals) {{")
+            .ok();
+        writeln!(code, "            (self.dt, self.celsius) = (globals.dt, globals.celsius);").ok();
+        let voltage = if self.m.kind == MechanismKind::Artificial { "f64::NAN" } else { "v[k]" };
+        for (point, body) in &self.before_after {
+            let mut scope =
+                Scope { exact: true, depth: 0, usetable: None, locals: Vec::new(), function: None, site: Site::Kernel };
+            let mut inner = String::new();
+            self.statements(body, &mut scope, &mut inner, 5)?;
+            writeln!(code, "            if point == CallPoint::{point} {{").ok();
+            writeln!(code, "                for k in 0..self.count {{").ok();
+            writeln!(code, "                    let mut v = {voltage};").ok();
+            code.push_str(&inner);
+            writeln!(code, "                }}").ok();
+            writeln!(code, "            }}").ok();
+        }
+        writeln!(code, "        }}").ok();
+        Ok(code)
     }
 
     /// The check of the WATCH conditions, at the start of a step as NEURON's
@@ -3143,6 +3212,18 @@ mod tests {
         assert!(!code.contains("(2.3_f64).powf"), "{code}");
         assert!(code.contains("{ let x = ((v / 48.0_f64)); x * x }"), "{code}");
         assert!(code.contains("(v).powf(3.0_f64)"), "{code}");
+    }
+
+    #[test]
+    fn pointers_are_exchanged_columns_and_before_after_blocks_run_at_their_points() {
+        let src = "NEURON { SUFFIX d POINTER pv RANGE q }\nASSIGNED { pv q v }\nAFTER SOLVE { q = pv - v }\nBEFORE BREAKPOINT { q = 0 }";
+        let code = translate(src).unwrap();
+        assert!(code.contains("pointers: &[\"pv\"],"), "{code}");
+        assert!(code.contains("\"pv\" => Some(&mut self.var_pv),"), "{code}");
+        assert!(code.contains("fn call_points(&self) -> &'static [CallPoint] { &[CallPoint::AfterSolve, CallPoint::BeforeBreakpoint] }"), "{code}");
+        assert!(code.contains("if point == CallPoint::AfterSolve {"), "{code}");
+        let err = translate("NEURON { SUFFIX d }\nBEFORE STEP { }").unwrap_err();
+        assert!(err.contains("BEFORE STEP"), "{err}");
     }
 
     #[test]

@@ -112,6 +112,22 @@ impl VariableInfo {
     }
 }
 
+/// Where NMODL's BEFORE/AFTER blocks run, at NEURON's call points of a
+/// fixed step: BEFORE INITIAL and AFTER INITIAL around the INITIAL blocks of
+/// finitialize, BEFORE BREAKPOINT before the currents, AFTER SOLVE after the
+/// state updates.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum CallPoint {
+    /// Before the mechanisms' INITIAL blocks.
+    BeforeInitial,
+    /// After all INITIAL blocks.
+    AfterInitial,
+    /// Before the membrane currents of a step.
+    BeforeBreakpoint,
+    /// After the state updates of a step.
+    AfterSolve,
+}
+
 /// Static description of a mechanism type.
 #[derive(Debug)]
 pub struct MechanismInfo {
@@ -126,6 +142,10 @@ pub struct MechanismInfo {
     /// Its random streams (NMODL `RANDOM` variables, Random123 streams per
     /// instance), in the file's order.
     pub randoms: &'static [&'static str],
+    /// Its POINTER variables: each instance's must be given a target (see
+    /// `CableCell::set_pointer`); the mechanism reads and writes the target
+    /// through its own copy, filled before each call and given back after.
+    pub pointers: &'static [&'static str],
     /// The arguments of its NET_RECEIVE block (`weight` first): a NetCon
     /// ending on it carries a weight vector of this length (at least 1).
     pub weights: &'static [&'static str],
@@ -331,6 +351,15 @@ pub trait Mechanism: Send {
     ) {
         let _ = (instance, weights, v, flag, t, outbox);
     }
+    /// The points of a step where the mechanism has BEFORE/AFTER blocks.
+    fn call_points(&self) -> &'static [CallPoint] {
+        &[]
+    }
+    /// Runs the mechanism's BEFORE/AFTER block for `point` on every
+    /// instance (`v` one voltage per instance, mV).
+    fn before_after(&mut self, point: CallPoint, v: &[f64], globals: &StepGlobals) {
+        let _ = (point, v, globals);
+    }
     /// Whether the mechanism has WATCH statements (see
     /// [`Mechanism::check_watches`]).
     fn has_watches(&self) -> bool {
@@ -375,8 +404,9 @@ pub trait Mechanism: Send {
     /// Mutable values of variable `name` for all instances.
     fn variable_mut(&mut self, name: &str) -> Option<&mut [f64]>;
     /// The mechanism's copies of ion variable `name` (`ena`, `cai`, `ica`;
-    /// see [`IonUse`]), which the cell group fills from the segments' ions
-    /// before a call and adds or copies back after it. Unlike
+    /// see [`IonUse`]) or of POINTER `name`, which the cell group fills from
+    /// the segments' ions (the pointers' targets) before a call and adds or
+    /// copies back after it. Unlike
     /// [`Mechanism::variable_mut`] this is no change of a parameter, so
     /// nothing cached is dropped.
     fn ion_column(&mut self, name: &str) -> Option<&mut [f64]> {

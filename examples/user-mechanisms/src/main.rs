@@ -360,6 +360,47 @@ mod tests {
         assert_eq!(weights_again, weights);
     }
 
+    /// POINTER and AFTER SOLVE: `vcopy` in the dendrite sees the soma's
+    /// voltage after every step; a POINTER left unset is an error naming
+    /// the mechanism and where it is.
+    #[test]
+    fn pointers_read_their_target_and_must_be_set() {
+        use neurite::{PointerOwner, PointerTarget};
+        let build = |set: bool| -> neurite::Result<(Simulation, neurite::SectionId, neurite::SectionId)> {
+            let catalogue = mechanisms::catalogue()?;
+            let mut cell = CableCell::new("pointer_cell");
+            let soma = cell.add_section("soma", SectionGeometry { length: 20.0, diam: 20.0, nseg: 1 })?;
+            cell.insert(soma, "hh")?;
+            let dend = cell.add_section("dend", SectionGeometry { length: 100.0, diam: 2.0, nseg: 3 })?;
+            cell.connect(dend, soma, 1.0)?;
+            cell.insert(dend, "pas")?;
+            cell.insert_mechanism(dend, catalogue.get("vcopy")?)?;
+            if set {
+                for x in [1.0 / 6.0, 0.5, 5.0 / 6.0] {
+                    let owner = PointerOwner::Density { location: Location::new(dend, x), mechanism: "vcopy".into() };
+                    cell.set_pointer(owner, "vref", PointerTarget::Voltage(Location::new(soma, 0.5)))?;
+                }
+            }
+            let clamp = cell.add_point_process(Location::new(soma, 0.5), "IClamp")?;
+            cell.set_point_parameter(clamp, "del", 1.0)?;
+            cell.set_point_parameter(clamp, "dur", 5.0)?;
+            cell.set_point_parameter(clamp, "amp", 0.3)?;
+            let mut net = Network::new();
+            net.add_cable_cell(0, cell)?;
+            Ok((Simulation::new(&net, SimulationConfig::default())?, soma, dend))
+        };
+        let (mut sim, soma, dend) = build(true).unwrap();
+        let v = sim.record_voltage(0, Location::new(soma, 0.5)).unwrap();
+        let seen = sim.record_variable(0, Location::new(dend, 0.5), "vcopy", "seen", 1).unwrap();
+        let count = sim.record_variable(0, Location::new(dend, 0.9), "vcopy", "count", 1).unwrap();
+        sim.finitialize(-65.0).unwrap();
+        sim.run(10.0).unwrap();
+        assert_eq!(sim.trace(seen).unwrap().values, sim.trace(v).unwrap().values);
+        assert_eq!(*sim.trace(count).unwrap().values.last().unwrap(), 400.0);
+        let err = build(false).err().expect("an unset POINTER").to_string();
+        assert!(err.contains("POINTER `vref` of `vcopy` is not set") && err.contains("dend"), "{err}");
+    }
+
     /// Against NEURON 9.0.2 running the same ka.mod (nrnivmodl), written by
     /// scripts/neuron_reference.py (model user-ka).
     #[test]

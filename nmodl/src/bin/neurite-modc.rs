@@ -46,6 +46,8 @@ fn main() -> ExitCode {
     }
     let options = neurite_nmodl::codegen::Options::default();
     let mut all_ok = true;
+    // Module names written so far (two mechanisms may map to one name).
+    let mut written: Vec<String> = Vec::new();
     for file in &files {
         let path = std::path::Path::new(file);
         let result = if check_only {
@@ -57,7 +59,9 @@ fn main() -> ExitCode {
             Ok(None) => println!("ok {file}"),
             Ok(Some((mechanism, code))) => {
                 if let Some(dir) = &out_dir {
-                    let target = dir.join(format!("{}.rs", neurite_nmodl::codegen::module_name(&mechanism.name)));
+                    let (name, code) = neurite_nmodl::codegen::unique_module(&mechanism.name, code, &written);
+                    written.push(name.clone());
+                    let target = dir.join(format!("{name}.rs"));
                     if let Err(err) = std::fs::create_dir_all(dir).and_then(|()| std::fs::write(&target, code)) {
                         all_ok = false;
                         println!("error {file}: could not write {}: {err}", target.display());

@@ -11,12 +11,14 @@
 //! place): a soma (L = diam = 20 µm, one segment, pas g 1e-4 S/cm², e −65 mV)
 //! with the mechanism inserted (density) or placed at its middle (point
 //! process), two current steps, and for mechanisms with NET_RECEIVE a NetStim
-//! driving them through a NetCon. Recorded at every step: v, each STATE of
-//! the mechanism, and each ion concentration it writes.
+//! driving them through a NetCon; every POINTER points at the soma's
+//! voltage. Recorded at every step: v, each STATE of the mechanism, and each
+//! ion concentration it writes.
 
 use neurite::mechanisms::{MechanismInfo, MechanismKind, VariableRole};
 use neurite::{
-    CableCell, Location, NetConTarget, NetStimParams, Network, SectionGeometry, Simulation, SimulationConfig,
+    CableCell, Location, NetConTarget, NetStimParams, Network, PointerOwner, PointerTarget, SectionGeometry,
+    Simulation, SimulationConfig,
 };
 use serde::{Deserialize, Serialize};
 use std::io::Write as _;
@@ -37,6 +39,8 @@ struct Description {
     /// Ion concentrations it writes (`cai`, ...), recorded from the ion.
     concentrations: Vec<&'static str>,
     net_receive: bool,
+    /// POINTERs: the protocol points each at the soma's voltage.
+    pointers: Vec<&'static str>,
 }
 
 fn describe(corpus: &'static str, info: &'static MechanismInfo) -> Description {
@@ -53,7 +57,15 @@ fn describe(corpus: &'static str, info: &'static MechanismInfo) -> Description {
         .filter(|name| name.ends_with('i') || name.ends_with('o'))
         .filter(|name| !name.starts_with('i'))
         .collect();
-    Description { corpus, name: info.name, kind, states, concentrations, net_receive: !info.weights.is_empty() }
+    Description {
+        corpus,
+        name: info.name,
+        kind,
+        states,
+        concentrations,
+        net_receive: !info.weights.is_empty(),
+        pointers: info.pointers.to_vec(),
+    }
 }
 
 /// A current step: start (ms), duration (ms), amplitude (nA).
@@ -131,6 +143,13 @@ fn simulate(plan: &Plan, run: &Run, corpus: &'static str, info: &'static Mechani
                 found: "an artificial cell",
             });
         }
+    }
+    for pointer in info.pointers {
+        let owner = match point {
+            Some(pp) => PointerOwner::Point(pp),
+            None => PointerOwner::Density { location: middle, mechanism: info.name.to_string() },
+        };
+        cell.set_pointer(owner, pointer, PointerTarget::Voltage(middle))?;
     }
     for clamp in &plan.clamps {
         let ic = cell.add_point_process(middle, "IClamp")?;
