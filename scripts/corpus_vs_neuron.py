@@ -21,7 +21,9 @@ never committed):
    a 0.3 nA step from 5 to 20 ms and a -0.2 nA step from 25 to 35 ms, for
    mechanisms with NET_RECEIVE a NetStim (start 3 ms, interval 6 ms, 6
    spikes) through a NetCon (weight 0.002, delay 1 ms), every POINTER
-   pointing at the soma's voltage; celsius 34, dt 0.025 ms, 50 ms from
+   pointing at the soma's voltage, and for a mechanism that reads an ion
+   current it does not write (a calcium pool) a density mechanism of the
+   same corpus that writes it, with its defaults; celsius 34, dt 0.025 ms, 50 ms from
    v = -65 mV;
 5. compares them at every step: v within 1e-6 mV, every STATE and every
    concentration the mechanism writes within 1e-9 relative (relative to
@@ -133,6 +135,11 @@ def neuron_side(plan_path, library):
 
 def neuron_run(h, plan, run):
     name = run["name"]
+    # One NEURON process runs a corpus: every table back to NEURON's default
+    # first (an earlier run may have switched one off), then this run's.
+    for other in plan["runs"]:
+        if hasattr(h, "usetable_" + other["name"]):
+            setattr(h, "usetable_" + other["name"], 1)
     usetable = "usetable_" + name
     if hasattr(h, usetable):
         setattr(h, usetable, run["usetable"])
@@ -144,6 +151,8 @@ def neuron_run(h, plan, run):
     soma.e_pas = -65
     seg = soma(0.5)
     keep = []
+    if run.get("partner"):
+        soma.insert(run["partner"])
     if run["kind"] == "density":
         soma.insert(name)
         owner = getattr(seg, name)
@@ -356,10 +365,19 @@ def main():
             if d["kind"] == "artificial":
                 status[corpus][path] = "not compared: artificial cells other than NetStim are not in neurite's networks yet"
                 continue
+            # A pool of an ion current it only reads (cad reading ica) gets
+            # a density mechanism of the corpus that writes that current.
+            partner = None
+            for current in d.get("reads_currents", []):
+                partner = next((p["name"] for p in mechanisms if p["kind"] == "density" and p["name"] != d["name"]
+                                and current in p.get("writes_currents", []) and not p.get("pointers")
+                                and not p.get("reads_currents")), None)
+                if partner:
+                    break
             for usetable in ([1.0, 0.0] if has_table(path) else [1.0]):
                 stem = os.path.join(out, "%s_usetable%d" % (d["name"], usetable))
                 runs.append(dict(d, usetable=usetable, out=stem + "_neurite.csv", neuron_out=stem + "_neuron.csv",
-                                 path=path))
+                                 path=path, partner=partner))
         plan = dict(PROTOCOL, runs=runs)
         plan_path = os.path.join(out, "plan.json")
         with open(plan_path, "w") as f:
@@ -388,7 +406,8 @@ def main():
                 ok, summary = False, "no traces"
             else:
                 ok, summary = compare(run["out"], run["neuron_out"])
-            summary = "usetable %d: %s" % (run["usetable"], summary)
+            summary = "usetable %d%s: %s" % (run["usetable"], ", with %s" % run["partner"] if run["partner"] else "",
+                                             summary)
             before = results.get(key, (True, [], run["path"]))
             results[key] = (before[0] and ok, before[1] + [summary], run["path"])
 

@@ -41,6 +41,11 @@ struct Description {
     net_receive: bool,
     /// POINTERs: the protocol points each at the soma's voltage.
     pointers: Vec<&'static str>,
+    /// Ion currents it reads without writing them (`ica` of a calcium
+    /// pool): the protocol adds a mechanism of the corpus that writes one.
+    reads_currents: Vec<&'static str>,
+    /// Ion currents it writes.
+    writes_currents: Vec<&'static str>,
 }
 
 fn describe(corpus: &'static str, info: &'static MechanismInfo) -> Description {
@@ -65,6 +70,16 @@ fn describe(corpus: &'static str, info: &'static MechanismInfo) -> Description {
         concentrations,
         net_receive: !info.weights.is_empty(),
         pointers: info.pointers.to_vec(),
+        reads_currents: info
+            .ions
+            .iter()
+            .flat_map(|ion| ion.read.iter().copied().filter(|r| r.starts_with('i') && !ion.write.contains(r)))
+            .collect(),
+        writes_currents: info
+            .ions
+            .iter()
+            .flat_map(|ion| ion.write.iter().copied().filter(|w| w.starts_with('i')))
+            .collect(),
     }
 }
 
@@ -89,6 +104,10 @@ struct Run {
     name: String,
     usetable: f64,
     out: String,
+    /// A density mechanism of the same corpus inserted too, with its
+    /// defaults, that writes an ion current the mechanism only reads.
+    #[serde(default)]
+    partner: Option<String>,
 }
 
 #[derive(Deserialize)]
@@ -132,6 +151,13 @@ fn simulate(plan: &Plan, run: &Run, corpus: &'static str, info: &'static Mechani
     cell.set_parameter(soma, "pas", "g", 1e-4)?;
     cell.set_parameter(soma, "pas", "e", -65.0)?;
     let middle = Location::new(soma, 0.5);
+    // Inserted first, as the NEURON side does.
+    if let Some(partner) = &run.partner {
+        let Some(&(_, partner)) = modules::ALL.iter().find(|(c, i)| *c == run.corpus && i.name == partner) else {
+            return Err(neurite::NeuriteError::UnknownMechanism { name: format!("{}/{partner}", run.corpus) });
+        };
+        cell.insert_mechanism(soma, partner)?;
+    }
     let mut point = None;
     match info.kind {
         MechanismKind::Density => cell.insert_mechanism(soma, info)?,
