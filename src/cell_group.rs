@@ -265,6 +265,10 @@ struct Slot {
     ions: Vec<IonBinding>,
     /// Each POINTER and the node each instance's points at (its voltage).
     pointers: Vec<(&'static str, Vec<usize>)>,
+    /// Where the mechanism has BEFORE/AFTER blocks (asked once).
+    call_points: &'static [CallPoint],
+    /// Whether it has WATCH statements (asked once).
+    has_watches: bool,
 }
 
 impl Slot {
@@ -865,7 +869,16 @@ impl CellGroup {
                 }
                 pointers.push((name, targets));
             }
-            slots.push(Slot { mechanism, nodes, owner: fill.owner, ions: bindings, pointers });
+            let (call_points, has_watches) = (mechanism.call_points(), mechanism.has_watches());
+            slots.push(Slot {
+                mechanism,
+                nodes,
+                owner: fill.owner,
+                ions: bindings,
+                pointers,
+                call_points,
+                has_watches,
+            });
         }
         let mut group = CellGroup {
             cells: group_cells,
@@ -1007,7 +1020,7 @@ impl CellGroup {
     /// thresholds, at the start of a step); what fires is queued.
     fn check_watches(&mut self) {
         for s in 0..self.slots.len() {
-            if !self.slots[s].mechanism.has_watches() {
+            if !self.slots[s].has_watches {
                 continue;
             }
             let (t, outbox) = (self.t, &mut self.outbox);
@@ -1160,7 +1173,7 @@ impl CellGroup {
     /// Runs the BEFORE/AFTER blocks of `point`, mechanism type by type.
     fn run_call_point(&mut self, point: CallPoint, globals: &StepGlobals) {
         for slot in self.slots.iter_mut() {
-            if !slot.mechanism.call_points().contains(&point) {
+            if !slot.call_points.contains(&point) {
                 continue;
             }
             slot.load_pointers(&self.v);
