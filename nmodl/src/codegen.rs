@@ -379,7 +379,14 @@ impl<'a> Generator<'a> {
                     g.tables.push(Table {
                         owner: owner.clone(),
                         function: *function,
-                        names: names.iter().map(|n| n.text.clone()).collect(),
+                        // An array's elements are tabulated one by one.
+                        names: names
+                            .iter()
+                            .flat_map(|n| match g.arrays.get(&n.text) {
+                                Some(&(length, _)) => (0..length).map(|i| format!("{}[{i}]", n.text)).collect(),
+                                None => vec![n.text.clone()],
+                            })
+                            .collect(),
                         depend: depend.iter().map(|n| n.text.clone()).collect(),
                         from,
                         to,
@@ -416,7 +423,8 @@ impl<'a> Generator<'a> {
         }
         for table in &g.tables {
             for name in &table.names {
-                if !g.scalars.contains(name) && !g.columns.iter().any(|(c, _)| c == name) {
+                let is_element = name.split_once('[').is_some_and(|(base, _)| g.arrays.contains_key(base));
+                if !is_element && !g.scalars.contains(name) && !g.columns.iter().any(|(c, _)| c == name) {
                     return unsupported(table.pos, &format!("TABLE of `{name}`, which is not an ASSIGNED"));
                 }
             }
@@ -838,6 +846,16 @@ impl<'a> Generator<'a> {
 
     /// A tabulated variable of instance `k` (a column) or of the type.
     fn slot(&self, name: &str) -> String {
+        if let Some((base, rest)) = name.split_once('[') {
+            // `inf[1]`, an element of a tabulated array.
+            let i = rest.trim_end_matches(']');
+            let (length, per_instance) = self.arrays[base];
+            return if per_instance {
+                format!("self.{}[k*{length} + {i}]", field(base))
+            } else {
+                format!("self.{}[{i}]", field(base))
+            };
+        }
         if self.scalars.iter().any(|n| n == name) {
             format!("self.{}", field(name))
         } else {
@@ -2542,6 +2560,7 @@ fn sliced(body: &str, slices: &[(&str, bool)]) -> (String, String) {
         || body.contains("self.kinetic_")
         || body.contains("self.linear_")
         || body.contains("self.ix(")
+        || body.contains("[k*")
     {
         return (String::new(), body.to_string());
     }
