@@ -336,6 +336,24 @@ impl Slot {
         }
     }
 
+    /// [`Slot::load_pointers`] for instance `k` alone (an event).
+    fn load_pointers_of(&mut self, k: usize, v: &[f64]) {
+        for (name, nodes) in &self.pointers {
+            if let Some(column) = self.mechanism.ion_column(name) {
+                column[k] = v[nodes[k]];
+            }
+        }
+    }
+
+    /// [`Slot::store_pointers`] for instance `k` alone (an event).
+    fn store_pointers_of(&mut self, k: usize, v: &mut [f64]) {
+        for (name, nodes) in &self.pointers {
+            if let Some(column) = self.mechanism.ion_column(name) {
+                v[nodes[k]] = column[k];
+            }
+        }
+    }
+
     /// Gives what the mechanism left in its POINTER copies to the targets.
     fn store_pointers(&mut self, v: &mut [f64]) {
         for (name, nodes) in &self.pointers {
@@ -952,12 +970,6 @@ impl CellGroup {
             ion.initialize(celsius);
         }
         self.run_call_point(CallPoint::BeforeInitial, &globals);
-        // NetCons first, as NEURON's init_events before the INITIAL blocks.
-        for &(target, start) in &self.netcon_targets {
-            let mechanism = &mut self.slots[target.slot as usize].mechanism;
-            let weights = &mut self.netcon_weights[start as usize..start as usize + mechanism.info().weight_count()];
-            mechanism.net_receive_init(target.instance as usize, weights, 0.0);
-        }
         for s in 0..self.slots.len() {
             let outbox = &mut self.outbox;
             let slot = &mut self.slots[s];
@@ -972,6 +984,12 @@ impl CellGroup {
             self.flush_outbox(s, 0.0, true, NO_WEIGHTS);
         }
         self.detectors.above.fill(false);
+        // NetCons after the INITIAL blocks, as NEURON's init_net_events.
+        for &(target, start) in &self.netcon_targets {
+            let mechanism = &mut self.slots[target.slot as usize].mechanism;
+            let weights = &mut self.netcon_weights[start as usize..start as usize + mechanism.info().weight_count()];
+            mechanism.net_receive_init(target.instance as usize, weights, 0.0);
+        }
         self.run_call_point(CallPoint::AfterInitial, &globals);
         // As NEURON, compute currents once so that assigned variables hold
         // their initial values.
@@ -1095,14 +1113,19 @@ impl CellGroup {
                 InstanceNodes::Scattered { nodes, .. } => Some(nodes[instance]),
                 InstanceNodes::Detached => None,
             };
-            let mut v = node.map_or(f64::NAN, |n| self.v[n]);
-            self.slots[slot].load_pointers(&self.v);
+            let before = node.map_or(f64::NAN, |n| self.v[n]);
+            let mut v = before;
+            self.slots[slot].load_pointers_of(instance, &self.v);
             let mechanism = &mut self.slots[slot].mechanism;
             mechanism.net_receive(instance, weights, &mut v, event.flag, event.time, &mut self.outbox);
-            if let Some(n) = node {
+            // The pointers first; then the node's voltage if the block set
+            // it (NEURON's `NODEV(node) = v` comes last).
+            self.slots[slot].store_pointers_of(instance, &mut self.v);
+            if let Some(n) = node
+                && v.to_bits() != before.to_bits()
+            {
                 self.v[n] = v;
             }
-            self.slots[slot].store_pointers(&mut self.v);
             self.flush_outbox(slot, event.time, false, event.weights);
         }
         Ok(())

@@ -1546,16 +1546,16 @@ impl<'a> Generator<'a> {
         let i = self.expr(index, scope)?;
         if scope.locals.contains(&name.text) {
             let l = local(&name.text);
-            return Ok(format!("{{ let i = self.ix(k, {i}, {l}.len()); {l}[i] }}"));
+            return Ok(format!("{{ let i0 = {i}; let i = self.ix(k, i0, {l}.len()); {l}[i] }}"));
         }
         let Some(&(length, per_instance)) = self.arrays.get(&name.text) else {
             return Err(SyntaxError::new(name.pos, format!("`{}` is not an array", name.text)));
         };
         let f = field(&name.text);
         Ok(if per_instance {
-            format!("{{ let i = self.ix(k, {i}, {length}); self.{f}[k*{length} + i] }}")
+            format!("{{ let i0 = {i}; let i = self.ix(k, i0, {length}); self.{f}[k*{length} + i] }}")
         } else {
-            format!("{{ let i = self.ix(k, {i}, {length}); self.{f}[i] }}")
+            format!("{{ let i0 = {i}; let i = self.ix(k, i0, {length}); self.{f}[i] }}")
         })
     }
 
@@ -1571,12 +1571,19 @@ impl<'a> Generator<'a> {
                 _ => None,
             })
             .collect();
+        // The block's LOCALs are names of the equations too.
+        let mut scope = Scope { locals: scope.locals.clone(), function: scope.function.clone(), ..*scope };
+        for stmt in stmts {
+            if let Stmt::Local(names) = stmt {
+                scope.locals.extend(names.iter().map(|(n, _)| n.text.clone()));
+            }
+        }
         for stmt in stmts {
             if self.check_implicit_shape(stmt, &states).is_err() {
                 return Ok(true);
             }
             if let Stmt::Derivative { state, index: None, order: 1, value } = stmt
-                && self.linear(value, &state.text, scope)?.is_none()
+                && self.linear(value, &state.text, &scope)?.is_none()
             {
                 return Ok(true);
             }
@@ -1815,8 +1822,9 @@ impl<'a> Generator<'a> {
     }
 
     /// The check of the WATCH conditions, at the start of a step as NEURON's
-    /// check_thresh: an armed condition that becomes true sends its flag as
-    /// a self event 1e-10 ms later; it fires again only after being false.
+    /// check_thresh: an armed condition that becomes true (within
+    /// hoc_epsilon, 1e-11) sends its flag as a self event at once; it fires
+    /// again only after being false.
     fn watch_check(&self) -> Result<String> {
         let n = self.watches.len();
         let scope =
@@ -1830,11 +1838,10 @@ impl<'a> Generator<'a> {
             let value = self.expr(value, &scope)?;
             writeln!(code, "                let w = k*{n} + {i};").ok();
             writeln!(code, "                if self.watch_active[w] {{").ok();
-            writeln!(code, "                    if ({value}) > 0.0 {{").ok();
+            writeln!(code, "                    if ({value}) >= -1e-11 {{").ok();
             writeln!(code, "                        if !self.watch_above[w] {{").ok();
             writeln!(code, "                            self.watch_above[w] = true;").ok();
-            writeln!(code, "                            outbox.self_events.push((t + 1e-10, k, self.watch_flag[w]));")
-                .ok();
+            writeln!(code, "                            outbox.self_events.push((t, k, self.watch_flag[w]));").ok();
             writeln!(code, "                        }}").ok();
             writeln!(code, "                    }} else {{").ok();
             writeln!(code, "                        self.watch_above[w] = false;").ok();
@@ -1878,10 +1885,13 @@ impl<'a> Generator<'a> {
             }
         }
         self.statements(&rest, &mut scope, &mut code, 3)?;
-        // v is the node's voltage, as NEURON's `v = NODEV(node)`, and what
-        // the block leaves in it goes back to the node.
+        // v is the node's voltage, as NEURON's `v = NODEV(node)`; a block
+        // that assigns v gives it back to the node (`NODEV(node) = v`).
+        let (mut assigned, mut read) = (Vec::new(), Vec::new());
+        statement_names(&rest, &mut assigned, &mut read);
+        let write_back = if assigned.iter().any(|n| n == "v") { "            *node_v = v;\n" } else { "" };
         let mut out = format!(
-            "        fn net_receive(&mut self, k: usize, weights: &mut [f64], node_v: &mut f64, flag: f64, t: f64, outbox: &mut EventOutbox) {{\n{}{load}            let mut l_flag = flag;\n            let mut v = *node_v;\n            let mut watch_rm = 0;\n{code}{store}            *node_v = v;\n        }}\n",
+            "        fn net_receive(&mut self, k: usize, weights: &mut [f64], node_v: &mut f64, flag: f64, t: f64, outbox: &mut EventOutbox) {{\n{}{load}            let mut l_flag = flag;\n            let mut v = *node_v;\n            let mut watch_rm = 0;\n{code}{store}{write_back}        }}\n",
             self.check_tables_call(),
         );
         if let Some(block) = init {
@@ -2053,16 +2063,17 @@ impl<'a> Generator<'a> {
                 // The index first: its check borrows the mechanism.
                 writeln!(out, "{pad}{{").ok();
                 writeln!(out, "{pad}    let value = {value};").ok();
+                writeln!(out, "{pad}    let i0 = {i};").ok();
                 if scope.locals.contains(&name.text) {
                     let l = local(&name.text);
-                    writeln!(out, "{pad}    let i = self.ix(k, {i}, {l}.len());").ok();
+                    writeln!(out, "{pad}    let i = self.ix(k, i0, {l}.len());").ok();
                     writeln!(out, "{pad}    {l}[i] = value;").ok();
                 } else {
                     let Some(&(length, per_instance)) = self.arrays.get(&name.text) else {
                         return Err(SyntaxError::new(name.pos, format!("`{}` is not an array", name.text)));
                     };
                     let f = field(&name.text);
-                    writeln!(out, "{pad}    let i = self.ix(k, {i}, {length});").ok();
+                    writeln!(out, "{pad}    let i = self.ix(k, i0, {length});").ok();
                     if per_instance {
                         writeln!(out, "{pad}    self.{f}[k*{length} + i] = value;").ok();
                     } else {
@@ -2169,7 +2180,9 @@ impl<'a> Generator<'a> {
                 writeln!(out, "{pad}watch_rm += 1;").ok();
                 writeln!(out, "{pad}self.watch_active[k*{n} + {i}] = true;").ok();
                 writeln!(out, "{pad}self.watch_flag[k*{n} + {i}] = {flag};").ok();
-                writeln!(out, "{pad}self.watch_above[k*{n} + {i}] = ({value}) > 0.0;").ok();
+                // NEURON arms with the condition's value at the node's
+                // voltage (NODEV, not the block's copy) within hoc_epsilon.
+                writeln!(out, "{pad}self.watch_above[k*{n} + {i}] = {{ let v = *node_v; ({value}) >= -1e-11 }};").ok();
             }
             Stmt::Initial(_) => return unsupported(Position::default(), "INITIAL inside NET_RECEIVE"),
             Stmt::ForNetCons { pos, .. } => return unsupported(*pos, "FOR_NETCONS"),
@@ -2425,7 +2438,10 @@ impl<'a> Generator<'a> {
                 ));
             }
         };
-        let rest = &rest[1..];
+        // The other arguments first: they may borrow the mechanism.
+        let binds: String = rest[1..].iter().enumerate().map(|(i, x)| format!("let r{i} = {x}; ")).collect();
+        let bound: Vec<String> = (0..rest.len() - 1).map(|i| format!("r{i}")).collect();
+        let rest = &bound[..];
         let u32_of = |x: &String| format!("(({x}) as u32)");
         Ok(match (name.text.as_str(), rest) {
             ("random_setseq", [x]) => format!("{stream}.set_position({x})"),
@@ -2444,6 +2460,7 @@ impl<'a> Generator<'a> {
                 ));
             }
         })
+        .map(|call| if binds.is_empty() { call } else { format!("{{ {binds}{call} }}") })
     }
 
     fn call(&self, name: &Name, args: &[Expr], scope: &Scope) -> Result<String> {
@@ -2456,12 +2473,8 @@ impl<'a> Generator<'a> {
                 return unsupported(name.pos, "printf without a format string");
             }
             let numbers: Vec<String> = args[1..].iter().map(|a| self.expr(a, scope)).collect::<Result<_>>()?;
-            return Ok(format!(
-                "{}::mechanisms::printf::printf({}, &[{}])",
-                self.neurite(),
-                format.text,
-                numbers.join(", ")
-            ));
+            let text = c_unescape(&format.text[1..format.text.len().saturating_sub(1).max(1)]);
+            return Ok(format!("{}::mechanisms::printf::printf({text:?}, &[{}])", self.neurite(), numbers.join(", ")));
         }
         if name.text.starts_with("random_") {
             // The stream argument is no value: translate the others only.
@@ -2538,8 +2551,11 @@ impl<'a> Generator<'a> {
                 let t = if scope.site == Site::Kernel { "globals.t" } else { "t" };
                 let v = "v";
                 let prefix = if is_function { "f" } else { "p" };
-                let args: String = a.iter().map(|x| format!(", {x}")).collect();
-                format!("self.{prefix}_{user}(k, {v}, {t}{args})")
+                // Arguments first: they may borrow the mechanism (array
+                // elements), which the call then borrows mutably.
+                let binds: String = a.iter().enumerate().map(|(i, x)| format!("let a{i} = {x}; ")).collect();
+                let args: String = (0..a.len()).map(|i| format!(", a{i}")).collect();
+                format!("{{ {binds}self.{prefix}_{user}(k, {v}, {t}{args}) }}")
             }
             other => return unsupported(name.pos, &format!("call of `{other}`")),
         })
@@ -2744,6 +2760,44 @@ fn collect_names(e: &Expr, out: &mut Vec<String>) {
     }
 }
 
+/// A C string literal's text with its escapes resolved (`\n`, `\t`, `\033`,
+/// ...), to be written again as a Rust literal.
+fn c_unescape(text: &str) -> String {
+    let mut out = String::new();
+    let mut chars = text.chars().peekable();
+    while let Some(c) = chars.next() {
+        if c != '\\' {
+            out.push(c);
+            continue;
+        }
+        match chars.next() {
+            Some('n') => out.push('\n'),
+            Some('t') => out.push('\t'),
+            Some('r') => out.push('\r'),
+            Some('a') => out.push('\u{7}'),
+            Some('b') => out.push('\u{8}'),
+            Some('f') => out.push('\u{c}'),
+            Some('v') => out.push('\u{b}'),
+            Some(d) if d.is_digit(8) => {
+                let mut code = d.to_digit(8).unwrap_or(0);
+                for _ in 0..2 {
+                    match chars.peek().and_then(|c| c.to_digit(8)) {
+                        Some(x) => {
+                            code = code * 8 + x;
+                            chars.next();
+                        }
+                        None => break,
+                    }
+                }
+                out.push(char::from_u32(code).unwrap_or('?'));
+            }
+            Some(other) => out.push(other),
+            None => out.push('\\'),
+        }
+    }
+    out
+}
+
 /// Whether statements declare a LOCAL array anywhere.
 fn has_local_array(stmts: &[Stmt]) -> bool {
     stmts.iter().any(|stmt| match stmt {
@@ -2786,7 +2840,18 @@ fn collect_watches(stmts: &[Stmt], out: &mut Vec<(Expr, Expr)>) -> Result<()> {
                     collect_watches(o, out)?;
                 }
             }
-            Stmt::Block(body) | Stmt::While { body, .. } | Stmt::Initial(body) => collect_watches(body, out)?,
+            Stmt::Initial(body) => {
+                let mut inner = Vec::new();
+                collect_watches(body, &mut inner)?;
+                if !inner.is_empty() {
+                    let pos = match body.iter().find(|s| matches!(s, Stmt::Watch { .. })) {
+                        Some(Stmt::Watch { pos, .. }) => *pos,
+                        _ => Position::default(),
+                    };
+                    return unsupported(pos, "WATCH in NET_RECEIVE's INITIAL block");
+                }
+            }
+            Stmt::Block(body) | Stmt::While { body, .. } => collect_watches(body, out)?,
             _ => {}
         }
     }
@@ -3120,8 +3185,8 @@ mod tests {
         let code = translate(src).unwrap();
         assert!(code.contains("randoms: &[\"s\"]"), "{code}");
         assert!(code.contains("rng_s: Vec<neurite::random123::Random123Stream>"), "{code}");
-        assert!(code.contains("self.rng_s[k].set_position(4.0_f64)"), "{code}");
-        assert!(code.contains("self.rng_s[k].normal_with(1.0_f64, 2.0_f64)"), "{code}");
+        assert!(code.contains("{ let r0 = 4.0_f64; self.rng_s[k].set_position(r0) }"), "{code}");
+        assert!(code.contains("{ let r0 = 1.0_f64; let r1 = 2.0_f64; self.rng_s[k].normal_with(r0, r1) }"), "{code}");
         assert!(code.contains("self.rng_s[k].negexp()"), "{code}");
         let err = translate("NEURON { SUFFIX r RANDOM s RANGE x }\nASSIGNED { x }\nINITIAL { x = s + 1 }").unwrap_err();
         assert!(err.starts_with("3:15:") && err.contains("RANDOM `s` is a stream"), "{err}");
@@ -3185,9 +3250,12 @@ mod tests {
         let code = translate(src).unwrap();
         assert!(code.contains("watch_active: vec![false; count * 1],"), "{code}");
         assert!(code.contains("if watch_rm == 0 { self.watch_active[k*1..k*1 + 1].fill(false); }"), "{code}");
-        assert!(code.contains("self.watch_above[k*1 + 0] = ((v - self.var_th[k])) > 0.0;"), "{code}");
+        assert!(
+            code.contains("self.watch_above[k*1 + 0] = { let v = *node_v; ((v - self.var_th[k])) >= -1e-11 };"),
+            "{code}"
+        );
         assert!(code.contains("fn check_watches(&mut self, v: &[f64], t: f64, outbox: &mut EventOutbox)"), "{code}");
-        assert!(code.contains("outbox.self_events.push((t + 1e-10, k, self.watch_flag[w]));"), "{code}");
+        assert!(code.contains("outbox.self_events.push((t, k, self.watch_flag[w]));"), "{code}");
         let err = translate("NEURON { POINT_PROCESS iz }\nASSIGNED { v }\nNET_RECEIVE(w) { WATCH (v) 2 }").unwrap_err();
         assert!(err.contains("a comparison"), "{err}");
     }
@@ -3211,13 +3279,14 @@ mod tests {
         assert!(code.contains("var_t0: vec![0.0; count * 3],"), "{code}");
         assert!(code.contains("while l_i <= (3.0_f64 - 1.0_f64) {") || code.contains("while l_i <="), "{code}");
         assert!(
-            code.contains("let i = self.ix(k, l_i, 3);") && code.contains("self.var_t0[k*3 + i] = value;"),
+            code.contains("let i = self.ix(k, i0, 3);") && code.contains("self.var_t0[k*3 + i] = value;"),
             "{code}"
         );
         assert!(code.contains("let mut l_tmp = [0.0_f64; 2];"), "{code}");
-        assert!(code.contains("{ let i = self.ix(k, 2.0_f64, 3); self.var_t0[k*3 + i] }"), "{code}");
+        assert!(code.contains("{ let i0 = 2.0_f64; let i = self.ix(k, i0, 3); self.var_t0[k*3 + i] }"), "{code}");
         assert!(code.contains("((7.0_f64) % (3.0_f64))"), "{code}");
         assert!(code.contains("mechanisms::printf::printf(\"s = %g\\n\", &[self.var_s[k]])"), "{code}");
+        assert_eq!(c_unescape("a\\tb\\033[0m\\n"), "a\tb\u{1b}[0m\n");
         assert!(code.contains("fn ix(&mut self, k: usize, i: f64, len: usize) -> usize"), "{code}");
     }
 
@@ -3243,6 +3312,23 @@ mod tests {
         assert!(code.contains("if point == CallPoint::AfterSolve {"), "{code}");
         let err = translate("NEURON { SUFFIX d }\nBEFORE STEP { }").unwrap_err();
         assert!(err.contains("BEFORE STEP"), "{err}");
+    }
+
+    #[test]
+    fn review_cases_of_the_night() {
+        // A LOCAL in a derivimplicit block keeps the closed form.
+        let code = translate("NEURON { SUFFIX f RANGE tau }\nPARAMETER { tau = 10 }\nASSIGNED { v }\nSTATE { x }\nBREAKPOINT { SOLVE s METHOD derivimplicit }\nDERIVATIVE s { LOCAL a\n a = 2*v\n x' = (a - x)/tau }").unwrap();
+        assert!(!code.contains("newton"), "{code}");
+        // Array elements as indices and as arguments of methods are bound
+        // to locals before the mechanism is borrowed again.
+        let code = translate("NEURON { POINT_PROCESS q RANGE s }\nASSIGNED { a[3] s }\nFUNCTION f(x) { f = x }\nNET_RECEIVE(w) { s = a[a[1]] + f(a[2]) }").unwrap();
+        assert!(code.contains("let i0 = { let i0 = 1.0_f64;"), "{code}");
+        assert!(code.contains("let a0 = { let i0 = 2.0_f64;"), "{code}");
+        // WATCH in NET_RECEIVE's INITIAL block is refused.
+        let err =
+            translate("NEURON { POINT_PROCESS q }\nASSIGNED { v }\nNET_RECEIVE(w) { INITIAL { WATCH (v > 0) 2 } }")
+                .unwrap_err();
+        assert!(err.contains("INITIAL block"), "{err}");
     }
 
     #[test]

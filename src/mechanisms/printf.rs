@@ -47,6 +47,8 @@ pub fn render(format: &str, args: &[f64]) -> String {
             Some((w, p)) => (w.trim_start_matches('0').parse().unwrap_or(0), Some(p.parse().unwrap_or(0))),
             None => (digits.trim_start_matches('0').parse().unwrap_or(0), None),
         };
+        // Rust's formatter takes at most 65535; nobody prints more.
+        let (width, precision) = (width.min(1000), precision.map(|p| p.min(1000)));
         let x = args.next().unwrap_or(0.0);
         let mut body = match conversion {
             'd' | 'i' => format!("{}", x as i64),
