@@ -1012,6 +1012,9 @@ impl CellGroup {
             self.t += 0.5 * dt;
             let mid = StepGlobals { t: self.t, dt, celsius };
             self.assemble_matrix(&mid);
+            // A failure in NET_RECEIVE, a BEFORE BREAKPOINT block or a
+            // current (an array index out of range) ends the run here.
+            self.check_failures()?;
             self.solve();
             self.update_voltage(&mid)?;
             self.t += 0.5 * dt;
@@ -1028,6 +1031,7 @@ impl CellGroup {
                 }
             }
             self.run_call_point(CallPoint::AfterSolve, &end);
+            self.check_failures()?;
             self.step_count += 1;
             self.record();
         }
@@ -1273,6 +1277,16 @@ impl CellGroup {
             t: globals.t,
             value,
         })
+    }
+
+    /// The first failure any mechanism reported since its last check.
+    fn check_failures(&mut self) -> Result<()> {
+        for s in 0..self.slots.len() {
+            if let Some((instance, reason)) = self.slots[s].mechanism.take_failure() {
+                return Err(self.mechanism_failure(s, instance, reason));
+            }
+        }
+        Ok(())
     }
 
     /// The error for a failed state update of `instance` of `slot`, naming

@@ -401,6 +401,35 @@ mod tests {
         assert!(err.contains("POINTER `vref` of `vcopy` is not set") && err.contains("dend"), "{err}");
     }
 
+    /// An array index out of range (a fourth event into `history`'s three
+    /// slots) ends the run with an error naming the mechanism and its
+    /// place, instead of writing elsewhere.
+    #[test]
+    fn an_array_index_out_of_range_is_an_error() {
+        let run = |number: f64| -> neurite::Result<()> {
+            let catalogue = mechanisms::catalogue()?;
+            let mut cell = CableCell::new("history_cell");
+            let soma = cell.add_section("soma", SectionGeometry { length: 20.0, diam: 20.0, nseg: 1 })?;
+            cell.insert(soma, "pas")?;
+            let history = cell.add_point_mechanism(Location::new(soma, 0.5), catalogue.get("History")?)?;
+            let mut net = Network::new();
+            net.add_cable_cell(0, cell)?;
+            net.add_netstim(1, NetStimParams { start: 1.0, interval: 2.0, number, noise: 0.0, random_ids: None })?;
+            net.connect(1, NetConTarget::PointProcess { gid: 0, point_process: history }, 1.0, 1.0)?;
+            let mut sim = Simulation::new(&net, SimulationConfig::default())?;
+            sim.finitialize(-65.0)?;
+            sim.run(20.0)
+        };
+        run(3.0).unwrap();
+        let err = run(4.0).unwrap_err();
+        assert!(
+            matches!(&err, neurite::NeuriteError::MechanismFailed { mechanism, section, .. }
+                if mechanism == "History" && section == "soma"),
+            "{err}"
+        );
+        assert!(err.to_string().contains("array index out of range"), "{err}");
+    }
+
     /// Against NEURON 9.0.2 running the same ka.mod (nrnivmodl), written by
     /// scripts/neuron_reference.py (model user-ka).
     #[test]
