@@ -62,7 +62,8 @@ PROTOCOL = {
     "tstop": 50.0,
     "v_init": -65.0,
     "clamps": [[5.0, 15.0, 0.3], [25.0, 10.0, -0.2]],
-    "stimulus": {"start": 3.0, "interval": 6.0, "number": 6.0, "weight": 0.002, "delay": 1.0},
+    "stimulus": {"start": 3.0, "interval": 6.0, "number": 6.0, "weight": 0.002, "artificial_weight": 0.4,
+                 "delay": 1.0},
 }
 V_TOLERANCE = 1e-6
 STATE_TOLERANCE = 1e-9
@@ -156,6 +157,9 @@ def neuron_run(h, plan, run):
     if run["kind"] == "density":
         soma.insert(name)
         owner = getattr(seg, name)
+    elif run["kind"] == "artificial":
+        owner = getattr(h, name)()
+        keep.append(owner)
     else:
         owner = getattr(h, name)(seg)
         keep.append(owner)
@@ -167,14 +171,20 @@ def neuron_run(h, plan, run):
         keep.append(ic)
     for pointer in run.get("pointers", []):
         h.setpointer(seg._ref_v, pointer, owner)
-    if run["kind"] == "point" and run["net_receive"]:
+    spikes = None
+    if run["kind"] in ("point", "artificial") and run["net_receive"]:
         s = plan["stimulus"]
         ns = h.NetStim()
         ns.start, ns.interval, ns.number, ns.noise = s["start"], s["interval"], s["number"], 0
         nc = h.NetCon(ns, owner)
-        nc.weight[0] = s["weight"]
+        nc.weight[0] = s["artificial_weight" if run["kind"] == "artificial" else "weight"]
         nc.delay = s["delay"]
         keep += [ns, nc]
+    if run["kind"] == "artificial":
+        spikes = h.Vector()
+        out = h.NetCon(owner, None)
+        out.record(spikes)
+        keep.append(out)
     t = h.Vector().record(h._ref_t)
     columns = [("v_mV", h.Vector().record(seg._ref_v))]
     for state in run["states"]:
@@ -183,6 +193,12 @@ def neuron_run(h, plan, run):
         columns.append(("ion:" + ion, h.Vector().record(getattr(seg, "_ref_" + ion))))
     h.finitialize(plan["v_init"])
     h.continuerun(plan["tstop"])
+    if spikes is not None:
+        # As the runner: spikes so far and the last one's time per sample.
+        times = list(spikes)
+        count = [float(sum(1 for x in times if x <= tk)) for tk in t]
+        last = [max([x for x in times if x <= tk], default=-1.0) for tk in t]
+        columns += [("spikes", count), ("last_spike_ms", last)]
     with open(run["neuron_out"], "w") as f:
         f.write("t_ms," + ",".join(n for n, _ in columns) + "\n")
         for k in range(len(t)):
@@ -361,9 +377,6 @@ def main():
         for d in mechanisms:
             path = chosen[corpus].get(d["name"])
             if path is None:
-                continue
-            if d["kind"] == "artificial":
-                status[corpus][path] = "not compared: artificial cells other than NetStim are not in neurite's networks yet"
                 continue
             # A pool of an ion current it only reads (cad reading ica) gets
             # a density mechanism of the corpus that writes that current.

@@ -871,6 +871,58 @@ def model_user_calcium():
 
 
 # ---------------------------------------------------------------------------
+# An artificial cell of a user's catalogue in a network: examples/
+# user-mechanisms/mod/driftfire.mod (net_move, set_seed, normrand, exprand)
+# driven by a NetStim and driving an ExpSyn on a soma with hh.
+# ---------------------------------------------------------------------------
+
+def model_user_artificial():
+    import shutil
+    import tempfile
+    build = tempfile.mkdtemp(prefix="neurite-driftfire-")
+    shutil.copy(os.path.join(ROOT, "examples", "user-mechanisms", "mod", "driftfire.mod"), build)
+    nrnivmodl = os.path.join(os.path.dirname(sys.executable), "nrnivmodl")
+    subprocess.run([nrnivmodl], cwd=build, check=True, stdout=subprocess.DEVNULL)
+    from neuron import h
+    h.nrn_load_dll(os.path.join(build, "x86_64", "libnrnmech.so"))
+    h.load_file("stdrun.hoc")
+    common_globals(h, 0.025, tables=True)
+    pc = h.ParallelContext()
+    soma = h.Section(name="soma")
+    soma.L = soma.diam = 20
+    soma.insert("hh")
+    syn = h.ExpSyn(soma(0.5))
+    syn.tau = 2
+    pc.set_gid2node(0, 0)
+    pc.cell(0, h.NetCon(soma(0.5)._ref_v, None, sec=soma))
+    ns = h.NetStim()
+    ns.start, ns.interval, ns.number = 3, 4, 15
+    pc.set_gid2node(1, 0)
+    pc.cell(1, h.NetCon(ns, None))
+    cell = h.DriftFire()
+    cell.seed = 11
+    pc.set_gid2node(2, 0)
+    pc.cell(2, h.NetCon(cell, None))
+    to_cell = pc.gid_connect(1, cell)
+    to_cell.weight[0] = 0.35
+    to_cell.delay = 1
+    to_soma = pc.gid_connect(2, syn)
+    to_soma.weight[0] = 0.02
+    to_soma.delay = 2
+    spikes_t, spikes_gid = h.Vector(), h.Vector()
+    pc.spike_record(-1, spikes_t, spikes_gid)
+    t = h.Vector().record(h._ref_t)
+    cols = [("v_mV", h.Vector().record(soma(0.5)._ref_v)), ("level", h.Vector().record(cell._ref_level)),
+            ("since_ms", h.Vector().record(cell._ref_since))]
+    pc.set_maxstep(10)
+    h.finitialize(-65)
+    pc.psolve(100)
+    write_traces("user_artificial.csv", t, cols)
+    write_spikes("user_artificial_spikes.csv", [(int(g), x) for g, x in zip(spikes_gid, spikes_t) if g != 1])
+    shutil.rmtree(build)
+
+
+# ---------------------------------------------------------------------------
 # NetCon weight vectors and NET_RECEIVE's INITIAL block: examples/
 # user-mechanisms/mod/tmsyn.mod (short-term plasticity kept per NetCon),
 # driven by two NetStims through two NetCons, compiled with nrnivmodl.
@@ -1311,6 +1363,7 @@ MODELS = {
     "user-noise": model_user_noise,
     "user-calcium": model_user_calcium,
     "user-tmsyn": model_user_tmsyn,
+    "user-artificial": model_user_artificial,
     "hnn-hh2": lambda: model_hnn_channel("hh2"),
     "hnn-km": lambda: model_hnn_channel("km"),
     "hnn-ar": lambda: model_hnn_channel("ar"),
@@ -1323,7 +1376,7 @@ MODELS = {
 SERIAL_ORDER = ["ring5", "ring5-dend11", "ring7-serial", "branched", "branched-dt01",
                 "pt3d", "netstim-noise", "geometry-edits", "netstim-default-streams",
                 "event-ties", "reversed", "reversed-shape",
-                "ring5-tables", "user-ka", "user-noise", "user-calcium", "user-tmsyn", "hnn-hh2", "hnn-km", "hnn-ar", "hnn-cat", "hnn-calcium", "ion-settings"]
+                "ring5-tables", "user-ka", "user-noise", "user-calcium", "user-tmsyn", "user-artificial", "hnn-hh2", "hnn-km", "hnn-ar", "hnn-cat", "hnn-calcium", "ion-settings"]
 
 FILES = [
     ("ring5_spikes.csv", "Seed ring (tutorial BallAndStick ring via ParallelContext), N=5, dt=0.025, tstop=100, serial: all spikes (gid,t_ms)."),
@@ -1340,6 +1393,8 @@ FILES = [
     ("user_tmsyn.csv", "NetCon weight vectors and NET_RECEIVE INITIAL: a 20 um soma with hh and a TMSyn (examples/user-mechanisms/mod/tmsyn.mod, tau_facil 100 ms) at 0.5, driven through two gid NetCons (delay 1 ms) by NetStim gid 1 (start 5, interval 5, 12 spikes, weight 0.02 uS) and gid 2 (start 8, interval 7, 10 spikes, weight 0.015 uS); dt=0.025, pc.psolve(100): soma v and the synapse's g."),
     ("user_tmsyn_spikes.csv", "Same run: spikes of gid 0 (the soma, threshold 10 mV by default of pc.cell's NetCon)."),
     ("user_tmsyn_weights.csv", "Same run: each NetCon's weight vector (weight, R, u, tlast) after the run."),
+    ("user_artificial.csv", "A user's ARTIFICIAL_CELL in a network: DriftFire (examples/user-mechanisms/mod/driftfire.mod: net_move, set_seed 11, normrand, exprand) gid 2, driven by NetStim gid 1 (start 3, interval 4, 15 spikes; weight 0.35, delay 1) and driving an ExpSyn (tau 2 ms; weight 0.02 uS, delay 2) on a 20 um soma with hh (gid 0); dt=0.025, pc.psolve(100), default tables: soma v, the cell's level and since."),
+    ("user_artificial_spikes.csv", "Same run: spikes of gid 0 (threshold 10 mV) and of DriftFire gid 2."),
     ("hnn_hh2_v.csv", "hnn-core 0.6.1's hh2.mod (nrnivmodl; fetched from PyPI, not committed) with gnabar 0.12 in a 20 um soma with pas (g 1e-4, e -65), celsius 37, IClamp 0.3 nA 5-20 ms and -0.2 nA 30-45 ms, dt=0.025, 60 ms, NEURON's default tables: v and every state."),
     ("hnn_km_v.csv", "Same protocol with hnn-core's km.mod, gbar 200 pS/um2."),
     ("hnn_ar_v.csv", "Same protocol with hnn-core's ar.mod, gbar 1e-3 S/cm2."),

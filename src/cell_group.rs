@@ -10,7 +10,7 @@
 //! memory and vectorizes, while each cell's arithmetic stays exactly what it
 //! would be alone, so results never depend on how cells are grouped.
 
-use std::collections::{BTreeMap, HashMap};
+use std::collections::{BTreeMap, HashMap, HashSet};
 
 use crate::discretization::{CellNodes, NodePlace};
 use crate::error::{NeuriteError, Result};
@@ -194,6 +194,10 @@ pub fn netstim_owners<'a>(cells: impl Iterator<Item = (Gid, &'a CellDescription)
     cells
         .filter_map(|(gid, cell)| match cell {
             CellDescription::NetStim(_) => Some((gid, mechanisms::NETSTIM.randoms.len() as u64)),
+            CellDescription::Artificial(a) => {
+                let count = a.info().randoms.len() as u64;
+                (count > 0).then_some((gid, count))
+            }
             CellDescription::Cable(c) => {
                 let stims = (c.netstims().len() * mechanisms::NETSTIM.randoms.len()) as u64;
                 let points: usize = c.point_processes().iter().map(|pp| pp.info.randoms.len()).sum();
@@ -269,6 +273,8 @@ struct Slot {
     call_points: &'static [CallPoint],
     /// Whether it has WATCH statements (asked once).
     has_watches: bool,
+    /// Whether its NET_RECEIVE calls `net_move`.
+    moves_events: bool,
 }
 
 impl Slot {
@@ -437,6 +443,12 @@ pub(crate) struct CellGroup {
     queue: EventQueue,
     outbox: EventOutbox,
     self_event_sequence: u64,
+    /// Each instance's pending self event of flag 1, the last one sent
+    /// (what `net_move` moves), by (slot, instance).
+    movable: HashMap<(u32, u32), Event>,
+    /// Sequence numbers of self events that `net_move` replaced by a moved
+    /// copy: skipped when they come due.
+    moved_away: HashSet<u64>,
     /// The weight vectors of the NetCons ending in this group, one after
     /// the other (NEURON's `NetCon.weight`; NET_RECEIVE may change them).
     netcon_weights: Vec<f64>,
@@ -579,14 +591,21 @@ impl CellGroup {
             .iter()
             .filter_map(|&(gid, c)| match c {
                 CellDescription::Cable(cell) => Some((gid, cell)),
-                CellDescription::NetStim(_) => None,
+                _ => None,
             })
             .collect();
         let stims: Vec<(Gid, crate::network::NetStimParams)> = cells
             .iter()
             .filter_map(|&(gid, c)| match c {
                 CellDescription::NetStim(p) => Some((gid, *p)),
-                CellDescription::Cable(_) => None,
+                _ => None,
+            })
+            .collect();
+        let arts: Vec<(Gid, &crate::network::ArtificialCell)> = cells
+            .iter()
+            .filter_map(|&(gid, c)| match c {
+                CellDescription::Artificial(a) => Some((gid, a)),
+                _ => None,
             })
             .collect();
 
@@ -632,6 +651,11 @@ impl CellGroup {
                 if !infos.iter().any(|i| i.name == info.name) {
                     infos.push(info);
                 }
+            }
+        }
+        for (_, art) in &arts {
+            if !infos.iter().any(|i| i.name == art.info().name) {
+                infos.push(art.info());
             }
         }
         infos.sort_by_key(|info| !info.ions.iter().any(|u| u.writes_concentration()));
@@ -721,6 +745,9 @@ impl CellGroup {
         let netstim_slot = slot_of(&mechanisms::NETSTIM);
         for _ in &stims {
             plans[netstim_slot].add(None);
+        }
+        for (_, art) in &arts {
+            plans[slot_of(art.info())].add(None);
         }
         detectors.crossed = vec![false; detectors.node.len()];
         if detectors.node.windows(2).all(|w| w[1] == w[0] + 1) {
@@ -846,6 +873,20 @@ impl CellGroup {
             }
             artificial.push((*gid, EventTarget { slot: netstim_slot as u32, instance: k as u32 }));
         }
+        for (gid, art) in &arts {
+            let slot = slot_of(art.info());
+            let fill = &mut fills[slot];
+            let k = fill.put(&plans[slot], art.parameters().iter().copied(), None, *gid);
+            let mut number = netstim_numbers.get(gid).copied().unwrap_or(1);
+            fill.default_streams(k, *gid, &mut number)?;
+            let count = fill.setup.count;
+            for (r, ids) in art.random_ids().iter().enumerate() {
+                if let Some(ids) = ids {
+                    fill.setup.random_ids[r * count + k] = *ids;
+                }
+            }
+            artificial.push((*gid, EventTarget { slot: slot as u32, instance: k as u32 }));
+        }
         let mut routes_by_instance: Vec<Vec<LocalRoute>> = vec![Vec::new(); plans[netstim_slot].count];
         let local_instances: Vec<usize> = local_routes.iter().map(|(k, _)| *k).collect();
         for (k, routes) in local_routes {
@@ -888,6 +929,7 @@ impl CellGroup {
                 pointers.push((name, targets));
             }
             let (call_points, has_watches) = (mechanism.call_points(), mechanism.has_watches());
+            let moves_events = mechanism.moves_events();
             slots.push(Slot {
                 mechanism,
                 nodes,
@@ -896,6 +938,7 @@ impl CellGroup {
                 pointers,
                 call_points,
                 has_watches,
+                moves_events,
             });
         }
         let mut group = CellGroup {
@@ -919,6 +962,8 @@ impl CellGroup {
             queue: EventQueue::new(),
             outbox: EventOutbox::default(),
             self_event_sequence: 0,
+            movable: HashMap::new(),
+            moved_away: HashSet::new(),
             netcon_weights: Vec::new(),
             netcon_targets: Vec::new(),
             no_weights: vec![0.0; infos.iter().map(|i| i.weight_count()).max().unwrap_or(1)],
@@ -964,6 +1009,8 @@ impl CellGroup {
             log.clear();
         }
         self.self_event_sequence = 0;
+        self.movable.clear();
+        self.moved_away.clear();
         self.v.fill(v_init);
         let globals = StepGlobals { t: 0.0, dt, celsius };
         for ion in self.ions.iter_mut() {
@@ -981,7 +1028,7 @@ impl CellGroup {
             if let Some((instance, reason)) = slot.mechanism.take_failure() {
                 return Err(self.mechanism_failure(s, instance, reason));
             }
-            self.flush_outbox(s, 0.0, true, NO_WEIGHTS);
+            self.flush_outbox(s, 0.0, true, NO_WEIGHTS)?;
         }
         self.detectors.above.fill(false);
         // NetCons after the INITIAL blocks, as NEURON's init_net_events.
@@ -1007,7 +1054,7 @@ impl CellGroup {
     pub fn advance(&mut self, steps: u64, dt: f64, celsius: f64, max_events: u64) -> Result<()> {
         for _ in 0..steps {
             self.detect_spikes();
-            self.check_watches();
+            self.check_watches()?;
             self.deliver_events(self.t + 0.5 * dt, max_events)?;
             self.t += 0.5 * dt;
             let mid = StepGlobals { t: self.t, dt, celsius };
@@ -1040,15 +1087,16 @@ impl CellGroup {
 
     /// WATCH conditions, checked where NEURON checks them (with the
     /// thresholds, at the start of a step); what fires is queued.
-    fn check_watches(&mut self) {
+    fn check_watches(&mut self) -> Result<()> {
         for s in 0..self.slots.len() {
             if !self.slots[s].has_watches {
                 continue;
             }
             let (t, outbox) = (self.t, &mut self.outbox);
             self.slots[s].with_voltages(&self.v, |m, v| m.check_watches(v, t, outbox));
-            self.flush_outbox(s, self.t, false, NO_WEIGHTS);
+            self.flush_outbox(s, self.t, false, NO_WEIGHTS)?;
         }
+        Ok(())
     }
 
     /// Threshold detection at the start of a step, as NEURON's
@@ -1092,6 +1140,18 @@ impl CellGroup {
     fn deliver_events(&mut self, until: f64, max_events: u64) -> Result<()> {
         let mut delivered = 0u64;
         while let Some(event) = self.queue.pop_due(until) {
+            if !self.moved_away.is_empty()
+                && let Some(sequence) = event.key.self_sequence()
+                && self.moved_away.remove(&sequence)
+            {
+                continue; // net_move sent a copy at its new time
+            }
+            if event.flag == 1.0
+                && !self.movable.is_empty()
+                && self.movable.get(&(event.target.slot, event.target.instance)).is_some_and(|e| e.key == event.key)
+            {
+                self.movable.remove(&(event.target.slot, event.target.instance));
+            }
             let slot = event.target.slot as usize;
             let instance = event.target.instance as usize;
             delivered += 1;
@@ -1130,7 +1190,7 @@ impl CellGroup {
             {
                 self.v[n] = v;
             }
-            self.flush_outbox(slot, event.time, false, event.weights);
+            self.flush_outbox(slot, event.time, false, event.weights)?;
         }
         Ok(())
     }
@@ -1140,10 +1200,17 @@ impl CellGroup {
     /// `initializing`): that orders it among events due at the same time.
     /// Self events carry `weights`, the weight vector of the event whose
     /// handling sent them.
-    fn flush_outbox(&mut self, slot: usize, sent_at: f64, initializing: bool, weights: u32) {
-        for (time, instance, flag) in self.outbox.self_events.drain(..) {
+    fn flush_outbox(&mut self, slot: usize, sent_at: f64, initializing: bool, weights: u32) -> Result<()> {
+        let mut moves = std::mem::take(&mut self.outbox.moves);
+        let mut next_move = 0;
+        let sends = std::mem::take(&mut self.outbox.self_events);
+        for (sent, &(time, instance, flag)) in sends.iter().enumerate() {
+            while next_move < moves.len() && moves[next_move].2 <= sent {
+                self.move_self_event(slot, moves[next_move].0, moves[next_move].1, sent_at)?;
+                next_move += 1;
+            }
             self.self_event_sequence += 1;
-            self.queue.push(Event {
+            let event = Event {
                 time,
                 key: EventKey::self_event(
                     sent_at,
@@ -1154,8 +1221,21 @@ impl CellGroup {
                 target: EventTarget { slot: slot as u32, instance: instance as u32 },
                 weights,
                 flag,
-            });
+            };
+            if flag == 1.0 && self.slots[slot].moves_events {
+                self.movable.insert((slot as u32, instance as u32), event);
+            }
+            self.queue.push(event);
         }
+        for &(instance, time, _) in &moves[next_move..] {
+            self.move_self_event(slot, instance, time, sent_at)?;
+        }
+        // The buffers go back, emptied, so that no step allocates.
+        moves.clear();
+        self.outbox.moves = moves;
+        let mut sends = sends;
+        sends.clear();
+        self.outbox.self_events = sends;
         for (instance, time) in self.outbox.spikes.drain(..) {
             if slot == self.netstim_slot && self.local_stim[instance] {
                 // A cell's own NetStim: straight to its NetCons, as NEURON's
@@ -1176,6 +1256,40 @@ impl CellGroup {
                 self.new_spikes.push(Spike { gid: self.slots[slot].owner[instance], time });
             }
         }
+        Ok(())
+    }
+
+    /// `net_move(time)` of `instance` of `slot` at `now` ms: its pending
+    /// self event of flag 1 is delivered at `time` instead, ordered as if
+    /// sent now (NEURON's queue takes it out and inserts it again).
+    fn move_self_event(&mut self, slot: usize, instance: usize, time: f64, now: f64) -> Result<()> {
+        let name = || {
+            let m = self.slots[slot].mechanism.info().name;
+            format!("{m} of gid {}", self.slots[slot].owner[instance])
+        };
+        let Some(pending) = self.movable.get(&(slot as u32, instance as u32)).copied() else {
+            return Err(NeuriteError::InvalidParameter {
+                what: format!("net_move in {} at t = {now} ms", name()),
+                value: time,
+                reason: "no pending self event with flag 1 to move (NEURON: \"No event with flag=1 for net_move\")",
+            });
+        };
+        if time.is_nan() || time < now {
+            return Err(NeuriteError::InvalidParameter {
+                what: format!("net_move in {} at t = {now} ms", name()),
+                value: time,
+                reason: "the new delivery time is before t",
+            });
+        }
+        if let Some(sequence) = pending.key.self_sequence() {
+            self.moved_away.insert(sequence);
+        }
+        self.self_event_sequence += 1;
+        let owner = self.slots[slot].owner[instance];
+        let moved = Event { time, key: EventKey::self_event(now, false, owner, self.self_event_sequence), ..pending };
+        self.movable.insert((slot as u32, instance as u32), moved);
+        self.queue.push(moved);
+        Ok(())
     }
 
     /// Queues a NetCon event; fails if it is already too late for it.
@@ -1494,6 +1608,15 @@ impl CellGroup {
         }
         let target = cell.point_targets.get(id.0).ok_or(NeuriteError::UnknownPointProcess { gid, id: id.0 })?;
         Ok((target.slot as usize, target.instance as usize))
+    }
+
+    /// (slot, instance) of the artificial cell (or NetStim) with gid `gid`.
+    pub fn artificial_instance(&self, gid: Gid) -> Result<(usize, usize)> {
+        self.artificial
+            .iter()
+            .find(|(g, _)| *g == gid)
+            .map(|(_, t)| (t.slot as usize, t.instance as usize))
+            .ok_or(NeuriteError::UnknownGid { gid })
     }
 
     /// Slots whose mechanism is called `name`.

@@ -97,6 +97,13 @@ impl EventKey {
     }
 }
 
+impl EventKey {
+    /// The sequence number of a self event, `None` for NetCon events.
+    pub fn self_sequence(&self) -> Option<u64> {
+        self.index.checked_sub(SELF_EVENT)
+    }
+}
+
 impl PartialEq for Event {
     fn eq(&self, other: &Self) -> bool {
         self.cmp(other) == Ordering::Equal

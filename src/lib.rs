@@ -41,7 +41,7 @@ pub use launch::{WorldCommunicator, launch};
 pub use morphology::{
     CableCell, LocalStimId, Location, PointProcessId, PointerOwner, PointerTarget, SectionGeometry, SectionId,
 };
-pub use network::{CellDescription, Gid, NetCon, NetConId, NetConTarget, NetStimParams, Network};
+pub use network::{ArtificialCell, CellDescription, Gid, NetCon, NetConId, NetConTarget, NetStimParams, Network};
 pub use parallel::ParallelContext;
 pub use recording::{Spike, Trace, write_spikes_csv, write_traces_csv};
 pub use simulation::{NetStimLogId, Simulation, SimulationConfig, TraceId};

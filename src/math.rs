@@ -89,12 +89,38 @@ pub fn exact_exp(x: f64) -> f64 {
     }
 }
 
+// The C library's error functions, which NEURON's mechanisms call: Rust's
+// standard library has none, and these are the very functions NEURON uses.
+unsafe extern "C" {
+    #[link_name = "erf"]
+    safe fn c_erf(x: f64) -> f64;
+    #[link_name = "erfc"]
+    safe fn c_erfc(x: f64) -> f64;
+}
+
+/// The error function, erf(x), as C's `erf` (NMODL's `erf`).
+pub fn erf(x: f64) -> f64 {
+    c_erf(x)
+}
+
+/// The complementary error function, 1 − erf(x), as C's `erfc`.
+pub fn erfc(x: f64) -> f64 {
+    c_erfc(x)
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
 
     fn ulps(a: f64, b: f64) -> u64 {
         (a.to_bits() as i64 - b.to_bits() as i64).unsigned_abs()
+    }
+
+    #[test]
+    fn error_functions_are_the_c_librarys() {
+        assert_eq!(erf(0.0), 0.0);
+        assert!((erf(1.0) - 0.842_700_792_949_714_9).abs() < 1e-16);
+        assert!((erfc(2.0) - 0.004_677_734_981_047_266).abs() < 1e-17);
     }
 
     #[test]

@@ -355,7 +355,7 @@ fn check_positive(section: &str, parameter: &'static str, value: f64) -> Result<
     }
 }
 
-fn kind_name(kind: MechanismKind) -> &'static str {
+pub(crate) fn kind_name(kind: MechanismKind) -> &'static str {
     match kind {
         MechanismKind::Density => "density",
         MechanismKind::Point => "point-process",

@@ -38,6 +38,69 @@ impl Default for NetStimParams {
     }
 }
 
+/// An artificial cell: an instance of a mechanism declared with NMODL's
+/// `ARTIFICIAL_CELL` (NEURON's IntFire1, IntervalFire, a PyNN spike
+/// source, ...), a cell of its own with no membrane. It receives events
+/// through NetCons ([`NetConTarget::Artificial`]) and its `net_event`s are
+/// the spikes of its gid.
+#[derive(Debug, Clone)]
+pub struct ArtificialCell {
+    info: &'static mechanisms::MechanismInfo,
+    values: Vec<f64>,
+    random_ids: Vec<Option<(u32, u32, u32)>>,
+}
+
+impl ArtificialCell {
+    /// An artificial cell of mechanism `info` (from a
+    /// [`mechanisms::Catalogue`]) with its default parameters.
+    pub fn new(info: &'static mechanisms::MechanismInfo) -> Result<Self> {
+        if info.kind != MechanismKind::Artificial {
+            return Err(NeuriteError::WrongMechanismKind {
+                name: info.name.to_string(),
+                expected: "artificial cell",
+                found: crate::morphology::kind_name(info.kind),
+            });
+        }
+        Ok(ArtificialCell { info, values: info.parameter_defaults(), random_ids: vec![None; info.randoms.len()] })
+    }
+
+    /// Sets parameter `name` (checked against its declared limits).
+    pub fn set_parameter(&mut self, name: &str, value: f64) -> Result<()> {
+        let index = self.info.parameter_index(name)?;
+        self.info.parameters().nth(index).expect("index of a parameter").check(self.info.name, value)?;
+        self.values[index] = value;
+        Ok(())
+    }
+
+    /// Gives RANDOM variable `name` the Random123 stream `ids` (NEURON's
+    /// `cell.name.set_ids(id1, id2, id3)`); without it the stream is the
+    /// default one of its owner (see [`NetStimParams::random_ids`]).
+    pub fn set_random_ids(&mut self, name: &str, ids: (u32, u32, u32)) -> Result<()> {
+        let index = self.info.randoms.iter().position(|r| *r == name).ok_or_else(|| NeuriteError::UnknownVariable {
+            mechanism: self.info.name.to_string(),
+            name: name.to_string(),
+        })?;
+        self.random_ids[index] = Some(ids);
+        Ok(())
+    }
+
+    /// The mechanism.
+    pub fn info(&self) -> &'static mechanisms::MechanismInfo {
+        self.info
+    }
+
+    /// Parameter values, in the mechanism's order.
+    pub fn parameters(&self) -> &[f64] {
+        &self.values
+    }
+
+    /// Streams set with [`ArtificialCell::set_random_ids`], per RANDOM
+    /// variable.
+    pub fn random_ids(&self) -> &[Option<(u32, u32, u32)>] {
+        &self.random_ids
+    }
+}
+
 /// A cell of the network.
 #[derive(Debug, Clone)]
 pub enum CellDescription {
@@ -45,6 +108,8 @@ pub enum CellDescription {
     Cable(CableCell),
     /// An artificial spike generator.
     NetStim(NetStimParams),
+    /// An artificial cell of a mechanism from a catalogue.
+    Artificial(ArtificialCell),
 }
 
 /// Checks NetStim parameters; `owner` names it in errors.
@@ -78,13 +143,20 @@ pub enum NetConTarget {
         /// The NetStim's gid.
         gid: Gid,
     },
+    /// The artificial cell with this gid ([`ArtificialCell`]).
+    Artificial {
+        /// The cell's gid.
+        gid: Gid,
+    },
 }
 
 impl NetConTarget {
     /// Gid of the cell the target belongs to.
     pub fn gid(&self) -> Gid {
         match *self {
-            NetConTarget::PointProcess { gid, .. } | NetConTarget::NetStim { gid } => gid,
+            NetConTarget::PointProcess { gid, .. }
+            | NetConTarget::NetStim { gid }
+            | NetConTarget::Artificial { gid } => gid,
         }
     }
 }
@@ -163,6 +235,11 @@ impl Network {
         self.insert(gid, CellDescription::NetStim(params))
     }
 
+    /// Adds an artificial cell with gid `gid`.
+    pub fn add_artificial_cell(&mut self, gid: Gid, cell: ArtificialCell) -> Result<()> {
+        self.insert(gid, CellDescription::Artificial(cell))
+    }
+
     /// The cells, in gid order.
     pub fn cells(&self) -> impl Iterator<Item = (Gid, &CellDescription)> {
         self.cells.iter().map(|(gid, cell)| (*gid, cell))
@@ -229,8 +306,12 @@ impl Network {
                     Err(NeuriteError::NotAnEventTarget { gid, mechanism: pp.info.name.to_string() })
                 }
             }
-            (NetConTarget::NetStim { .. }, CellDescription::Cable(_)) => {
+            (NetConTarget::Artificial { .. }, CellDescription::NetStim(_) | CellDescription::Artificial(_)) => Ok(()),
+            (NetConTarget::NetStim { .. } | NetConTarget::Artificial { .. }, CellDescription::Cable(_)) => {
                 Err(NeuriteError::NotAnEventTarget { gid, mechanism: "cable cell".to_string() })
+            }
+            (NetConTarget::PointProcess { .. } | NetConTarget::NetStim { .. }, CellDescription::Artificial(a)) => {
+                Err(NeuriteError::NotAnEventTarget { gid, mechanism: a.info().name.to_string() })
             }
             (NetConTarget::PointProcess { .. }, CellDescription::NetStim(_)) => {
                 Err(NeuriteError::NotAnEventTarget { gid, mechanism: mechanisms::NETSTIM.name.to_string() })

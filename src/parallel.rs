@@ -139,6 +139,13 @@ impl<C: Communicator> ParallelContext<C> {
         self.network.add_netstim(gid, params)
     }
 
+    /// Registers artificial cell `cell` as `gid` (its `net_event`s are the
+    /// gid's spikes), as `pc.cell(gid, NetCon(cell, None))`.
+    pub fn artificial_cell(&mut self, gid: Gid, cell: crate::network::ArtificialCell) -> Result<()> {
+        self.check_mine(gid)?;
+        self.network.add_artificial_cell(gid, cell)
+    }
+
     /// Adds every cell and NetCon of `network` (which must hold only gids of
     /// this rank).
     pub fn add_network(&mut self, network: Network) -> Result<()> {
@@ -170,6 +177,7 @@ impl<C: Communicator> ParallelContext<C> {
             match cell {
                 CellDescription::Cable(c) => self.network.add_cable_cell(gid, c.clone())?,
                 CellDescription::NetStim(p) => self.network.add_netstim(gid, *p)?,
+                CellDescription::Artificial(a) => self.network.add_artificial_cell(gid, a.clone())?,
             }
         }
         for (_, nc) in network.netcons() {

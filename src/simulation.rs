@@ -159,7 +159,7 @@ impl LocalSetup {
                     let (slot, instance) = groups[group].point_instance(gid, point_process)?;
                     EventTarget { slot: slot as u32, instance: instance as u32 }
                 }
-                NetConTarget::NetStim { gid } => groups[group]
+                NetConTarget::NetStim { gid } | NetConTarget::Artificial { gid } => groups[group]
                     .artificial
                     .iter()
                     .find(|(g, _)| *g == gid)
@@ -304,7 +304,7 @@ impl<C: Communicator> Simulation<C> {
             .cells()
             .filter(|(_, c)| match c {
                 CellDescription::Cable(cell) => cell.spike_detector().is_some(),
-                CellDescription::NetStim(_) => true,
+                CellDescription::NetStim(_) | CellDescription::Artificial(_) => true,
             })
             .map(|(gid, _)| gid)
             .collect();
@@ -447,6 +447,15 @@ impl<C: Communicator> Simulation<C> {
     pub fn record_point_variable(&mut self, gid: Gid, id: PointProcessId, name: &str, every: u64) -> Result<TraceId> {
         let group = self.group_of(gid)?;
         let (slot, instance) = self.groups[group].point_instance(gid, id)?;
+        let name = Self::static_variable_name(self.groups[group].mechanism(slot).info(), name)?;
+        self.add_probe(gid, ProbeSource::Variable { slot, instance, name }, every)
+    }
+
+    /// Records variable `name` of the artificial cell (or NetStim) `gid`
+    /// every `every` steps.
+    pub fn record_artificial_variable(&mut self, gid: Gid, name: &str, every: u64) -> Result<TraceId> {
+        let group = self.group_of(gid)?;
+        let (slot, instance) = self.groups[group].artificial_instance(gid)?;
         let name = Self::static_variable_name(self.groups[group].mechanism(slot).info(), name)?;
         self.add_probe(gid, ProbeSource::Variable { slot, instance, name }, every)
     }
@@ -751,6 +760,21 @@ impl<C: Communicator> Simulation<C> {
         let group = &self.groups[self.group_of(gid)?];
         let (slot, instance) = group.point_instance(gid, id)?;
         read_variable(group, slot, instance, name)
+    }
+
+    /// Variable `name` of the artificial cell (or NetStim) `gid`.
+    pub fn artificial_variable(&self, gid: Gid, name: &str) -> Result<f64> {
+        let group = &self.groups[self.group_of(gid)?];
+        let (slot, instance) = group.artificial_instance(gid)?;
+        read_variable(group, slot, instance, name)
+    }
+
+    /// Sets parameter or state `name` of the artificial cell (or NetStim)
+    /// `gid`.
+    pub fn set_artificial_variable(&mut self, gid: Gid, name: &str, value: f64) -> Result<()> {
+        let g = self.group_of(gid)?;
+        let (slot, instance) = self.groups[g].artificial_instance(gid)?;
+        write_variable(&mut self.groups[g], slot, instance, name, value)
     }
 
     /// Sets parameter or state `name` of point process `id` of cell `gid`.

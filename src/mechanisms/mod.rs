@@ -9,6 +9,7 @@
 
 pub mod newton;
 pub mod printf;
+pub mod scop;
 
 /// Mechanisms generated from `mechanisms/*.mod` by neurite's NMODL compiler
 /// at build time (see build.rs).
@@ -300,6 +301,11 @@ pub struct EventOutbox {
     pub self_events: Vec<(f64, usize, f64)>,
     /// `net_event`: (instance, spike time ms).
     pub spikes: Vec<(usize, f64)>,
+    /// `net_move`: (instance, new delivery time ms, how many of
+    /// `self_events` were sent before it in the same call). Moves the
+    /// instance's pending self event of flag 1, the last one sent, as
+    /// NEURON.
+    pub moves: Vec<(usize, f64, usize)>,
 }
 
 /// One mechanism type with all its instances in a cell group.
@@ -363,6 +369,11 @@ pub trait Mechanism: Send {
     /// Whether the mechanism has WATCH statements (see
     /// [`Mechanism::check_watches`]).
     fn has_watches(&self) -> bool {
+        false
+    }
+    /// Whether NET_RECEIVE calls `net_move`: the cell group then keeps
+    /// track of each instance's pending self event of flag 1.
+    fn moves_events(&self) -> bool {
         false
     }
     /// NEURON's check of WATCH conditions at the start of a step (time `t`,

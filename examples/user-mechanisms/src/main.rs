@@ -8,7 +8,8 @@
 //! NET_RECEIVE INITIAL block), `mod/ounoise.mod` (an
 //! Ornstein-Uhlenbeck noise current drawing from NEURON 9's RANDOM streams)
 //! and `mod/draws.mod` (one number of every random distribution per step,
-//! for the tests). Prints the spike times of a soma with hh and the
+//! for the tests), `mod/driftfire.mod` (an artificial cell with `net_move`
+//! and NEURON's legacy random numbers). Prints the spike times of a soma with hh and the
 //! A-current under a current step, and of a soma driven by noise.
 
 use neurite::{
@@ -206,6 +207,41 @@ pub fn tmsyn_run(runs: usize) -> neurite::Result<(NoisyRun, Vec<Vec<f64>>)> {
     Ok((NoisyRun { times, columns, spikes }, weights))
 }
 
+/// A user's ARTIFICIAL_CELL in a network: `DriftFire` (mod/driftfire.mod,
+/// seed 11) as gid 2, driven by NetStim gid 1 (start 3 ms, every 4 ms, 15
+/// spikes; weight 0.35, delay 1 ms) and driving an ExpSyn (tau 2 ms; 0.02 µS,
+/// delay 2 ms) on a 20 µm soma with hh (gid 0, threshold 10 mV); 100 ms.
+/// Returns soma v, the cell's `level` and `since`, and the spikes (gid, ms).
+pub fn artificial_run() -> neurite::Result<(NoisyRun, Vec<(u64, f64)>)> {
+    let catalogue = mechanisms::catalogue()?;
+    let mut cell = CableCell::new("driven_soma");
+    let soma = cell.add_section("soma", SectionGeometry { length: 20.0, diam: 20.0, nseg: 1 })?;
+    cell.insert(soma, "hh")?;
+    let syn = cell.add_point_process(Location::new(soma, 0.5), "ExpSyn")?;
+    cell.set_point_parameter(syn, "tau", 2.0)?;
+    cell.set_spike_detector(Location::new(soma, 0.5), 10.0)?;
+    let mut net = Network::new();
+    net.add_cable_cell(0, cell)?;
+    net.add_netstim(1, NetStimParams { start: 3.0, interval: 4.0, number: 15.0, noise: 0.0, random_ids: None })?;
+    let mut drift = neurite::ArtificialCell::new(catalogue.get("DriftFire")?)?;
+    drift.set_parameter("seed", 11.0)?;
+    net.add_artificial_cell(2, drift)?;
+    net.connect(1, NetConTarget::Artificial { gid: 2 }, 0.35, 1.0)?;
+    net.connect(2, NetConTarget::PointProcess { gid: 0, point_process: syn }, 0.02, 2.0)?;
+    let mut sim = Simulation::new(&net, SimulationConfig::default())?;
+    let ids = [
+        sim.record_voltage(0, Location::new(soma, 0.5))?,
+        sim.record_artificial_variable(2, "level", 1)?,
+        sim.record_artificial_variable(2, "since", 1)?,
+    ];
+    sim.finitialize(-65.0)?;
+    sim.run(100.0)?;
+    let times = sim.trace(ids[0])?.times.clone();
+    let columns = ids.iter().map(|&id| Ok(sim.trace(id)?.values.clone())).collect::<neurite::Result<_>>()?;
+    let spikes: Vec<(u64, f64)> = sim.spikes().iter().filter(|s| s.gid != 1).map(|s| (s.gid, s.time)).collect();
+    Ok((NoisyRun { times, columns, spikes: spikes.iter().map(|s| s.1).collect() }, spikes))
+}
+
 /// The variables of `draws`, one per random distribution.
 pub const DRAWS: [&str; 8] = ["uniform", "between", "negexp", "negexp_mean", "normal", "normal_with", "ipick", "dpick"];
 
@@ -358,6 +394,99 @@ mod tests {
         let (again, weights_again) = tmsyn_run(2).unwrap();
         assert_eq!(again.columns, columns);
         assert_eq!(weights_again, weights);
+    }
+
+    /// A user's ARTIFICIAL_CELL with `net_move` and NEURON's legacy random
+    /// numbers (set_seed, normrand, exprand), in a network between a NetStim
+    /// and a cable cell, against NEURON 9.0.2 running the same driftfire.mod
+    /// (scripts/neuron_reference.py user-artificial): every spike of both
+    /// cells at NEURON's time, its level and the soma's voltage at every step.
+    #[test]
+    fn an_artificial_cell_of_the_users_catalogue_gives_neurons_numbers() {
+        let rows = csv("user_artificial.csv");
+        let (run, spikes) = artificial_run().unwrap();
+        assert_eq!(run.times.len(), rows.len());
+        let (mut dv, mut dstate) = (0.0f64, 0.0f64);
+        for (k, row) in rows.iter().enumerate() {
+            dv = dv.max((run.columns[0][k] - row[1]).abs());
+            for c in 1..3 {
+                let want = row[c + 1];
+                dstate = dstate.max((run.columns[c][k] - want).abs() / want.abs().max(1e-300));
+            }
+        }
+        println!("DriftFire vs NEURON: max |dv| = {dv:e} mV, level/since {dstate:e} relative");
+        assert!(dv <= 1e-6 && dstate <= 1e-9, "{dv} {dstate}");
+        let reference: Vec<(u64, f64)> =
+            csv("user_artificial_spikes.csv").iter().map(|r| (r[0] as u64, r[1])).collect();
+        assert_eq!(spikes.len(), reference.len(), "{spikes:?} vs {reference:?}");
+        assert!(spikes.iter().filter(|s| s.0 == 2).count() >= 10, "{spikes:?}");
+        for (a, r) in spikes.iter().zip(&reference) {
+            assert_eq!(a.0, r.0, "{spikes:?} vs {reference:?}");
+            assert!((a.1 - r.1).abs() <= 1e-9 * r.1.abs().max(1.0), "{spikes:?} vs {reference:?}");
+        }
+    }
+
+    /// Artificial cells on any number of ranks: ten DriftFires (each its
+    /// own seed and generator) and ten NetStims driving them, the
+    /// DriftFires driving each other in a ring, dealt round robin to 1-4
+    /// thread ranks: the same spikes, bit for bit.
+    #[test]
+    fn artificial_cells_give_the_same_spikes_on_any_number_of_ranks() {
+        use neurite::{ParallelContext, run_thread_ranks};
+        let run = |nhost: usize| {
+            let results = run_thread_ranks(nhost, |comm| {
+                let catalogue = mechanisms::catalogue().unwrap();
+                let mut pc = ParallelContext::new(comm, SimulationConfig::default());
+                let (id, n) = (pc.id(), pc.nhost());
+                for gid in 0..20u64 {
+                    pc.set_gid2node(gid, gid as usize % n).unwrap();
+                }
+                for gid in (0..20u64).filter(|g| *g as usize % n == id) {
+                    if gid < 10 {
+                        let mut drift = neurite::ArtificialCell::new(catalogue.get("DriftFire").unwrap()).unwrap();
+                        drift.set_parameter("seed", 100.0 + gid as f64).unwrap();
+                        pc.artificial_cell(gid, drift).unwrap();
+                        let target = NetConTarget::Artificial { gid };
+                        pc.gid_connect(gid + 10, target, 0.3, 1.0).unwrap();
+                        pc.gid_connect((gid + 9) % 10, target, 0.2, 1.5).unwrap();
+                    } else {
+                        let start = gid as f64 * 0.7;
+                        let params = NetStimParams { start, interval: 5.0, number: 20.0, noise: 0.5, random_ids: None };
+                        pc.netstim(gid, params).unwrap();
+                    }
+                }
+                pc.finitialize(-65.0).unwrap();
+                pc.psolve(100.0).unwrap();
+                pc.gather_spikes().unwrap()
+            });
+            results.into_iter().next().unwrap()
+        };
+        let bits = |s: Vec<neurite::Spike>| s.iter().map(|s| (s.gid, s.time.to_bits())).collect::<Vec<_>>();
+        let serial = bits(run(1));
+        assert!(serial.iter().filter(|s| s.0 < 10).count() > 50, "{serial:?}");
+        for nhost in 2..=4 {
+            assert_eq!(bits(run(nhost)), serial, "{nhost} ranks");
+        }
+    }
+
+    /// `net_move` with no pending self event of flag 1 is an error naming
+    /// the cell and the time, as NEURON's "No event with flag=1 for
+    /// net_move"; an artificial cell takes no point-process NetCon.
+    #[test]
+    fn net_move_without_a_pending_event_is_an_error() {
+        let catalogue = mechanisms::catalogue().unwrap();
+        let mut net = Network::new();
+        net.add_netstim(1, NetStimParams { start: 2.0, interval: 4.0, number: 3.0, noise: 0.0, random_ids: None })
+            .unwrap();
+        net.add_artificial_cell(2, neurite::ArtificialCell::new(catalogue.get("Mover").unwrap()).unwrap()).unwrap();
+        net.connect(1, NetConTarget::Artificial { gid: 2 }, 0.1, 1.0).unwrap();
+        let mut sim = Simulation::new(&net, SimulationConfig::default()).unwrap();
+        sim.finitialize(-65.0).unwrap();
+        let err = sim.run(20.0).unwrap_err().to_string();
+        assert!(err.contains("net_move in Mover of gid 2 at t = 3 ms") && err.contains("flag 1"), "{err}");
+        assert!(neurite::ArtificialCell::new(catalogue.get("ka").unwrap()).is_err());
+        let wrong = net.connect(1, NetConTarget::NetStim { gid: 2 }, 0.1, 1.0).unwrap_err().to_string();
+        assert!(wrong.contains("Mover"), "{wrong}");
     }
 
     /// POINTER and AFTER SOLVE: `vcopy` in the dendrite sees the soma's

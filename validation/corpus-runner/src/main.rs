@@ -12,13 +12,15 @@
 //! with the mechanism inserted (density) or placed at its middle (point
 //! process), two current steps, and for mechanisms with NET_RECEIVE a NetStim
 //! driving them through a NetCon; every POINTER points at the soma's
-//! voltage. Recorded at every step: v, each STATE of the mechanism, and each
+//! voltage. An artificial cell is a cell of its own, driven by the NetStim;
+//! its spikes are recorded as two columns (spikes so far, the last one's
+//! time). Recorded at every step: v, each STATE of the mechanism, and each
 //! ion concentration it writes.
 
 use neurite::mechanisms::{MechanismInfo, MechanismKind, VariableRole};
 use neurite::{
-    CableCell, Location, NetConTarget, NetStimParams, Network, PointerOwner, PointerTarget, SectionGeometry,
-    Simulation, SimulationConfig,
+    ArtificialCell, CableCell, Location, NetConTarget, NetStimParams, Network, PointerOwner, PointerTarget,
+    SectionGeometry, Simulation, SimulationConfig,
 };
 use serde::{Deserialize, Serialize};
 use std::io::Write as _;
@@ -94,6 +96,8 @@ struct Stimulus {
     interval: f64,
     number: f64,
     weight: f64,
+    /// The weight of its NetCon to an artificial cell.
+    artificial_weight: f64,
     delay: f64,
 }
 
@@ -162,13 +166,7 @@ fn simulate(plan: &Plan, run: &Run, corpus: &'static str, info: &'static Mechani
     match info.kind {
         MechanismKind::Density => cell.insert_mechanism(soma, info)?,
         MechanismKind::Point => point = Some(cell.add_point_mechanism(middle, info)?),
-        MechanismKind::Artificial => {
-            return Err(neurite::NeuriteError::WrongMechanismKind {
-                name: info.name.to_string(),
-                expected: "a density mechanism or point process (artificial cells are not compared yet)",
-                found: "an artificial cell",
-            });
-        }
+        MechanismKind::Artificial => {}
     }
     for pointer in info.pointers {
         let owner = match point {
@@ -192,14 +190,23 @@ fn simulate(plan: &Plan, run: &Run, corpus: &'static str, info: &'static Mechani
         net.add_netstim(1, params)?;
         net.connect(1, NetConTarget::PointProcess { gid: 0, point_process: pp }, s.weight, s.delay)?;
     }
+    if info.kind == MechanismKind::Artificial {
+        let s = &plan.stimulus;
+        let params =
+            NetStimParams { start: s.start, interval: s.interval, number: s.number, noise: 0.0, random_ids: None };
+        net.add_netstim(1, params)?;
+        net.add_artificial_cell(ARTIFICIAL_GID, ArtificialCell::new(info)?)?;
+        net.connect(1, NetConTarget::Artificial { gid: ARTIFICIAL_GID }, s.artificial_weight, s.delay)?;
+    }
     let config = SimulationConfig { dt: plan.dt, celsius: plan.celsius, ..SimulationConfig::default() };
     let mut sim = Simulation::new(&net, config)?;
     sim.set_global(info.name, "usetable", run.usetable)?;
     let mut columns = vec![("v_mV".to_string(), sim.record_voltage(0, middle)?)];
     for state in &described.states {
-        let id = match point {
-            Some(pp) => sim.record_point_variable(0, pp, state, 1)?,
-            None => sim.record_variable(0, middle, info.name, state, 1)?,
+        let id = match (point, info.kind) {
+            (_, MechanismKind::Artificial) => sim.record_artificial_variable(ARTIFICIAL_GID, state, 1)?,
+            (Some(pp), _) => sim.record_point_variable(0, pp, state, 1)?,
+            (None, _) => sim.record_variable(0, middle, info.name, state, 1)?,
         };
         columns.push((format!("state:{state}"), id));
     }
@@ -212,7 +219,29 @@ fn simulate(plan: &Plan, run: &Run, corpus: &'static str, info: &'static Mechani
     for (name, id) in columns {
         traces.push((name, sim.trace(id)?.values.clone()));
     }
+    if info.kind == MechanismKind::Artificial {
+        let spikes: Vec<f64> = sim.spikes().iter().filter(|s| s.gid == ARTIFICIAL_GID).map(|s| s.time).collect();
+        let (count, last) = spike_columns(&traces[0].1, &spikes);
+        traces.push(("spikes".to_string(), count));
+        traces.push(("last_spike_ms".to_string(), last));
+    }
     Ok(traces)
+}
+
+/// The gid of the artificial cell under test.
+const ARTIFICIAL_GID: u64 = 2;
+
+/// At each sample time: how many of `spikes` (ms) came at or before it, and
+/// the last of them (-1 before the first), as the NEURON side computes
+/// them from its recorded spike times.
+fn spike_columns(times: &[f64], spikes: &[f64]) -> (Vec<f64>, Vec<f64>) {
+    times
+        .iter()
+        .map(|&t| {
+            let before: Vec<f64> = spikes.iter().copied().filter(|&s| s <= t).collect();
+            (before.len() as f64, before.last().copied().unwrap_or(-1.0))
+        })
+        .unzip()
 }
 
 fn main() -> ExitCode {
