@@ -880,7 +880,8 @@ def model_user_artificial():
     import shutil
     import tempfile
     build = tempfile.mkdtemp(prefix="neurite-driftfire-")
-    shutil.copy(os.path.join(ROOT, "examples", "user-mechanisms", "mod", "driftfire.mod"), build)
+    for name in ("driftfire.mod", "vbefore.mod"):
+        shutil.copy(os.path.join(ROOT, "examples", "user-mechanisms", "mod", name), build)
     nrnivmodl = os.path.join(os.path.dirname(sys.executable), "nrnivmodl")
     subprocess.run([nrnivmodl], cwd=build, check=True, stdout=subprocess.DEVNULL)
     from neuron import h
@@ -891,6 +892,7 @@ def model_user_artificial():
     soma = h.Section(name="soma")
     soma.L = soma.diam = 20
     soma.insert("hh")
+    soma.insert("vbefore")
     syn = h.ExpSyn(soma(0.5))
     syn.tau = 2
     pc.set_gid2node(0, 0)
@@ -913,7 +915,9 @@ def model_user_artificial():
     pc.spike_record(-1, spikes_t, spikes_gid)
     t = h.Vector().record(h._ref_t)
     cols = [("v_mV", h.Vector().record(soma(0.5)._ref_v)), ("level", h.Vector().record(cell._ref_level)),
-            ("since_ms", h.Vector().record(cell._ref_since))]
+            ("since_ms", h.Vector().record(cell._ref_since)),
+            ("calls", h.Vector().record(soma(0.5).vbefore._ref_calls)),
+            ("vstep_mV", h.Vector().record(soma(0.5).vbefore._ref_vstep))]
     pc.set_maxstep(10)
     h.finitialize(-65)
     pc.psolve(100)
@@ -1393,7 +1397,7 @@ FILES = [
     ("user_tmsyn.csv", "NetCon weight vectors and NET_RECEIVE INITIAL: a 20 um soma with hh and a TMSyn (examples/user-mechanisms/mod/tmsyn.mod, tau_facil 100 ms) at 0.5, driven through two gid NetCons (delay 1 ms) by NetStim gid 1 (start 5, interval 5, 12 spikes, weight 0.02 uS) and gid 2 (start 8, interval 7, 10 spikes, weight 0.015 uS); dt=0.025, pc.psolve(100): soma v and the synapse's g."),
     ("user_tmsyn_spikes.csv", "Same run: spikes of gid 0 (the soma, threshold 10 mV by default of pc.cell's NetCon)."),
     ("user_tmsyn_weights.csv", "Same run: each NetCon's weight vector (weight, R, u, tlast) after the run."),
-    ("user_artificial.csv", "A user's ARTIFICIAL_CELL in a network: DriftFire (examples/user-mechanisms/mod/driftfire.mod: net_move, set_seed 11, normrand, exprand) gid 2, driven by NetStim gid 1 (start 3, interval 4, 15 spikes; weight 0.35, delay 1) and driving an ExpSyn (tau 2 ms; weight 0.02 uS, delay 2) on a 20 um soma with hh (gid 0); dt=0.025, pc.psolve(100), default tables: soma v, the cell's level and since."),
+    ("user_artificial.csv", "A user's ARTIFICIAL_CELL in a network: DriftFire (examples/user-mechanisms/mod/driftfire.mod: net_move, set_seed 11, normrand, exprand) gid 2, driven by NetStim gid 1 (start 3, interval 4, 15 spikes; weight 0.35, delay 1) and driving an ExpSyn (tau 2 ms; weight 0.02 uS, delay 2) on a 20 um soma with hh and vbefore.mod (BEFORE STEP) (gid 0); dt=0.025, pc.psolve(100), default tables: soma v, the cell's level and since, vbefore's calls and vstep."),
     ("user_artificial_spikes.csv", "Same run: spikes of gid 0 (threshold 10 mV) and of DriftFire gid 2."),
     ("hnn_hh2_v.csv", "hnn-core 0.6.1's hh2.mod (nrnivmodl; fetched from PyPI, not committed) with gnabar 0.12 in a 20 um soma with pas (g 1e-4, e -65), celsius 37, IClamp 0.3 nA 5-20 ms and -0.2 nA 30-45 ms, dt=0.025, 60 ms, NEURON's default tables: v and every state."),
     ("hnn_km_v.csv", "Same protocol with hnn-core's km.mod, gbar 200 pS/um2."),

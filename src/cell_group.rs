@@ -1041,6 +1041,8 @@ impl CellGroup {
         // As NEURON, compute currents once so that assigned variables hold
         // their initial values.
         self.assemble_matrix(&globals);
+        self.run_call_point(CallPoint::BeforeStep, &globals);
+        self.check_failures()?;
         for probe in self.probes.iter_mut() {
             probe.trace.times.clear();
             probe.trace.values.clear();
@@ -1078,6 +1080,7 @@ impl CellGroup {
                 }
             }
             self.run_call_point(CallPoint::AfterSolve, &end);
+            self.run_call_point(CallPoint::BeforeStep, &end);
             self.check_failures()?;
             self.step_count += 1;
             self.record();

@@ -348,11 +348,19 @@ impl<'a> Generator<'a> {
                             (true, "INITIAL") => "AfterInitial",
                             (false, "BREAKPOINT") => "BeforeBreakpoint",
                             (true, "SOLVE") => "AfterSolve",
+                            (false, "STEP") => "BeforeStep",
                             _ => {
-                                return unsupported(
+                                // NEURON itself stops at these
+                                // ("before-after processing type ... not
+                                // implemented").
+                                return Err(SyntaxError::new(
                                     when.pos,
-                                    &format!("{} {} blocks", if *after { "AFTER" } else { "BEFORE" }, when.text),
-                                );
+                                    format!(
+                                        "{} {} blocks: NEURON runs only BEFORE INITIAL, AFTER INITIAL, BEFORE BREAKPOINT, AFTER SOLVE and BEFORE STEP",
+                                        if *after { "AFTER" } else { "BEFORE" },
+                                        when.text
+                                    ),
+                                ));
                             }
                         };
                         g.before_after.push((point, body));
@@ -3389,8 +3397,10 @@ mod tests {
         assert!(code.contains("\"pv\" => Some(&mut self.var_pv),"), "{code}");
         assert!(code.contains("fn call_points(&self) -> &'static [CallPoint] { &[CallPoint::AfterSolve, CallPoint::BeforeBreakpoint] }"), "{code}");
         assert!(code.contains("if point == CallPoint::AfterSolve {"), "{code}");
-        let err = translate("NEURON { SUFFIX d }\nBEFORE STEP { }").unwrap_err();
-        assert!(err.contains("BEFORE STEP"), "{err}");
+        let code = translate("NEURON { SUFFIX d }\nASSIGNED { x }\nBEFORE STEP { x = t }").unwrap();
+        assert!(code.contains("CallPoint::BeforeStep"), "{code}");
+        let err = translate("NEURON { SUFFIX d }\nAFTER STEP { }").unwrap_err();
+        assert!(err.contains("AFTER STEP blocks: NEURON runs only"), "{err}");
     }
 
     #[test]

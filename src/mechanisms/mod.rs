@@ -116,7 +116,9 @@ impl VariableInfo {
 /// Where NMODL's BEFORE/AFTER blocks run, at NEURON's call points of a
 /// fixed step: BEFORE INITIAL and AFTER INITIAL around the INITIAL blocks of
 /// finitialize, BEFORE BREAKPOINT before the currents, AFTER SOLVE after the
-/// state updates.
+/// state updates, BEFORE STEP after AFTER SOLVE (and at the end of
+/// finitialize), right before values are recorded. These are all of
+/// NEURON's.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum CallPoint {
     /// Before the mechanisms' INITIAL blocks.
@@ -127,6 +129,9 @@ pub enum CallPoint {
     BeforeBreakpoint,
     /// After the state updates of a step.
     AfterSolve,
+    /// At the end of a step and of finitialize, before recording (NEURON
+    /// runs it with its continuous recording).
+    BeforeStep,
 }
 
 /// Static description of a mechanism type.

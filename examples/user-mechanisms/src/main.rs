@@ -211,12 +211,15 @@ pub fn tmsyn_run(runs: usize) -> neurite::Result<(NoisyRun, Vec<Vec<f64>>)> {
 /// seed 11) as gid 2, driven by NetStim gid 1 (start 3 ms, every 4 ms, 15
 /// spikes; weight 0.35, delay 1 ms) and driving an ExpSyn (tau 2 ms; 0.02 µS,
 /// delay 2 ms) on a 20 µm soma with hh (gid 0, threshold 10 mV); 100 ms.
-/// Returns soma v, the cell's `level` and `since`, and the spikes (gid, ms).
+/// The soma also has `vbefore` (a BEFORE STEP block). Returns soma v, the
+/// cell's `level` and `since`, vbefore's `calls` and `vstep`, and the spikes
+/// (gid, ms).
 pub fn artificial_run() -> neurite::Result<(NoisyRun, Vec<(u64, f64)>)> {
     let catalogue = mechanisms::catalogue()?;
     let mut cell = CableCell::new("driven_soma");
     let soma = cell.add_section("soma", SectionGeometry { length: 20.0, diam: 20.0, nseg: 1 })?;
     cell.insert(soma, "hh")?;
+    cell.insert_mechanism(soma, catalogue.get("vbefore")?)?;
     let syn = cell.add_point_process(Location::new(soma, 0.5), "ExpSyn")?;
     cell.set_point_parameter(syn, "tau", 2.0)?;
     cell.set_spike_detector(Location::new(soma, 0.5), 10.0)?;
@@ -233,6 +236,8 @@ pub fn artificial_run() -> neurite::Result<(NoisyRun, Vec<(u64, f64)>)> {
         sim.record_voltage(0, Location::new(soma, 0.5))?,
         sim.record_artificial_variable(2, "level", 1)?,
         sim.record_artificial_variable(2, "since", 1)?,
+        sim.record_variable(0, Location::new(soma, 0.5), "vbefore", "calls", 1)?,
+        sim.record_variable(0, Location::new(soma, 0.5), "vbefore", "vstep", 1)?,
     ];
     sim.finitialize(-65.0)?;
     sim.run(100.0)?;
@@ -409,12 +414,14 @@ mod tests {
         let (mut dv, mut dstate) = (0.0f64, 0.0f64);
         for (k, row) in rows.iter().enumerate() {
             dv = dv.max((run.columns[0][k] - row[1]).abs());
-            for c in 1..3 {
+            for c in 1..5 {
                 let want = row[c + 1];
                 dstate = dstate.max((run.columns[c][k] - want).abs() / want.abs().max(1e-300));
             }
         }
-        println!("DriftFire vs NEURON: max |dv| = {dv:e} mV, level/since {dstate:e} relative");
+        // BEFORE STEP ran once at finitialize and once per step since.
+        assert_eq!(run.columns[3].last(), Some(&4001.0));
+        println!("DriftFire vs NEURON: max |dv| = {dv:e} mV, level/since/calls/vstep {dstate:e} relative");
         assert!(dv <= 1e-6 && dstate <= 1e-9, "{dv} {dstate}");
         let reference: Vec<(u64, f64)> =
             csv("user_artificial_spikes.csv").iter().map(|r| (r[0] as u64, r[1])).collect();
