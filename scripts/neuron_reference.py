@@ -730,15 +730,8 @@ def model_reversed_shape():
 
 def model_user_ka():
     import shutil
-    import tempfile
-    build = tempfile.mkdtemp(prefix="neurite-ka-")
-    for name in ("ka.mod", "vtrace.mod"):
-        shutil.copy(os.path.join(ROOT, "examples", "user-mechanisms", "mod", name), build)
-    nrnivmodl = os.path.join(os.path.dirname(sys.executable), "nrnivmodl")
-    subprocess.run([nrnivmodl], cwd=build, check=True, stdout=subprocess.DEVNULL)
+    build = load_mechanisms([os.path.join(USER_MODS, name) for name in ("ka.mod", "vtrace.mod")])
     from neuron import h
-    h.nrn_load_dll(os.path.join(build, "x86_64", "libnrnmech.so"))
-    h.load_file("stdrun.hoc")
     common_globals(h, 0.025, tables=True)  # NEURON's defaults, as a user runs it
     soma = h.Section(name="soma")
     soma.L = soma.diam = 20
@@ -773,15 +766,8 @@ def model_user_ka():
 
 def model_user_noise():
     import shutil
-    import tempfile
-    build = tempfile.mkdtemp(prefix="neurite-noise-")
-    for name in ("ounoise.mod", "draws.mod"):
-        shutil.copy(os.path.join(ROOT, "examples", "user-mechanisms", "mod", name), build)
-    nrnivmodl = os.path.join(os.path.dirname(sys.executable), "nrnivmodl")
-    subprocess.run([nrnivmodl], cwd=build, check=True, stdout=subprocess.DEVNULL)
+    build = load_mechanisms([os.path.join(USER_MODS, name) for name in ("ounoise.mod", "draws.mod")])
     from neuron import h
-    h.nrn_load_dll(os.path.join(build, "x86_64", "libnrnmech.so"))
-    h.load_file("stdrun.hoc")
     common_globals(h, 0.025, tables=True)
     soma = h.Section(name="soma")
     soma.L = soma.diam = 20
@@ -835,15 +821,8 @@ def model_user_noise():
 
 def model_user_calcium():
     import shutil
-    import tempfile
-    build = tempfile.mkdtemp(prefix="neurite-calcium-")
-    for name in ("cal.mod", "cabuf.mod"):
-        shutil.copy(os.path.join(ROOT, "examples", "user-mechanisms", "mod", name), build)
-    nrnivmodl = os.path.join(os.path.dirname(sys.executable), "nrnivmodl")
-    subprocess.run([nrnivmodl], cwd=build, check=True, stdout=subprocess.DEVNULL)
+    build = load_mechanisms([os.path.join(USER_MODS, name) for name in ("cal.mod", "cabuf.mod")])
     from neuron import h
-    h.nrn_load_dll(os.path.join(build, "x86_64", "libnrnmech.so"))
-    h.load_file("stdrun.hoc")
     common_globals(h, 0.025, tables=True)
     soma = h.Section(name="soma")
     soma.L = soma.diam = 20
@@ -878,15 +857,8 @@ def model_user_calcium():
 
 def model_user_artificial():
     import shutil
-    import tempfile
-    build = tempfile.mkdtemp(prefix="neurite-driftfire-")
-    for name in ("driftfire.mod", "vbefore.mod"):
-        shutil.copy(os.path.join(ROOT, "examples", "user-mechanisms", "mod", name), build)
-    nrnivmodl = os.path.join(os.path.dirname(sys.executable), "nrnivmodl")
-    subprocess.run([nrnivmodl], cwd=build, check=True, stdout=subprocess.DEVNULL)
+    build = load_mechanisms([os.path.join(USER_MODS, name) for name in ("driftfire.mod", "vbefore.mod")])
     from neuron import h
-    h.nrn_load_dll(os.path.join(build, "x86_64", "libnrnmech.so"))
-    h.load_file("stdrun.hoc")
     common_globals(h, 0.025, tables=True)
     pc = h.ParallelContext()
     soma = h.Section(name="soma")
@@ -934,14 +906,8 @@ def model_user_artificial():
 
 def model_user_tmsyn():
     import shutil
-    import tempfile
-    build = tempfile.mkdtemp(prefix="neurite-tmsyn-")
-    shutil.copy(os.path.join(ROOT, "examples", "user-mechanisms", "mod", "tmsyn.mod"), build)
-    nrnivmodl = os.path.join(os.path.dirname(sys.executable), "nrnivmodl")
-    subprocess.run([nrnivmodl], cwd=build, check=True, stdout=subprocess.DEVNULL)
+    build = load_mechanisms([os.path.join(USER_MODS, name) for name in ("tmsyn.mod",)])
     from neuron import h
-    h.nrn_load_dll(os.path.join(build, "x86_64", "libnrnmech.so"))
-    h.load_file("stdrun.hoc")
     common_globals(h, 0.025, tables=True)
     pc = h.ParallelContext()
     soma = h.Section(name="soma")
@@ -1034,19 +1000,32 @@ def hnn_mod_dir():
     return mod
 
 
-def load_hnn_mechanisms(channels):
-    """Compiles hnn-core's `channels` with nrnivmodl and loads them; returns
-    the build directory (to remove afterwards)."""
+def load_mechanisms(paths):
+    """Compiles the .mod files `paths` with nrnivmodl in a fresh directory and
+    loads them (and stdrun.hoc) into NEURON; returns the build directory (to
+    remove afterwards)."""
     import shutil
     import tempfile
-    build = tempfile.mkdtemp(prefix="neurite-hnn-")
-    for channel in channels:
-        shutil.copy(os.path.join(hnn_mod_dir(), channel + ".mod"), build)
+    build = tempfile.mkdtemp(prefix="neurite-mod-")
+    for path in paths:
+        shutil.copy(path, build)
     nrnivmodl = os.path.join(os.path.dirname(sys.executable), "nrnivmodl")
     subprocess.run([nrnivmodl], cwd=build, check=True, stdout=subprocess.DEVNULL)
     from neuron import h
     h.nrn_load_dll(os.path.join(build, "x86_64", "libnrnmech.so"))
     h.load_file("stdrun.hoc")
+    return build
+
+
+# The example crate's own mechanisms (examples/user-mechanisms/mod).
+USER_MODS = os.path.join(ROOT, "examples", "user-mechanisms", "mod")
+
+
+def load_hnn_mechanisms(channels):
+    """Compiles hnn-core's `channels` with nrnivmodl and loads them; returns
+    the build directory (to remove afterwards)."""
+    build = load_mechanisms([os.path.join(hnn_mod_dir(), channel + ".mod") for channel in channels])
+    from neuron import h
     h.dt = 0.025
     h.celsius = 37
     return build
