@@ -899,6 +899,54 @@ def model_user_artificial():
 
 
 # ---------------------------------------------------------------------------
+# POINTERs to ion variables and to other mechanisms' variables: vcopy.mod
+# reading cai, hh's m and an ExpSyn's g; hclamp.mod writing hh's h.
+# ---------------------------------------------------------------------------
+
+def model_user_pointers():
+    import shutil
+    names = ("cal.mod", "cabuf.mod", "vcopy.mod", "hclamp.mod")
+    build = load_mechanisms([os.path.join(USER_MODS, name) for name in names])
+    from neuron import h
+    common_globals(h, 0.025, tables=True)
+    soma = h.Section(name="soma")
+    soma.L = soma.diam = 20
+    for mech in ("hh", "cal", "cabuf", "hclamp"):
+        soma.insert(mech)
+    seg = soma(0.5)
+    seg.hclamp.value = 0.45
+    h.setpointer(seg._ref_h_hh, "target", seg.hclamp)
+    ic = h.IClamp(seg)
+    setattr(ic, "del", 5)
+    ic.dur = 40
+    ic.amp = 0.3
+    syn = h.ExpSyn(seg)
+    ns = h.NetStim()
+    ns.start, ns.interval, ns.number = 8, 10, 4
+    nc = h.NetCon(ns, syn)
+    nc.weight[0] = 0.005
+    nc.delay = 1
+    dend = h.Section(name="dend")
+    dend.L = 100
+    dend.diam = 2
+    dend.nseg = 3
+    dend.connect(soma(1))
+    dend.insert("pas")
+    dend.insert("vcopy")
+    h.setpointer(seg._ref_cai, "vref", dend(1 / 6).vcopy)
+    h.setpointer(seg._ref_m_hh, "vref", dend(0.5).vcopy)
+    h.setpointer(syn._ref_g, "vref", dend(5 / 6).vcopy)
+    t = h.Vector().record(h._ref_t)
+    cols = [("v_mV", h.Vector().record(seg._ref_v)), ("hh_h", h.Vector().record(seg._ref_h_hh))]
+    for x, what in ((1 / 6, "cai_mM"), (0.5, "hh_m"), (5 / 6, "syn_g_uS")):
+        cols.append(("seen_" + what, h.Vector().record(dend(x).vcopy._ref_seen)))
+    h.finitialize(-65)
+    h.continuerun(60)
+    write_traces("user_pointers.csv", t, cols)
+    shutil.rmtree(build)
+
+
+# ---------------------------------------------------------------------------
 # NetCon weight vectors and NET_RECEIVE's INITIAL block: examples/
 # user-mechanisms/mod/tmsyn.mod (short-term plasticity kept per NetCon),
 # driven by two NetStims through two NetCons, compiled with nrnivmodl.
@@ -1347,6 +1395,7 @@ MODELS = {
     "user-calcium": model_user_calcium,
     "user-tmsyn": model_user_tmsyn,
     "user-artificial": model_user_artificial,
+    "user-pointers": model_user_pointers,
     "hnn-hh2": lambda: model_hnn_channel("hh2"),
     "hnn-km": lambda: model_hnn_channel("km"),
     "hnn-ar": lambda: model_hnn_channel("ar"),
@@ -1359,7 +1408,7 @@ MODELS = {
 SERIAL_ORDER = ["ring5", "ring5-dend11", "ring7-serial", "branched", "branched-dt01",
                 "pt3d", "netstim-noise", "geometry-edits", "netstim-default-streams",
                 "event-ties", "reversed", "reversed-shape",
-                "ring5-tables", "user-ka", "user-noise", "user-calcium", "user-tmsyn", "user-artificial", "hnn-hh2", "hnn-km", "hnn-ar", "hnn-cat", "hnn-calcium", "ion-settings"]
+                "ring5-tables", "user-ka", "user-noise", "user-calcium", "user-tmsyn", "user-artificial", "user-pointers", "hnn-hh2", "hnn-km", "hnn-ar", "hnn-cat", "hnn-calcium", "ion-settings"]
 
 FILES = [
     ("ring5_spikes.csv", "Seed ring (tutorial BallAndStick ring via ParallelContext), N=5, dt=0.025, tstop=100, serial: all spikes (gid,t_ms)."),
@@ -1378,6 +1427,7 @@ FILES = [
     ("user_tmsyn_weights.csv", "Same run: each NetCon's weight vector (weight, R, u, tlast) after the run."),
     ("user_artificial.csv", "A user's ARTIFICIAL_CELL in a network: DriftFire (examples/user-mechanisms/mod/driftfire.mod: net_move, set_seed 11, normrand, exprand) gid 2, driven by NetStim gid 1 (start 3, interval 4, 15 spikes; weight 0.35, delay 1) and driving an ExpSyn (tau 2 ms; weight 0.02 uS, delay 2) on a 20 um soma with hh and vbefore.mod (BEFORE STEP) (gid 0); dt=0.025, pc.psolve(100), default tables: soma v, the cell's level and since, vbefore's calls and vstep."),
     ("user_artificial_spikes.csv", "Same run: spikes of gid 0 (threshold 10 mV) and of DriftFire gid 2."),
+    ("user_pointers.csv", "POINTERs to ion variables and other mechanisms' variables: a 20 um soma with hh, cal, cabuf and hclamp.mod (POINTER to the soma's hh h, held at 0.45 before every step's currents), IClamp 0.3 nA 5-45 ms, an ExpSyn driven by a NetStim (start 8, interval 10, 4 spikes, weight 0.005 uS, delay 1); a dend (L 100, diam 2, nseg 3, pas) with vcopy.mod whose POINTERs read the soma's cai, hh m and the ExpSyn's g (AFTER SOLVE); dt=0.025, 60 ms, default tables: soma v, hh h and what each vcopy saw."),
     ("hnn_hh2_v.csv", "hnn-core 0.6.1's hh2.mod (nrnivmodl; fetched from PyPI, not committed) with gnabar 0.12 in a 20 um soma with pas (g 1e-4, e -65), celsius 37, IClamp 0.3 nA 5-20 ms and -0.2 nA 30-45 ms, dt=0.025, 60 ms, NEURON's default tables: v and every state."),
     ("hnn_km_v.csv", "Same protocol with hnn-core's km.mod, gbar 200 pS/um2."),
     ("hnn_ar_v.csv", "Same protocol with hnn-core's ar.mod, gbar 1e-3 S/cm2."),

@@ -267,14 +267,130 @@ struct Slot {
     owner: Vec<Gid>,
     /// The ion variables the mechanism reads or writes (NMODL USEION).
     ions: Vec<IonBinding>,
-    /// Each POINTER and the node each instance's points at (its voltage).
-    pointers: Vec<(&'static str, Vec<usize>)>,
+    /// Each POINTER and where each instance's points.
+    pointers: Vec<PointerBinding>,
+    /// Scratch for one POINTER's values, one per instance (no allocation
+    /// in the step loop).
+    pointer_values: Vec<f64>,
     /// Where the mechanism has BEFORE/AFTER blocks (asked once).
     call_points: &'static [CallPoint],
     /// Whether it has WATCH statements (asked once).
     has_watches: bool,
     /// Whether its NET_RECEIVE calls `net_move`.
     moves_events: bool,
+}
+
+/// Where one instance's POINTER points.
+#[derive(Debug, Clone, Copy)]
+enum PointerPlace {
+    /// The voltage of a node (mV).
+    Node(usize),
+    /// Variable `variable` of ion store `ion` at its index `index`.
+    Ion { ion: usize, variable: mechanisms::IonVariable, index: usize },
+    /// Variable `name` of instance `instance` of mechanism slot `slot`.
+    Variable { slot: usize, instance: usize, name: &'static str },
+}
+
+/// One POINTER of a mechanism type and its target per instance.
+struct PointerBinding {
+    name: &'static str,
+    places: Vec<PointerPlace>,
+    /// Each instance's node when every target is a voltage (the common
+    /// case, copied without looking at `places`); empty otherwise.
+    nodes: Vec<usize>,
+}
+
+impl PointerBinding {
+    fn new(name: &'static str, places: Vec<PointerPlace>) -> Self {
+        let nodes = places
+            .iter()
+            .map(|p| match p {
+                PointerPlace::Node(n) => Some(*n),
+                _ => None,
+            })
+            .collect::<Option<Vec<usize>>>()
+            .unwrap_or_default();
+        PointerBinding { name, places, nodes }
+    }
+}
+
+fn read_place(place: PointerPlace, v: &[f64], ions: &[IonStore], slots: &[Slot]) -> f64 {
+    match place {
+        PointerPlace::Node(n) => v[n],
+        PointerPlace::Ion { ion, variable, index } => ions[ion].column(variable)[index],
+        PointerPlace::Variable { slot, instance, name } => {
+            slots[slot].mechanism.variable(name).map_or(f64::NAN, |c| c[instance])
+        }
+    }
+}
+
+/// Fills the POINTER copies of slot `s` (instance `only`, or every one)
+/// from their targets, as NEURON's mechanisms read through their pointers.
+fn load_pointers(slots: &mut [Slot], s: usize, only: Option<usize>, v: &[f64], ions: &[IonStore]) {
+    for p in 0..slots[s].pointers.len() {
+        let name = slots[s].pointers[p].name;
+        let range = only.map_or(0..slots[s].pointers[p].places.len(), |k| k..k + 1);
+        if !slots[s].pointers[p].nodes.is_empty() {
+            let slot = &mut slots[s];
+            if let Some(column) = slot.mechanism.ion_column(name) {
+                for k in range {
+                    column[k] = v[slot.pointers[p].nodes[k]];
+                }
+            }
+            continue;
+        }
+        let mut values = std::mem::take(&mut slots[s].pointer_values);
+        for k in range.clone() {
+            values[k] = read_place(slots[s].pointers[p].places[k], v, ions, slots);
+        }
+        if let Some(column) = slots[s].mechanism.ion_column(name) {
+            column[range.clone()].copy_from_slice(&values[range]);
+        }
+        slots[s].pointer_values = values;
+    }
+}
+
+/// Gives what slot `s` left in its POINTER copies (instance `only`, or
+/// every one) to the targets. Ion and mechanism variables are written only
+/// where the value changed, so that an unchanged ion keeps its version.
+fn store_pointers(slots: &mut [Slot], s: usize, only: Option<usize>, v: &mut [f64], ions: &mut [IonStore]) {
+    for p in 0..slots[s].pointers.len() {
+        let name = slots[s].pointers[p].name;
+        let range = only.map_or(0..slots[s].pointers[p].places.len(), |k| k..k + 1);
+        let mut values = std::mem::take(&mut slots[s].pointer_values);
+        let slot = &mut slots[s];
+        let Some(column) = slot.mechanism.ion_column(name) else {
+            slot.pointer_values = values;
+            continue;
+        };
+        if !slot.pointers[p].nodes.is_empty() {
+            for k in range {
+                v[slot.pointers[p].nodes[k]] = column[k];
+            }
+            slot.pointer_values = values;
+            continue;
+        }
+        values[range.clone()].copy_from_slice(&column[range.clone()]);
+        for k in range {
+            let x = values[k];
+            match slots[s].pointers[p].places[k] {
+                PointerPlace::Node(n) => v[n] = x,
+                PointerPlace::Ion { ion, variable, index } => {
+                    if ions[ion].column(variable)[index].to_bits() != x.to_bits() {
+                        ions[ion].column_mut(variable)[index] = x;
+                    }
+                }
+                PointerPlace::Variable { slot, instance, name } => {
+                    if let Some(c) = slots[slot].mechanism.variable_mut(name)
+                        && c[instance].to_bits() != x.to_bits()
+                    {
+                        c[instance] = x;
+                    }
+                }
+            }
+        }
+        slots[s].pointer_values = values;
+    }
 }
 
 impl Slot {
@@ -327,46 +443,6 @@ impl Slot {
         for binding in &self.ions {
             if let Some(column) = self.mechanism.ion_column(binding.name()) {
                 binding.store(ions, column, phase, celsius);
-            }
-        }
-    }
-
-    /// Fills the mechanism's POINTER copies from their targets (voltages).
-    fn load_pointers(&mut self, v: &[f64]) {
-        for (name, nodes) in &self.pointers {
-            if let Some(column) = self.mechanism.ion_column(name) {
-                for (c, &n) in column.iter_mut().zip(nodes) {
-                    *c = v[n];
-                }
-            }
-        }
-    }
-
-    /// [`Slot::load_pointers`] for instance `k` alone (an event).
-    fn load_pointers_of(&mut self, k: usize, v: &[f64]) {
-        for (name, nodes) in &self.pointers {
-            if let Some(column) = self.mechanism.ion_column(name) {
-                column[k] = v[nodes[k]];
-            }
-        }
-    }
-
-    /// [`Slot::store_pointers`] for instance `k` alone (an event).
-    fn store_pointers_of(&mut self, k: usize, v: &mut [f64]) {
-        for (name, nodes) in &self.pointers {
-            if let Some(column) = self.mechanism.ion_column(name) {
-                v[nodes[k]] = column[k];
-            }
-        }
-    }
-
-    /// Gives what the mechanism left in its POINTER copies to the targets.
-    fn store_pointers(&mut self, v: &mut [f64]) {
-        for (name, nodes) in &self.pointers {
-            if let Some(column) = self.mechanism.ion_column(name) {
-                for (c, &n) in column.iter().zip(nodes) {
-                    v[n] = *c;
-                }
             }
         }
     }
@@ -716,10 +792,13 @@ impl CellGroup {
             pointer_nodes.push(
                 cell.pointers()
                     .iter()
-                    .map(|p| match p.target {
-                        crate::morphology::PointerTarget::Voltage(location) => {
-                            block.node(lane, layout.node_at(cell, location))
+                    .map(|p| match &p.target {
+                        crate::morphology::PointerTarget::Voltage(location)
+                        | crate::morphology::PointerTarget::Ion { location, .. }
+                        | crate::morphology::PointerTarget::Density { location, .. } => {
+                            block.node(lane, layout.node_at(cell, *location))
                         }
+                        crate::morphology::PointerTarget::Point { .. } => usize::MAX,
                     })
                     .collect(),
             );
@@ -776,8 +855,9 @@ impl CellGroup {
 
         // Pass 2: values, written straight to their final place.
         let mut local_routes: Vec<(usize, Vec<LocalRoute>)> = Vec::new();
-        // Per slot: each POINTER's target node per instance (usize::MAX: unset).
-        let mut pointer_targets: Vec<BTreeMap<&'static str, Vec<usize>>> = vec![BTreeMap::new(); infos.len()];
+        // Per slot: each POINTER's target per instance (None: unset).
+        let mut pointer_targets: Vec<BTreeMap<&'static str, Vec<Option<PointerPlace>>>> =
+            vec![BTreeMap::new(); infos.len()];
         let mut fills: Vec<SlotFill> =
             plans.iter().zip(infos.iter()).map(|(plan, info)| SlotFill::new(info, plan.count)).collect();
         for (c, (gid, cell)) in cables.iter().enumerate() {
@@ -811,7 +891,7 @@ impl CellGroup {
                         );
                         let node = first_nodes[sid] + section.node_of_segment(segment);
                         fills[slot].set_geometry(k, section.diam_at(segment), areas[node]);
-                        if !insertion.info.pointers.is_empty() {
+                        if !cell.pointers().is_empty() {
                             density_instances.insert((sid, segment, insertion.info.name), (slot, k));
                         }
                         fills[slot].default_streams(k, *gid, &mut next_stream)?;
@@ -844,21 +924,53 @@ impl CellGroup {
                 local_routes.push((k, routes));
                 group_cells[c].own_stims.push(k);
             }
+            let density_instance = |location: &crate::morphology::Location, mechanism: &str| {
+                let section = cell.section(location.section)?;
+                let key = (location.section.index(), section.segment_index(location.x), mechanism);
+                density_instances.get(&key).copied().ok_or_else(|| NeuriteError::MechanismNotInserted {
+                    mechanism: mechanism.to_string(),
+                    section: section.name().to_string(),
+                })
+            };
+            // A mechanism variable as a place; its name as the catalogue's.
+            let variable_place = |(slot, instance): (usize, usize), name: &str| {
+                let info = infos[slot];
+                let variable = info.variables.iter().find(|v| v.name == name).ok_or_else(|| {
+                    NeuriteError::UnknownVariable { mechanism: info.name.to_string(), name: name.to_string() }
+                })?;
+                Ok::<_, NeuriteError>(PointerPlace::Variable { slot, instance, name: variable.name })
+            };
             for (setting, &node) in cell.pointers().iter().zip(&pointer_nodes[c]) {
                 let (slot, k) = match &setting.owner {
                     crate::morphology::PointerOwner::Point(id) => point_instances[cell.point_index(*id)?],
                     crate::morphology::PointerOwner::Density { location, mechanism } => {
-                        let section = cell.section(location.section)?;
-                        let key = (location.section.index(), section.segment_index(location.x), mechanism.as_str());
-                        *density_instances.get(&key).ok_or_else(|| NeuriteError::MechanismNotInserted {
-                            mechanism: mechanism.clone(),
-                            section: section.name().to_string(),
-                        })?
+                        density_instance(location, mechanism)?
+                    }
+                };
+                let place = match &setting.target {
+                    crate::morphology::PointerTarget::Voltage(_) => PointerPlace::Node(node),
+                    crate::morphology::PointerTarget::Ion { location, name } => ions
+                        .iter()
+                        .enumerate()
+                        .find_map(|(ion, store)| {
+                            let variable = mechanisms::IonVariable::of(&store.name, name)?;
+                            Some(PointerPlace::Ion { ion, variable, index: store.index_of(node)? })
+                        })
+                        .ok_or_else(|| NeuriteError::NotAnIonVariable {
+                            name: name.clone(),
+                            section: cell.section(location.section).map(|s| s.name().to_string()).unwrap_or_default(),
+                            cell: cell.name().to_string(),
+                        })?,
+                    crate::morphology::PointerTarget::Density { location, mechanism, name } => {
+                        variable_place(density_instance(location, mechanism)?, name)?
+                    }
+                    crate::morphology::PointerTarget::Point { point_process, name } => {
+                        variable_place(point_instances[cell.point_index(*point_process)?], name)?
                     }
                 };
                 let count = plans[slot].count;
-                let column = pointer_targets[slot].entry(setting.name).or_insert_with(|| vec![usize::MAX; count]);
-                column[k] = node;
+                let column = pointer_targets[slot].entry(setting.name).or_insert_with(|| vec![None; count]);
+                column[k] = Some(place);
             }
             group_cells[c].point_targets = targets;
         }
@@ -912,9 +1024,8 @@ impl CellGroup {
             }
             let mut pointers = Vec::with_capacity(info.pointers.len());
             for &name in info.pointers {
-                let targets =
-                    pointer_targets[slots.len()].remove(name).unwrap_or_else(|| vec![usize::MAX; node_list.len()]);
-                if let Some(k) = targets.iter().position(|&n| n == usize::MAX) {
+                let targets = pointer_targets[slots.len()].remove(name).unwrap_or_else(|| vec![None; node_list.len()]);
+                if let Some(k) = targets.iter().position(Option::is_none) {
                     let node = node_list.get(k).copied().unwrap_or(0);
                     let cell = &group_cells[cell_of_node_in(&blocks, node)];
                     let block = &blocks[cell.block];
@@ -926,16 +1037,19 @@ impl CellGroup {
                         pointer: name.to_string(),
                     });
                 }
-                pointers.push((name, targets));
+                pointers.push(PointerBinding::new(name, targets.into_iter().flatten().collect()));
             }
             let (call_points, has_watches) = (mechanism.call_points(), mechanism.has_watches());
             let moves_events = mechanism.moves_events();
+            // Scratch only where a POINTER has targets other than voltages.
+            let scratch = if pointers.iter().any(|p| p.nodes.is_empty()) { mechanism.len() } else { 0 };
             slots.push(Slot {
                 mechanism,
                 nodes,
                 owner: fill.owner,
                 ions: bindings,
                 pointers,
+                pointer_values: vec![0.0; scratch],
                 call_points,
                 has_watches,
                 moves_events,
@@ -1019,11 +1133,11 @@ impl CellGroup {
         self.run_call_point(CallPoint::BeforeInitial, &globals);
         for s in 0..self.slots.len() {
             let outbox = &mut self.outbox;
+            self.slots[s].load_ions(&self.ions, Phase::Initial);
+            load_pointers(&mut self.slots, s, None, &self.v, &self.ions);
+            self.slots[s].with_voltages(&self.v, |m, v| m.initialize(v, &globals, outbox));
+            store_pointers(&mut self.slots, s, None, &mut self.v, &mut self.ions);
             let slot = &mut self.slots[s];
-            slot.load_ions(&self.ions, Phase::Initial);
-            slot.load_pointers(&self.v);
-            slot.with_voltages(&self.v, |m, v| m.initialize(v, &globals, outbox));
-            slot.store_pointers(&mut self.v);
             slot.store_ions(&mut self.ions, Phase::Initial, celsius);
             if let Some((instance, reason)) = slot.mechanism.take_failure() {
                 return Err(self.mechanism_failure(s, instance, reason));
@@ -1069,11 +1183,11 @@ impl CellGroup {
             self.t += 0.5 * dt;
             let end = StepGlobals { t: self.t, dt, celsius };
             for s in 0..self.slots.len() {
+                self.slots[s].load_ions(&self.ions, Phase::State);
+                load_pointers(&mut self.slots, s, None, &self.v, &self.ions);
+                self.slots[s].with_voltages(&self.v, |m, v| m.advance_state(v, &end));
+                store_pointers(&mut self.slots, s, None, &mut self.v, &mut self.ions);
                 let slot = &mut self.slots[s];
-                slot.load_ions(&self.ions, Phase::State);
-                slot.load_pointers(&self.v);
-                slot.with_voltages(&self.v, |m, v| m.advance_state(v, &end));
-                slot.store_pointers(&mut self.v);
                 slot.store_ions(&mut self.ions, Phase::State, celsius);
                 if let Some((instance, reason)) = slot.mechanism.take_failure() {
                     return Err(self.mechanism_failure(s, instance, reason));
@@ -1182,12 +1296,12 @@ impl CellGroup {
             };
             let before = node.map_or(f64::NAN, |n| self.v[n]);
             let mut v = before;
-            self.slots[slot].load_pointers_of(instance, &self.v);
+            load_pointers(&mut self.slots, slot, Some(instance), &self.v, &self.ions);
             let mechanism = &mut self.slots[slot].mechanism;
             mechanism.net_receive(instance, weights, &mut v, event.flag, event.time, &mut self.outbox);
             // The pointers first; then the node's voltage if the block set
             // it (NEURON's `NODEV(node) = v` comes last).
-            self.slots[slot].store_pointers_of(instance, &mut self.v);
+            store_pointers(&mut self.slots, slot, Some(instance), &mut self.v, &mut self.ions);
             if let Some(n) = node
                 && v.to_bits() != before.to_bits()
             {
@@ -1309,23 +1423,23 @@ impl CellGroup {
         Ok(())
     }
 
+    /// Runs the BEFORE/AFTER blocks of `point`, mechanism type by type.
+    fn run_call_point(&mut self, point: CallPoint, globals: &StepGlobals) {
+        for s in 0..self.slots.len() {
+            if !self.slots[s].call_points.contains(&point) {
+                continue;
+            }
+            load_pointers(&mut self.slots, s, None, &self.v, &self.ions);
+            self.slots[s].with_voltages(&self.v, |m, v| m.before_after(point, v, globals));
+            store_pointers(&mut self.slots, s, None, &mut self.v, &mut self.ions);
+        }
+    }
+
     /// NEURON's `setup_tree_matrix`: the same terms, summed in another
     /// order. The capacitance and axial terms come first and *set* each row
     /// (no separate pass to clear the matrix), then the membrane currents and
     /// conductances are added; the sums differ from NEURON's by rounding
     /// only.
-    /// Runs the BEFORE/AFTER blocks of `point`, mechanism type by type.
-    fn run_call_point(&mut self, point: CallPoint, globals: &StepGlobals) {
-        for slot in self.slots.iter_mut() {
-            if !slot.call_points.contains(&point) {
-                continue;
-            }
-            slot.load_pointers(&self.v);
-            slot.with_voltages(&self.v, |m, v| m.before_after(point, v, globals));
-            slot.store_pointers(&mut self.v);
-        }
-    }
-
     fn assemble_matrix(&mut self, globals: &StepGlobals) {
         self.run_call_point(CallPoint::BeforeBreakpoint, globals);
         for block in &self.blocks {
@@ -1338,12 +1452,12 @@ impl CellGroup {
         for ion in self.ions.iter_mut() {
             ion.begin_currents(globals.celsius);
         }
-        for slot in self.slots.iter_mut() {
-            slot.load_ions(&self.ions, Phase::Current);
-            slot.load_pointers(&self.v);
-            slot.current(&self.v, &mut self.rhs, &mut self.d, globals);
-            slot.store_pointers(&mut self.v);
-            slot.store_ions(&mut self.ions, Phase::Current, globals.celsius);
+        for s in 0..self.slots.len() {
+            self.slots[s].load_ions(&self.ions, Phase::Current);
+            load_pointers(&mut self.slots, s, None, &self.v, &self.ions);
+            self.slots[s].current(&self.v, &mut self.rhs, &mut self.d, globals);
+            store_pointers(&mut self.slots, s, None, &mut self.v, &mut self.ions);
+            self.slots[s].store_ions(&mut self.ions, Phase::Current, globals.celsius);
         }
     }
 

@@ -300,12 +300,38 @@ pub struct LocalNetCon {
 }
 
 /// What a mechanism's POINTER points to (NEURON's `h.setpointer(target,
-/// name, mechanism)`).
-#[derive(Debug, Clone, Copy, PartialEq)]
+/// name, mechanism)`), on the same cell. The mechanism reads the target
+/// before each of its blocks and writes back what it assigned after it.
+#[derive(Debug, Clone, PartialEq)]
 pub enum PointerTarget {
-    /// The membrane potential at a location of the same cell, mV
-    /// (`sec(x)._ref_v`).
+    /// The membrane potential at a location, mV (`sec(x)._ref_v`).
     Voltage(Location),
+    /// An ion variable of the segment at a location: `cai`, `nao`, `ena`,
+    /// `ica`, ... (`sec(x)._ref_cai`); a mechanism of the segment must use
+    /// the ion.
+    Ion {
+        /// The segment.
+        location: Location,
+        /// The variable's NMODL name.
+        name: String,
+    },
+    /// Variable `name` of density mechanism `mechanism` in the segment at a
+    /// location (`sec(x).hh._ref_m`).
+    Density {
+        /// The segment.
+        location: Location,
+        /// The mechanism.
+        mechanism: String,
+        /// The variable.
+        name: String,
+    },
+    /// Variable `name` of a point process (`syn._ref_g`).
+    Point {
+        /// The point process.
+        point_process: PointProcessId,
+        /// The variable.
+        name: String,
+    },
 }
 
 /// Whose POINTER is set: a point process, or a density mechanism at the
@@ -822,8 +848,31 @@ impl CableCell {
         let Some(&name) = info.pointers.iter().find(|p| **p == name) else {
             return Err(NeuriteError::UnknownVariable { mechanism: info.name.to_string(), name: name.to_string() });
         };
-        match target {
-            PointerTarget::Voltage(location) => self.check_location(location)?,
+        match &target {
+            PointerTarget::Voltage(location) | PointerTarget::Ion { location, .. } => self.check_location(*location)?,
+            PointerTarget::Density { location, mechanism, name } => {
+                self.check_location(*location)?;
+                let section = self.section(location.section)?;
+                let inserted =
+                    section.density_mechanisms().iter().find(|d| d.info.name == mechanism).ok_or_else(|| {
+                        NeuriteError::MechanismNotInserted {
+                            mechanism: mechanism.clone(),
+                            section: section.name().to_string(),
+                        }
+                    })?;
+                if !inserted.info.has_variable(name) {
+                    return Err(NeuriteError::UnknownVariable { mechanism: mechanism.clone(), name: name.clone() });
+                }
+            }
+            PointerTarget::Point { point_process, name } => {
+                let pp = &self.point_processes[self.point_index(*point_process)?];
+                if !pp.info.has_variable(name) {
+                    return Err(NeuriteError::UnknownVariable {
+                        mechanism: pp.info.name.to_string(),
+                        name: name.clone(),
+                    });
+                }
+            }
         }
         self.pointers.retain(|p| !(p.owner == owner && p.name == name));
         self.pointers.push(PointerSetting { owner, name, target });
