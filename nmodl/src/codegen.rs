@@ -275,8 +275,8 @@ impl<'a> Generator<'a> {
                         });
                         if let Some(length) = length {
                             let role = m.variables[&decl.name.text].role;
-                            if role != Role::Assigned {
-                                return unsupported(decl.name.pos, "PARAMETER and STATE arrays");
+                            if role == Role::Parameter {
+                                return unsupported(decl.name.pos, "PARAMETER arrays");
                             }
                             let per_instance = !globals.contains(&decl.name.text);
                             g.arrays.insert(decl.name.text.clone(), (length, per_instance));
@@ -850,11 +850,31 @@ impl<'a> Generator<'a> {
         let mut body = String::new();
         let mut scope =
             Scope { exact: true, depth: 0, usetable: None, locals: Vec::new(), function: None, site: Site::Kernel };
+        // States start at their `x0`, as nocmodl's initmodel: a variable of
+        // that name where the file declares one (`pump0`), else 0; states
+        // that are ion concentrations keep the ion's value.
+        let start = |g: &Self, name: &str, scope: &Scope| -> Result<String> {
+            let zero = format!("{name}0");
+            if g.m.variables.contains_key(&zero) || g.constants.contains_key(&zero) {
+                g.read(&Name { text: zero, pos: Position::default() }, scope)
+            } else {
+                Ok("0.0".into())
+            }
+        };
         for (name, role) in self.columns.clone() {
             if role == Role::State && !self.ion_columns.contains(&name) {
-                // States start at their `x0` (0), as NEURON's; states that
-                // are ion concentrations keep the ion's value.
-                writeln!(body, "                self.{}[k] = 0.0;", field(&name)).ok();
+                writeln!(body, "                self.{}[k] = {};", field(&name), start(self, &name, &scope)?).ok();
+            }
+        }
+        for (name, &(length, _)) in &self.arrays {
+            if self.m.variables.get(name).is_some_and(|v| v.role == Role::State) {
+                let value = start(self, name, &scope)?;
+                writeln!(
+                    body,
+                    "                self.{f}[k*{length}..(k + 1)*{length}].fill({value});",
+                    f = field(name)
+                )
+                .ok();
             }
         }
         self.statements(initial, &mut scope, &mut body, 4)?;
@@ -1208,12 +1228,105 @@ impl<'a> Generator<'a> {
     /// iteration (until Σ|Δ| ≤ 1e-6, at most 22 steps, states clamped at
     /// 0 unless the scheme is linear, one step when it is), and the steady
     /// state of `SOLVE .. STEADYSTATE sparse` (dt = 1e9, as NEURON).
+    /// A KINETIC block with its array states made scalar, as nocmodl
+    /// unrolls them: FROM loops of reactions unrolled (constant bounds),
+    /// an indexed COMPARTMENT applied to each element, and every term of an
+    /// array state named by its element (`ca[3]`).
+    fn expand_kinetic(&self, stmts: &[Stmt]) -> Result<Vec<Stmt>> {
+        let mut out = Vec::with_capacity(stmts.len());
+        for stmt in stmts {
+            match stmt {
+                Stmt::From { var, from, to, by, body } if body.iter().any(|s| matches!(s, Stmt::Reaction(_))) => {
+                    let bound = |e: &Expr| {
+                        self.constant_value(e)
+                            .ok_or_else(|| SyntaxError::new(e.pos(), "a FROM loop of reactions needs constant bounds"))
+                    };
+                    let (first, last) = (bound(from)?, bound(to)?);
+                    let step = by.as_ref().map_or(Ok(1.0), bound)?;
+                    if step <= 0.0 {
+                        return Err(SyntaxError::new(var.pos, "a FROM loop of reactions needs a positive step"));
+                    }
+                    let mut i = first;
+                    while i <= last {
+                        let mut unrolled = Vec::with_capacity(body.len());
+                        for s in body {
+                            let Stmt::Reaction(r) = s else {
+                                return unsupported(
+                                    stmt_pos(s),
+                                    "statements other than reactions in a FROM loop of reactions",
+                                );
+                            };
+                            let mut r = r.clone();
+                            for e in reaction_exprs(&mut r) {
+                                substitute(e, &var.text, i);
+                            }
+                            unrolled.push(Stmt::Reaction(r));
+                        }
+                        out.extend(self.expand_kinetic(&unrolled)?);
+                        i += step;
+                    }
+                }
+                Stmt::Reaction(r) => {
+                    let mut r = r.clone();
+                    for term in reaction_terms(&mut r) {
+                        self.name_element(term)?;
+                    }
+                    out.push(Stmt::Reaction(r));
+                }
+                Stmt::Compartment { index: Some(index), volume, states, pos } => {
+                    for state in states {
+                        let Some(&(length, _)) = self.arrays.get(&state.text) else {
+                            return Err(SyntaxError::new(
+                                state.pos,
+                                format!("indexed COMPARTMENT of `{}`, which is not an array", state.text),
+                            ));
+                        };
+                        for j in 0..length {
+                            let mut volume = volume.clone();
+                            substitute(&mut volume, &index.text, j as f64);
+                            let element = Name { text: format!("{}[{j}]", state.text), pos: state.pos };
+                            out.push(Stmt::Compartment { index: None, volume, states: vec![element], pos: *pos });
+                        }
+                    }
+                }
+                other => out.push(other.clone()),
+            }
+        }
+        Ok(out)
+    }
+
+    /// Names a reaction term of an array state by its element (`ca[3]`);
+    /// its index must be a constant within the array.
+    fn name_element(&self, term: &mut Term) -> Result<()> {
+        let Some(index) = &term.index else { return Ok(()) };
+        let Some(&(length, _)) = self.arrays.get(&term.state.text) else {
+            return Err(SyntaxError::new(term.state.pos, format!("`{}` is not an array", term.state.text)));
+        };
+        let Some(j) = self.constant_value(index) else {
+            return unsupported(term.state.pos, "a reaction term whose index is not a constant");
+        };
+        if !(j >= 0.0 && (j as usize) < length && j.fract() == 0.0) {
+            return Err(SyntaxError::new(
+                term.state.pos,
+                format!("index {j} of `{}` is outside 0..{length}", term.state.text),
+            ));
+        }
+        term.state.text = format!("{}[{}]", term.state.text, j as usize);
+        term.index = None;
+        Ok(())
+    }
+
     fn kinetic_methods(&mut self, name: &str, stmts: &[Stmt]) -> Result<()> {
-        // The block's states, in order of first appearance. Other names in
-        // reactions (an ASSIGNED `cao`, a PARAMETER) are constants of the
-        // step, as in NEURON: they scale fluxes but have no equation.
+        let stmts = &self.expand_kinetic(stmts)?;
+        // The block's states, in order of first appearance (array elements
+        // as `ca[3]`). Other names in reactions (an ASSIGNED `cao`, a
+        // PARAMETER) are constants of the step, as in NEURON: they scale
+        // fluxes but have no equation.
         let mut states: Vec<String> = Vec::new();
-        let is_state = |n: &str| self.m.variables.get(n).is_some_and(|v| v.role == Role::State);
+        let is_state = |n: &str| {
+            let base = n.split('[').next().unwrap_or(n);
+            self.m.variables.get(base).is_some_and(|v| v.role == Role::State)
+        };
         let add = |t: &Term, states: &mut Vec<String>| -> Result<()> {
             if t.index.is_some() {
                 return unsupported(t.state.pos, "arrays");
@@ -1296,7 +1409,13 @@ impl<'a> Generator<'a> {
             function: None,
             site: Site::Kernel,
         };
-        let state = |s: &str| format!("self.{}[k]", field(s));
+        let state = |s: &str| match s.split_once('[') {
+            Some((base, j)) => {
+                let length = self.arrays.get(base).map_or(1, |a| a.0);
+                format!("self.{}[k*{length} + {}]", field(base), j.trim_end_matches(']'))
+            }
+            None => format!("self.{}[k]", field(s)),
+        };
         // The value of every name in a reaction: a state's column, or what
         // the name reads as anywhere else.
         let mut values: BTreeMap<String, String> = BTreeMap::new();
@@ -2150,6 +2269,17 @@ impl<'a> Generator<'a> {
                 if ss.text == "sparse" && self.kinetics.contains_key(&block.text) && scope.site == Site::Kernel =>
             {
                 writeln!(out, "{pad}self.kinetic_steady_{}(k, v, globals);", block.text).ok();
+            }
+            Stmt::Solve { block, method: None, steadystate: Some(ss) }
+                if ss.text == "sparse" && self.kinetics.contains_key(&block.text) && scope.site == Site::Function =>
+            {
+                // A FUNCTION or PROCEDURE has t and v but no step globals.
+                writeln!(
+                    out,
+                    "{pad}{{ let globals = &StepGlobals {{ t, dt: self.dt, celsius: self.celsius }}; self.kinetic_steady_{}(k, v, globals); }}",
+                    block.text
+                )
+                .ok();
             }
             Stmt::Solve { block, .. } => return unsupported(block.pos, "SOLVE outside BREAKPOINT"),
             Stmt::Table { pos, .. } => return unsupported(*pos, "TABLE"),
@@ -3028,6 +3158,54 @@ fn reaction_code(code: &mut String, left: &[Term], right: &[Term], kf: &str, kb:
     }
 }
 
+/// The terms of a reaction, to rename.
+fn reaction_terms(r: &mut Reaction) -> Vec<&mut Term> {
+    match r {
+        Reaction::Reversible { left, right, .. } => left.iter_mut().chain(right.iter_mut()).collect(),
+        Reaction::Irreversible { left, .. } => left.iter_mut().collect(),
+        Reaction::Flux { term, .. } => vec![term],
+        Reaction::Equation { .. } => Vec::new(),
+    }
+}
+
+/// Every expression of a reaction: rates, fluxes, term indices.
+fn reaction_exprs(r: &mut Reaction) -> Vec<&mut Expr> {
+    match r {
+        Reaction::Reversible { left, right, forward, backward, .. } => {
+            let mut out: Vec<&mut Expr> =
+                left.iter_mut().chain(right.iter_mut()).filter_map(|t| t.index.as_mut()).collect();
+            out.push(forward);
+            out.push(backward);
+            out
+        }
+        Reaction::Irreversible { left, rate, .. } => {
+            let mut out: Vec<&mut Expr> = left.iter_mut().filter_map(|t| t.index.as_mut()).collect();
+            out.push(rate);
+            out
+        }
+        Reaction::Flux { term, flux, .. } => term.index.as_mut().into_iter().chain(std::iter::once(flux)).collect(),
+        Reaction::Equation { left, right, .. } => vec![left, right],
+    }
+}
+
+/// Replaces the loop variable `var` in `e` by the number `value`.
+fn substitute(e: &mut Expr, var: &str, value: f64) {
+    match e {
+        Expr::Var { name, index: None } if name.text == var => {
+            *e = Expr::Number { value, text: literal(value), pos: name.pos };
+        }
+        Expr::Var { index: Some(i), .. } => substitute(i, var, value),
+        Expr::Call { args, .. } => args.iter_mut().for_each(|a| substitute(a, var, value)),
+        Expr::Unary { operand, .. } => substitute(operand, var, value),
+        Expr::Binary { left, right, .. } => {
+            substitute(left, var, value);
+            substitute(right, var, value);
+        }
+        Expr::Paren(inner) => substitute(inner, var, value),
+        Expr::Number { .. } | Expr::Var { .. } => {}
+    }
+}
+
 /// The terms of a CONSERVE's left side, `a + 2*b + c`, as (coefficient,
 /// state); None for another shape.
 fn conserve_terms(e: &Expr, out: &mut Vec<(f64, String)>) -> Option<()> {
@@ -3424,6 +3602,30 @@ mod tests {
             "{code}"
         );
         assert!(code.contains("fn p_cur(&mut self, k: usize, mut v: f64, t: f64)"), "{code}");
+    }
+
+    #[test]
+    fn kinetic_array_states_are_unrolled_and_states_start_at_their_x0() {
+        let src = "NEURON { SUFFIX d }\nDEFINE N 3\nPARAMETER { D = 1 p0 = 2 }\nASSIGNED { vol[N] }\nSTATE { c[N] p }\nINITIAL { FROM i = 0 TO N-1 { c[i] = 1 } }\nBREAKPOINT { SOLVE s METHOD sparse }\nKINETIC s {\n COMPARTMENT i, vol[i] {c}\n ~ c[0] << (1)\n FROM i = 0 TO N-2 { ~ c[i] <-> c[i+1] (D*(i+1), D) }\n ~ p <-> c[2] (1, 1)\n}\nFUNCTION ss() { SOLVE s STEADYSTATE sparse ss = c[0] }";
+        let code = translate(src).unwrap();
+        // Four states: the three elements and p; the loop gives two reactions.
+        assert!(code.contains("old: &[f64; 4]"), "{code}");
+        assert!(code.contains("l_f_flux = (self.var_D[k] * ((1.0_f64 + 1.0_f64))) * self.var_c[k*3 + 1];"), "{code}");
+        assert!(code.contains("self.var_c[k*3 + 2] += rhs[2];"), "{code}");
+        // The indexed COMPARTMENT scales each element's row by its volume.
+        assert!(
+            code.contains("rhs[2] *= { let i0 = 2.0_f64; let i = self.ix(k, i0, 3); self.var_vol[k*3 + i] };"),
+            "{code}"
+        );
+        // p starts at p0, each element of c at 0, before INITIAL.
+        assert!(code.contains("self.var_p[k] = self.var_p0[k];"), "{code}");
+        assert!(code.contains("self.var_c[k*3..(k + 1)*3].fill(0.0);"), "{code}");
+        assert!(code.contains("let globals = &StepGlobals { t, dt: self.dt, celsius: self.celsius }; self.kinetic_steady_s(k, v, globals);"), "{code}");
+        let err = translate(
+            "NEURON { SUFFIX d }\nSTATE { c[2] }\nBREAKPOINT { SOLVE s METHOD sparse }\nKINETIC s { ~ c[2] << (1) }",
+        )
+        .unwrap_err();
+        assert!(err.contains("index 2 of `c` is outside 0..2"), "{err}");
     }
 
     #[test]
