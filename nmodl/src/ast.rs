@@ -495,4 +495,8 @@ pub enum UnitDef {
 pub struct Program {
     /// Its top-level items in order.
     pub items: Vec<Item>,
+    /// Every identifier in the order it first appears in the source:
+    /// nocmodl builds its symbol table in that order, and the table's order
+    /// numbers the states of KINETIC schemes.
+    pub identifiers: Vec<String>,
 }

@@ -35,6 +35,7 @@ use std::fmt::Write as _;
 use crate::ast::*;
 use crate::error::{Position, SyntaxError};
 use crate::model::{Mechanism, MechanismKind, Role};
+use crate::pivot_order::pivot_order;
 
 type Result<T> = std::result::Result<T, SyntaxError>;
 
@@ -1295,6 +1296,36 @@ impl<'a> Generator<'a> {
         Ok(out)
     }
 
+    /// The states of a KINETIC scheme numbered as nocmodl numbers them: the
+    /// state each CONSERVE replaces first (from the last CONSERVE), then the others in the order of
+    /// nocmodl's symbol table (by first character, and among names with the
+    /// same first character the one that first appears latest in the file
+    /// first), an array's elements together. The numbering decides NEURON's
+    /// pivot order among rows with as many elements.
+    fn nocmodl_state_order(&self, states: Vec<String>, conserves: &[Conservation]) -> Vec<String> {
+        let mut ordered: Vec<String> = Vec::with_capacity(states.len());
+        for c in conserves.iter().rev() {
+            if let Some((_, s)) = c.terms.iter().rev().find(|(_, s)| !ordered.contains(s)) {
+                ordered.push(s.clone());
+            }
+        }
+        let base = |s: &str| s.split('[').next().unwrap_or(s).to_string();
+        let appearance = |name: &str| self.m.program.identifiers.iter().position(|i| i == name).unwrap_or(usize::MAX);
+        let mut rest: Vec<&String> = states.iter().filter(|s| !ordered.contains(s)).collect();
+        rest.sort_by(|a, b| {
+            let (a_base, b_base) = (base(a), base(b));
+            let element = |s: &str| s.split_once('[').map_or(0, |(_, j)| j.trim_end_matches(']').parse().unwrap_or(0));
+            a_base
+                .as_bytes()
+                .first()
+                .cmp(&b_base.as_bytes().first())
+                .then_with(|| appearance(&b_base).cmp(&appearance(&a_base)))
+                .then_with(|| element(a).cmp(&element(b)))
+        });
+        ordered.extend(rest.into_iter().cloned());
+        ordered
+    }
+
     /// Names a reaction term of an array state by its element (`ca[3]`);
     /// its index must be a constant within the array.
     fn name_element(&self, term: &mut Term) -> Result<()> {
@@ -1359,12 +1390,9 @@ impl<'a> Generator<'a> {
                     return unsupported(*pos, "`~ a = b` equations in a KINETIC block");
                 }
                 Stmt::Compartment { index: Some(i), .. } => return unsupported(i.pos, "indexed COMPARTMENT"),
+                // A state only in a COMPARTMENT has no equation (nocmodl
+                // numbers only the states of reactions and CONSERVEs).
                 Stmt::Compartment { volume, states: names, .. } => {
-                    for n in names {
-                        if is_state(&n.text) && !states.contains(&n.text) {
-                            states.push(n.text.clone());
-                        }
-                    }
                     compartments.push((volume, names.iter().map(|n| n.text.clone()).collect()));
                 }
                 Stmt::Conserve { left, right, pos } => {
@@ -1390,19 +1418,25 @@ impl<'a> Generator<'a> {
                 return Err(SyntaxError::new(c.pos, format!("CONSERVE: `{other}` is not a STATE")));
             }
         }
+        let states = self.nocmodl_state_order(states, &conserves);
         let n = states.len();
         let position = |s: &str| states.iter().position(|x| x == s);
         let index = |s: &str| position(s).expect("a state of the block");
-        // The row each CONSERVE replaces: its last state not replaced yet.
-        let mut conserved_rows: Vec<usize> = Vec::new();
-        for c in &conserves {
+        // The row each CONSERVE replaces: its last state not replaced yet,
+        // the CONSERVEs taken from the last, as nocmodl (its list of them
+        // is built by prepending).
+        let mut conserved_rows: Vec<usize> = vec![usize::MAX; conserves.len()];
+        for (number, c) in conserves.iter().enumerate().rev() {
             let Some(row) = c.terms.iter().rev().map(|(_, s)| index(s)).find(|r| !conserved_rows.contains(r)) else {
                 return unsupported(c.pos, "CONSERVE of states all replaced by other CONSERVE statements");
             };
-            conserved_rows.push(row);
+            conserved_rows[number] = row;
         }
         let mut scope = Scope {
-            exact: false,
+            // A Newton step per instance, not a vectorized loop: NEURON's exact
+            // exp costs little here, and a scheme's smallest states amplify
+            // its last bit (dbbs Kca1_1).
+            exact: true,
             depth: 0,
             usetable: None,
             locals: vec!["f_flux".into(), "b_flux".into()],
@@ -1502,6 +1536,14 @@ impl<'a> Generator<'a> {
                 other => self.statement(other, &mut scope, &mut code, 3)?,
             }
         }
+        let order = pivot_order(&matrix_structure(&code, n));
+        let order_list: Vec<String> = order.iter().map(usize::to_string).collect();
+        writeln!(
+            self.kinetic_constants,
+            "    /// The rows of KINETIC {name}'s matrix in NEURON's pivot order (its sparse solver's minimum-degree ordering).\n    const KINETIC_ORDER_{name}: [usize; {n}] = [{}];",
+            order_list.join(", ")
+        )
+        .ok();
         let neurite = self.neurite().to_string();
         let mut updates = String::new();
         let mut clamps = String::new();
@@ -1529,7 +1571,7 @@ impl<'a> Generator<'a> {
             let mut step = 0;
             loop {{
                 self.kinetic_{name}(k, v, globals, &old, &mut m, &mut rhs);
-                if {neurite}::mechanisms::newton::solve_linear(&mut m, &mut rhs).is_err() {{
+                if {neurite}::mechanisms::newton::solve_in_order(&mut m, &mut rhs, &KINETIC_ORDER_{name}).is_err() {{
                     return false;
                 }}
                 let mut err = 0.0_f64;
@@ -3158,6 +3200,30 @@ fn reaction_code(code: &mut String, left: &[Term], right: &[Term], kf: &str, kb:
     }
 }
 
+/// Which elements of an `n`×`n` KINETIC matrix the generated code sets
+/// (`m[row][col]`), as nocmodl's code creates them in NEURON's sparse matrix.
+fn matrix_structure(code: &str, n: usize) -> Vec<Vec<bool>> {
+    let mut present = vec![vec![false; n]; n];
+    let number = |text: &str| -> Option<(usize, usize)> {
+        let digits = text.bytes().take_while(u8::is_ascii_digit).count();
+        Some((text[..digits].parse().ok()?, digits))
+    };
+    for (at, _) in code.match_indices("m[") {
+        // Only `m[` starting a name (not `rhs[`, `self.m[`...).
+        if at > 0 && (code.as_bytes()[at - 1].is_ascii_alphanumeric() || code.as_bytes()[at - 1] == b'_') {
+            continue;
+        }
+        let rest = &code[at + 2..];
+        let Some((row, len)) = number(rest) else { continue };
+        let Some(rest) = rest[len..].strip_prefix("][") else { continue };
+        let Some((col, _)) = number(rest) else { continue };
+        if row < n && col < n {
+            present[row][col] = true;
+        }
+    }
+    present
+}
+
 /// The terms of a reaction, to rename.
 fn reaction_terms(r: &mut Reaction) -> Vec<&mut Term> {
     match r {
@@ -3495,11 +3561,15 @@ mod tests {
         let src = "NEURON { SUFFIX kin }\nPARAMETER { a = 1 b = 2 }\nSTATE { C O }\nINITIAL { SOLVE s STEADYSTATE sparse }\nBREAKPOINT { SOLVE s METHOD sparse }\nKINETIC s {\n ~ C <-> O (a, b)\n CONSERVE C + O = 1\n}";
         let code = translate(src).unwrap();
         assert!(code.contains("const KINETIC_LINEAR_s: bool = true;"), "{code}");
-        // C's row is a backward Euler step; O's row is the conservation.
-        assert!(code.contains("rhs[0] = -dt1*(self.var_C[k] - old[0]);"), "{code}");
-        assert!(!code.contains("rhs[1] = -dt1"), "{code}");
+        // States numbered as nocmodl numbers them: O, which the CONSERVE
+        // replaces, first. C's row is a backward Euler step; O's row is the
+        // conservation. NEURON's sparse solver pivots on C's row first.
+        assert!(code.contains("rhs[1] = -dt1*(self.var_C[k] - old[1]);"), "{code}");
+        assert!(!code.contains("rhs[0] = -dt1"), "{code}");
         assert!(code.contains("l_f_flux = self.var_a[k] * self.var_C[k];"), "{code}");
-        assert!(code.contains("rhs[1] = 1.0_f64;") && code.contains("m[1][0] = 1.0_f64 * (1.0);"), "{code}");
+        assert!(code.contains("rhs[0] = 1.0_f64;") && code.contains("m[0][1] = 1.0_f64 * (1.0);"), "{code}");
+        assert!(code.contains("const KINETIC_ORDER_s: [usize; 2] = [1, 0];"), "{code}");
+        assert!(code.contains("solve_in_order(&mut m, &mut rhs, &KINETIC_ORDER_s)"), "{code}");
         assert!(code.contains("self.kinetic_steady_s(k, v, globals);"), "{code}");
         assert!(code.contains("fn take_failure"), "{code}");
         // A second-order reaction makes the scheme nonlinear.

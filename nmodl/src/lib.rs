@@ -16,6 +16,7 @@ pub mod error;
 pub mod lexer;
 pub mod model;
 pub mod parser;
+pub mod pivot_order;
 
 pub use error::{NmodlError, Position, SyntaxError};
 pub use model::{Mechanism, MechanismKind};

@@ -10,8 +10,18 @@ type Result<T> = std::result::Result<T, SyntaxError>;
 /// Parses a whole NMODL source.
 pub fn parse(src: &str) -> Result<Program> {
     let tokens = tokenize(src)?;
+    let mut seen = std::collections::HashSet::new();
+    let identifiers: Vec<String> = tokens
+        .iter()
+        .filter_map(|token| match &token.kind {
+            TokenKind::Ident(name) if seen.insert(name.clone()) => Some(name.clone()),
+            _ => None,
+        })
+        .collect();
     let mut parser = Parser { src, tokens, i: 0, defines: Default::default() };
-    parser.program()
+    let mut program = parser.program()?;
+    program.identifiers = identifiers;
+    Ok(program)
 }
 
 struct Parser<'a> {
@@ -255,7 +265,7 @@ impl Parser<'_> {
             };
             items.push(item);
         }
-        Ok(Program { items })
+        Ok(Program { items, identifiers: Vec::new() })
     }
 
     fn block(&mut self, word: &str, pos: Position) -> Result<Item> {

@@ -105,6 +105,44 @@ pub fn solve_linear<const N: usize>(m: &mut [[f64; N]; N], b: &mut [f64; N]) -> 
     Ok(())
 }
 
+/// Solves `m x = b` in place (`b` becomes x) as NEURON's sparse solver
+/// for KINETIC schemes does (scopmath's `matsol` and `bksub`): Gaussian
+/// elimination without pivoting, the rows taken as pivots in `order` (the
+/// order nocmodl's minimum-degree ordering gives; see neurite-nmodl's
+/// `pivot_order`), back substitution in the reverse order. A pivot of
+/// magnitude 1e-20 or less is a singular matrix, as in NEURON.
+pub fn solve_in_order<const N: usize>(
+    m: &mut [[f64; N]; N],
+    b: &mut [f64; N],
+    order: &[usize; N],
+) -> Result<(), NewtonFailure> {
+    for p in 0..N {
+        let pivot_row = order[p];
+        let pivot = m[pivot_row][pivot_row];
+        if pivot.abs() <= 1e-20 {
+            return Err(NewtonFailure::Singular);
+        }
+        for &row in &order[p + 1..] {
+            if m[row][pivot_row] == 0.0 {
+                continue; // no element there: NEURON skips the row
+            }
+            let r = m[row][pivot_row] / pivot;
+            b[row] -= b[pivot_row] * r;
+            for &col in &order[p + 1..] {
+                m[row][col] -= m[pivot_row][col] * r;
+            }
+        }
+    }
+    for p in (0..N).rev() {
+        let row = order[p];
+        for &col in &order[p + 1..] {
+            b[row] -= m[row][col] * b[col];
+        }
+        b[row] /= m[row][row];
+    }
+    Ok(())
+}
+
 /// Column j of the Jacobian from central differences of half-width
 /// max(|0.02·x_j|, 1e-6); leaves `value` = F(x) (x restored as NEURON
 /// restores it: +h, −2h, +h).
