@@ -65,6 +65,13 @@ PROTOCOL = {
     "stimulus": {"start": 3.0, "interval": 6.0, "number": 6.0, "weight": 0.002, "artificial_weight": 0.4,
                  "delay": 1.0},
 }
+# Parameters set for one mechanism where its defaults leave it nearly idle
+# in the protocol's 50 ms (both simulators get them).
+PARAMETERS = {
+    # 1 Hz gives one spike in 50 ms: 200 Hz with a 2 ms refractory period
+    # draws from exprand at every spike.
+    ("pynn", "PoissonStimRefractory"): {"rate": 200.0, "tau_refrac": 2.0},
+}
 V_TOLERANCE = 1e-6
 STATE_TOLERANCE = 1e-9
 BASELINE = os.path.join(ROOT, "validation", "corpus-matched.txt")
@@ -134,8 +141,22 @@ def neuron_side(plan_path, library):
             print("error %s: %s" % (run["name"], e), flush=True)
 
 
+def reset_legacy_random():
+    """Seeds NEURON's legacy generator (scop_random, normrand, exprand) with 1,
+    as at the start of a process: it is one per process, so an earlier run's
+    draws would carry over into the next mechanism's (neurite starts every
+    instance at seed 1)."""
+    import ctypes
+    import neuron
+    lib = ctypes.CDLL(os.path.join(os.path.dirname(neuron.__file__), ".data", "lib", "libnrniv.so"))
+    set_seed = lib._Z8set_seedd  # C++ `void set_seed(double)`
+    set_seed.argtypes = [ctypes.c_double]
+    set_seed(1.0)
+
+
 def neuron_run(h, plan, run):
     name = run["name"]
+    reset_legacy_random()
     # One NEURON process runs a corpus: every table back to NEURON's default
     # first (an earlier run may have switched one off), then this run's.
     for other in plan["runs"]:
@@ -163,6 +184,11 @@ def neuron_run(h, plan, run):
     else:
         owner = getattr(h, name)(seg)
         keep.append(owner)
+    for parameter, value in run.get("parameters", {}).items():
+        if run["kind"] == "density":
+            setattr(seg, "%s_%s" % (parameter, name), value)
+        else:
+            setattr(owner, parameter, value)
     for start, duration, amplitude in plan["clamps"]:
         ic = h.IClamp(seg)
         setattr(ic, "del", start)
@@ -390,7 +416,7 @@ def main():
             for usetable in ([1.0, 0.0] if has_table(path) else [1.0]):
                 stem = os.path.join(out, "%s_usetable%d" % (d["name"], usetable))
                 runs.append(dict(d, usetable=usetable, out=stem + "_neurite.csv", neuron_out=stem + "_neuron.csv",
-                                 path=path, partner=partner))
+                                 path=path, partner=partner, parameters=PARAMETERS.get((corpus, d["name"]), {})))
         plan = dict(PROTOCOL, runs=runs)
         plan_path = os.path.join(out, "plan.json")
         with open(plan_path, "w") as f:

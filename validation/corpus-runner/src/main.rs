@@ -23,6 +23,7 @@ use neurite::{
     SectionGeometry, Simulation, SimulationConfig,
 };
 use serde::{Deserialize, Serialize};
+use std::collections::BTreeMap;
 use std::io::Write as _;
 use std::process::ExitCode;
 
@@ -112,6 +113,9 @@ struct Run {
     /// defaults, that writes an ion current the mechanism only reads.
     #[serde(default)]
     partner: Option<String>,
+    /// Parameters of the mechanism set for this run (name, value).
+    #[serde(default)]
+    parameters: BTreeMap<String, f64>,
 }
 
 #[derive(Deserialize)]
@@ -168,6 +172,13 @@ fn simulate(plan: &Plan, run: &Run, corpus: &'static str, info: &'static Mechani
         MechanismKind::Point => point = Some(cell.add_point_mechanism(middle, info)?),
         MechanismKind::Artificial => {}
     }
+    for (name, &value) in &run.parameters {
+        match point {
+            Some(pp) => cell.set_point_parameter(pp, name, value)?,
+            None if info.kind == MechanismKind::Density => cell.set_parameter(soma, info.name, name, value)?,
+            None => {}
+        }
+    }
     for pointer in info.pointers {
         let owner = match point {
             Some(pp) => PointerOwner::Point(pp),
@@ -195,7 +206,11 @@ fn simulate(plan: &Plan, run: &Run, corpus: &'static str, info: &'static Mechani
         let params =
             NetStimParams { start: s.start, interval: s.interval, number: s.number, noise: 0.0, random_ids: None };
         net.add_netstim(1, params)?;
-        net.add_artificial_cell(ARTIFICIAL_GID, ArtificialCell::new(info)?)?;
+        let mut cell = ArtificialCell::new(info)?;
+        for (name, &value) in &run.parameters {
+            cell.set_parameter(name, value)?;
+        }
+        net.add_artificial_cell(ARTIFICIAL_GID, cell)?;
         net.connect(1, NetConTarget::Artificial { gid: ARTIFICIAL_GID }, s.artificial_weight, s.delay)?;
     }
     let config = SimulationConfig { dt: plan.dt, celsius: plan.celsius, ..SimulationConfig::default() };
