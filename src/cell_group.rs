@@ -761,7 +761,8 @@ impl CellGroup {
                 let i = block.node(lane, k);
                 a[i] = la[k];
                 bcoef[i] = lb[k];
-                cap[i] = 0.001 / dt * layout.cm[k];
+                // NEURON: cfac = 0.001 * cj, cj = 1/dt, times cm.
+                cap[i] = 0.001 * (1.0 / dt) * layout.cm[k];
             }
             for (sid, section) in cell.sections().iter().enumerate() {
                 for insertion in section.density_mechanisms() {
@@ -1442,10 +1443,12 @@ impl CellGroup {
     /// only.
     fn assemble_matrix(&mut self, globals: &StepGlobals) {
         self.run_call_point(CallPoint::BeforeBreakpoint, globals);
+        self.rhs.fill(0.0);
+        self.d.fill(0.0);
+        self.add_membrane_currents(globals);
         for block in &self.blocks {
             assemble_block(block, &self.v, &self.a, &self.b, &self.cap_factor, &mut self.rhs, &mut self.d);
         }
-        self.add_membrane_currents(globals);
     }
 
     fn add_membrane_currents(&mut self, globals: &StepGlobals) {
@@ -1877,16 +1880,22 @@ fn ion_bindings(
     Ok(bindings)
 }
 
+/// NEURON's `setup_tree_matrix` after the membrane currents (already in
+/// `rhs` and `d`), in NEURON's order so that the sums round as NEURON's do:
+/// each row gets the capacitance (`d`), then its own axial term, then those
+/// of its children in node order (children follow their parent, so one
+/// pass in node order adds them in that order).
 fn assemble_block(block: &Block, v: &[f64], a: &[f64], b: &[f64], cap: &[f64], rhs: &mut [f64], d: &mut [f64]) {
     let w = block.width;
     let root = block.base..block.base + w;
-    rhs[root.clone()].fill(0.0);
-    d[root.clone()].copy_from_slice(&cap[root]);
+    for (di, c) in d[root.clone()].iter_mut().zip(&cap[root]) {
+        *di += c;
+    }
     for k in 1..block.parent.len() {
         let row = block.base + k * w;
         let prow = block.base + block.parent[k] * w;
-        // The parent row comes first in memory (and is already set): split so
-        // both rows are borrowed at once, and the loop runs over plain slices.
+        // The parent row comes first in memory: split so both rows are
+        // borrowed at once, and the loop runs over plain slices.
         let (v_lo, v_hi) = v.split_at(row);
         let (rhs_lo, rhs_hi) = rhs.split_at_mut(row);
         let (d_lo, d_hi) = d.split_at_mut(row);
@@ -1897,9 +1906,9 @@ fn assemble_block(block: &Block, v: &[f64], a: &[f64], b: &[f64], cap: &[f64], r
     }
 }
 
-/// One node row of every lane: sets row `i` (capacitance and its own axial
-/// term) and adds its axial term to the parent row `p`. The rows are separate
-/// slices (function arguments never alias), so the loop vectorizes.
+/// One node row of every lane: adds row `i`'s axial term to it and to the
+/// parent row `p`. The rows are separate slices (function arguments never
+/// alias), so the loop vectorizes.
 #[allow(clippy::too_many_arguments)]
 #[inline(always)]
 fn assemble_row(
@@ -1918,9 +1927,11 @@ fn assemble_row(
         (&vp[..w], &mut rp[..w], &mut ri[..w], &mut dp[..w], &mut di[..w], &a[..w], &b[..w], &cap[..w]);
     for c in 0..w {
         let dv = vp[c] - vi[c];
-        ri[c] = -(b[c] * dv);
+        ri[c] -= b[c] * dv;
         rp[c] += a[c] * dv;
-        di[c] = cap[c] - b[c];
+        // The capacitance before the axial terms, as NEURON's separate
+        // passes add them: no child of this row has been added yet.
+        di[c] = (di[c] + cap[c]) - b[c];
         dp[c] -= a[c];
     }
 }

@@ -2,11 +2,11 @@
 //! tridiagonal) matrix in O(n), with nodes numbered parents before children.
 
 /// Solves the tree system in place for the nodes `range` of one cell: on
-/// return `rhs` holds the solution. `d` is overwritten (with the reciprocals
-/// of the eliminated diagonal). Each node's diagonal is inverted once and
-/// the reciprocal used twice, one division per node instead of NEURON's two
-/// (the results differ from NEURON's by rounding only). `parent[i] < i` for
-/// every node but the first of the range, which is the cell's root.
+/// return `rhs` holds the solution; `d` is overwritten. The arithmetic is
+/// NEURON's `triang` and `bksub`, operation for operation (each row's
+/// factor a/d, the back substitution divided by d), so that the same
+/// matrix gives NEURON's solution bit for bit. `parent[i] < i` for every
+/// node but the first of the range, which is the cell's root.
 ///
 /// Row i reads `d[i] x[i] + b[i] x[parent[i]] + sum over children c of
 /// a[c] x[c] = rhs[i]`, NEURON's convention.
@@ -22,9 +22,7 @@ pub fn hines_solve(
     let root = range.start;
     // Triangularize: eliminate each node from its parent's row, leaves first.
     for i in (root + 1..range.end).rev() {
-        let inv = 1.0 / d[i];
-        d[i] = inv;
-        let p = a[i] * inv;
+        let p = a[i] / d[i];
         let pi = parent[i];
         d[pi] -= p * b[i];
         rhs[pi] -= p * rhs[i];
@@ -33,7 +31,7 @@ pub fn hines_solve(
     rhs[root] /= d[root];
     for i in root + 1..range.end {
         rhs[i] -= b[i] * rhs[parent[i]];
-        rhs[i] *= d[i];
+        rhs[i] /= d[i];
     }
 }
 
@@ -65,7 +63,7 @@ pub fn hines_solve_interleaved(tree: &InterleavedTree<'_>, a: &[f64], b: &[f64],
         let prow = block.base + block.parent[k] * w;
         let (d_lo, d_hi) = d.split_at_mut(row);
         let (rhs_lo, rhs_hi) = rhs.split_at_mut(row);
-        let (dp, di) = (&mut d_lo[prow..prow + w], &mut d_hi[..w]);
+        let (dp, di) = (&mut d_lo[prow..prow + w], &d_hi[..w]);
         let (rp, ri) = (&mut rhs_lo[prow..prow + w], &rhs_hi[..w]);
         triangularize_row(dp, rp, di, ri, &a[row..row + w], &b[row..row + w]);
     }
@@ -91,9 +89,7 @@ fn hines_solve_single(tree: &InterleavedTree<'_>, a: &[f64], b: &[f64], d: &mut 
     let (d, rhs) = (&mut d[base..base + n], &mut rhs[base..base + n]);
     for k in (1..n).rev() {
         let p = tree.parent[k];
-        let inv = 1.0 / d[k];
-        d[k] = inv;
-        let factor = a[k] * inv;
+        let factor = a[k] / d[k];
         d[p] -= factor * b[k];
         rhs[p] -= factor * rhs[k];
     }
@@ -101,19 +97,17 @@ fn hines_solve_single(tree: &InterleavedTree<'_>, a: &[f64], b: &[f64], d: &mut 
     for k in 1..n {
         let p = tree.parent[k];
         rhs[k] -= b[k] * rhs[p];
-        rhs[k] *= d[k];
+        rhs[k] /= d[k];
     }
 }
 
 /// Eliminates one node row of every lane from its parent row.
 #[inline(always)]
-fn triangularize_row(dp: &mut [f64], rp: &mut [f64], di: &mut [f64], ri: &[f64], a: &[f64], b: &[f64]) {
+fn triangularize_row(dp: &mut [f64], rp: &mut [f64], di: &[f64], ri: &[f64], a: &[f64], b: &[f64]) {
     let w = di.len();
     let (dp, rp, ri, a, b) = (&mut dp[..w], &mut rp[..w], &ri[..w], &a[..w], &b[..w]);
     for c in 0..w {
-        let inv = 1.0 / di[c];
-        di[c] = inv;
-        let p = a[c] * inv;
+        let p = a[c] / di[c];
         dp[c] -= p * b[c];
         rp[c] -= p * ri[c];
     }
@@ -121,12 +115,12 @@ fn triangularize_row(dp: &mut [f64], rp: &mut [f64], di: &mut [f64], ri: &[f64],
 
 /// Back substitution of one node row of every lane from its parent row.
 #[inline(always)]
-fn back_substitute_row(ri: &mut [f64], rp: &[f64], b: &[f64], inv_d: &[f64]) {
+fn back_substitute_row(ri: &mut [f64], rp: &[f64], b: &[f64], d: &[f64]) {
     let w = ri.len();
-    let (rp, b, inv_d) = (&rp[..w], &b[..w], &inv_d[..w]);
+    let (rp, b, d) = (&rp[..w], &b[..w], &d[..w]);
     for c in 0..w {
         ri[c] -= b[c] * rp[c];
-        ri[c] *= inv_d[c];
+        ri[c] /= d[c];
     }
 }
 
