@@ -127,6 +127,17 @@ pub enum NeuriteError {
         /// The cell.
         cell: String,
     },
+    /// A FUNCTION_TABLE given values that do not fit it, or a name that is
+    /// no FUNCTION_TABLE of the mechanism.
+    #[error("FUNCTION_TABLE `{function}` of mechanism `{mechanism}`: {reason}")]
+    InvalidFunctionTable {
+        /// Mechanism name.
+        mechanism: String,
+        /// The FUNCTION_TABLE's name.
+        function: String,
+        /// What is wrong.
+        reason: String,
+    },
     /// A parameter value outside its domain.
     #[error("{what} = {value} is invalid: {reason}")]
     InvalidParameter {

@@ -700,6 +700,43 @@ impl<C: Communicator> Simulation<C> {
         }
     }
 
+    /// Gives FUNCTION_TABLE `function` of mechanism type `mechanism` its
+    /// values on this rank, as NEURON's `table_<function>_<mechanism>(...)`:
+    /// one table for the type, used by every instance. An error if the
+    /// table does not fit the function (axes, sizes, order of points) or
+    /// the mechanism has no FUNCTION_TABLE of that name; a mechanism that
+    /// calls a FUNCTION_TABLE that was never set stops the run there, as
+    /// NEURON does.
+    pub fn set_function_table(
+        &mut self,
+        mechanism: &str,
+        function: &str,
+        table: crate::mechanisms::function_table::FunctionTable,
+    ) -> Result<()> {
+        let info = self
+            .groups
+            .iter_mut()
+            .find_map(|g| g.slots_named(mechanism).next().map(|m| m.info()))
+            .map_or_else(|| mechanisms::lookup(mechanism), Ok)?;
+        let invalid = |reason: String| NeuriteError::InvalidFunctionTable {
+            mechanism: mechanism.to_string(),
+            function: function.to_string(),
+            reason,
+        };
+        let Some(&(_, arguments)) = info.function_tables.iter().find(|(name, _)| *name == function) else {
+            let known: Vec<&str> = info.function_tables.iter().map(|(name, _)| *name).collect();
+            return Err(invalid(format!("no such FUNCTION_TABLE (the mechanism has: {known:?})")));
+        };
+        table.check(arguments).map_err(invalid)?;
+        let table = std::sync::Arc::new(table);
+        for group in self.groups.iter_mut() {
+            for m in group.slots_named(mechanism) {
+                m.set_function_table(function, table.clone());
+            }
+        }
+        Ok(())
+    }
+
     /// v (mV) at `location` of cell `gid`.
     pub fn voltage(&self, gid: Gid, location: Location) -> Result<f64> {
         let group = &self.groups[self.group_of(gid)?];

@@ -100,6 +100,7 @@ static NOT_HH: neurite::mechanisms::MechanismInfo = neurite::mechanisms::Mechani
     randoms: &[],
     pointers: &[],
     weights: &[],
+    function_tables: &[],
     create: never_built,
 };
 

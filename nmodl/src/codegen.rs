@@ -151,6 +151,9 @@ struct Generator<'a> {
     /// Whether a block draws from NEURON's legacy generator (`scop_random`,
     /// `normrand`, ...): each instance then has a stream.
     uses_scop: bool,
+    /// FUNCTION_TABLEs: name and number of arguments. Their values are set
+    /// by the model (`set_function_table`), one table for the type.
+    function_tables: BTreeMap<String, usize>,
 }
 
 /// A TABLE of a FUNCTION or PROCEDURE.
@@ -221,6 +224,7 @@ impl<'a> Generator<'a> {
             lookup_columns: Vec::new(),
             newton_methods: String::new(),
             uses_scop: uses_scop_random(m),
+            function_tables: BTreeMap::new(),
             kinetic_constants: String::new(),
             watches: Vec::new(),
         };
@@ -323,7 +327,9 @@ impl<'a> Generator<'a> {
                         g.scalars.push(name.text.clone());
                     }
                 }
-                Item::FunctionTable { name, .. } => return unsupported(name.pos, "FUNCTION_TABLE"),
+                Item::FunctionTable { name, params } => {
+                    g.function_tables.insert(name.text.clone(), params.len());
+                }
                 Item::Block { kind, body, pos } => match kind {
                     BlockKind::Procedure { name, params } => {
                         g.functions.insert(name.text.clone(), (params, body, false));
@@ -574,6 +580,8 @@ impl<'a> Generator<'a> {
         writeln!(out, "        weights: &[{}],", weights.join(", ")).ok();
         let pointers: Vec<String> = m.pointers.iter().map(|p| format!("{p:?}")).collect();
         writeln!(out, "        pointers: &[{}],", pointers.join(", ")).ok();
+        let tables: Vec<String> = self.function_tables.iter().map(|(f, n)| format!("({f:?}, {n})")).collect();
+        writeln!(out, "        function_tables: &[{}],", tables.join(", ")).ok();
         writeln!(out, "        create: Instances::create,").ok();
         writeln!(out, "    }};").ok();
         writeln!(out).ok();
@@ -607,6 +615,15 @@ impl<'a> Generator<'a> {
         for name in &m.randoms {
             writeln!(out, "        /// RANDOM `{name}`: a Random123 stream per instance.").ok();
             writeln!(out, "        {}: Vec<{n}::random123::Random123Stream>,", random_field(name)).ok();
+        }
+        for name in self.function_tables.keys() {
+            writeln!(out, "        /// FUNCTION_TABLE `{name}`: its values, once the model has set them.").ok();
+            writeln!(
+                out,
+                "        {}: Option<std::sync::Arc<{n}::mechanisms::function_table::FunctionTable>>,",
+                function_table_field(name)
+            )
+            .ok();
         }
         if self.uses_scop {
             writeln!(out, "        /// NEURON's `scop_random` generator, one per instance.").ok();
@@ -695,6 +712,9 @@ impl<'a> Generator<'a> {
             )
             .ok();
         }
+        for name in self.function_tables.keys() {
+            writeln!(out, "                {}: None,", function_table_field(name)).ok();
+        }
         if self.uses_scop {
             writeln!(out, "                scop: vec![Default::default(); count],").ok();
         }
@@ -742,6 +762,15 @@ impl<'a> Generator<'a> {
         }
         writeln!(out, "        }}").ok();
         out.push_str(&function_code);
+        for name in self.function_tables.keys() {
+            writeln!(out, "\n        /// FUNCTION_TABLE `{name}` at `args`, interpolated as NEURON's; without a table the failure is kept for the cell group to report (NEURON stops there too) and 0 is used meanwhile.").ok();
+            writeln!(out, "        fn ft_{name}(&mut self, k: usize, args: &[f64]) -> f64 {{").ok();
+            writeln!(out, "            match &self.{} {{", function_table_field(name)).ok();
+            writeln!(out, "                Some(table) => table.value(args),").ok();
+            writeln!(out, "                None => {{ self.failure.get_or_insert((k, \"FUNCTION_TABLE {name} has no table (Simulation::set_function_table)\")); 0.0 }}").ok();
+            writeln!(out, "            }}").ok();
+            writeln!(out, "        }}").ok();
+        }
         out.push_str(&self.newton_methods);
         if self.indexes_arrays {
             writeln!(out, "\n        /// An array index of instance k: `i` (truncated, as C) if it is in 0..len; otherwise the failure is kept for the cell group to report and 0 is used meanwhile.").ok();
@@ -775,6 +804,21 @@ impl<'a> Generator<'a> {
         }
         if !self.before_after.is_empty() {
             out.push_str(&self.before_after_blocks()?);
+        }
+        if !self.function_tables.is_empty() {
+            writeln!(out, "        fn set_function_table(&mut self, name: &str, table: std::sync::Arc<{n}::mechanisms::function_table::FunctionTable>) -> bool {{").ok();
+            writeln!(out, "            match name {{").ok();
+            for name in self.function_tables.keys() {
+                writeln!(
+                    out,
+                    "                {name:?} => {{ self.{} = Some(table); true }}",
+                    function_table_field(name)
+                )
+                .ok();
+            }
+            writeln!(out, "                _ => false,").ok();
+            writeln!(out, "            }}").ok();
+            writeln!(out, "        }}").ok();
         }
         writeln!(out, "        fn global(&self, name: &str) -> Option<f64> {{").ok();
         writeln!(out, "            match name {{").ok();
@@ -1724,7 +1768,7 @@ impl<'a> Generator<'a> {
     /// Whether the mechanism can fail at run time (a Newton iteration, an
     /// array index) and so reports failures to the cell group.
     fn reports_failures(&self) -> bool {
-        !self.newton_methods.is_empty() || self.indexes_arrays
+        !self.newton_methods.is_empty() || self.indexes_arrays || !self.function_tables.is_empty()
     }
 
     /// The value of an array element, `name[index]`, as a block: the index
@@ -2779,6 +2823,19 @@ impl<'a> Generator<'a> {
                 [_] => return unsupported(name.pos, "net_event outside NET_RECEIVE"),
                 _ => return unsupported(name.pos, "net_event with other than one argument"),
             },
+            table if self.function_tables.contains_key(table) => {
+                let arguments = self.function_tables[table];
+                if arguments != a.len() {
+                    return Err(SyntaxError::new(
+                        name.pos,
+                        format!("FUNCTION_TABLE `{table}` takes {arguments} arguments, {} given", a.len()),
+                    ));
+                }
+                // Arguments first: they may borrow the mechanism.
+                let binds: String = a.iter().enumerate().map(|(i, x)| format!("let a{i} = {x}; ")).collect();
+                let args: Vec<String> = (0..a.len()).map(|i| format!("a{i}")).collect();
+                format!("{{ {binds}self.ft_{table}(k, &[{}]) }}", args.join(", "))
+            }
             user if self.functions.contains_key(user) => {
                 let (params, _, is_function) = self.functions[user];
                 if params.len() != a.len() {
@@ -2805,6 +2862,11 @@ impl<'a> Generator<'a> {
     }
 }
 
+/// The field holding FUNCTION_TABLE `name`'s values.
+fn function_table_field(name: &str) -> String {
+    format!("function_table_{name}")
+}
+
 /// Rewrites a kernel's loop body to use local slices of the columns it
 /// touches (`var_g[k]` instead of `self.var_g[k]`), bound to the instance
 /// count once before the loop, so the compiler sees plain loops over equal
@@ -2814,6 +2876,7 @@ impl<'a> Generator<'a> {
 fn sliced(body: &str, slices: &[(&str, bool)]) -> (String, String) {
     if body.contains("self.f_")
         || body.contains("self.p_")
+        || body.contains("self.ft_")
         || body.contains("self.rng_")
         || body.contains("self.newton_")
         || body.contains("self.kinetic_")
@@ -3458,11 +3521,11 @@ mod tests {
 
     #[test]
     fn unsupported_constructs_are_errors_at_their_place() {
-        let src = "NEURON { SUFFIX c }\nASSIGNED { x }\nBREAKPOINT { }\nFUNCTION_TABLE tau(v (mV)) (ms)";
+        let src = "NEURON { SUFFIX c }\nASSIGNED { x }\nBREAKPOINT { x = tau(1, 2) }\nFUNCTION_TABLE tau(v (mV)) (ms)";
         let m = check_source(src, "c.mod").unwrap();
         let err = generate(&m, &Options::default()).unwrap_err();
-        assert_eq!(err.pos.line, 4);
-        assert!(err.message.contains("FUNCTION_TABLE"), "{}", err.message);
+        assert_eq!(err.pos.line, 3);
+        assert!(err.message.contains("FUNCTION_TABLE `tau` takes 1 arguments, 2 given"), "{}", err.message);
         let src = "NEURON { SUFFIX c USEION ca READ cax WRITE ica }\nASSIGNED { ica }\nBREAKPOINT { ica = 0 }";
         let m = check_source(src, "c.mod").unwrap();
         let err = generate(&m, &Options::default()).unwrap_err();

@@ -66,7 +66,11 @@ fn modc_prints_one_line_per_file_and_fails_if_any_fails() {
     // What the code generator cannot do yet is an error at its place, never
     // a silent "ok".
     let table = dir.join("table.mod");
-    std::fs::write(&table, "NEURON { SUFFIX ft }\nBREAKPOINT { }\nFUNCTION_TABLE tau(v (mV)) (ms)\n").unwrap();
+    std::fs::write(
+        &table,
+        "NEURON { SUFFIX ft }\nASSIGNED { x }\nBREAKPOINT { x = tau() }\nFUNCTION_TABLE tau(v (mV)) (ms)\n",
+    )
+    .unwrap();
     let out = Command::new(modc).arg(&table).output().unwrap();
     assert!(!out.status.success());
     let text = String::from_utf8(out.stdout).unwrap();

@@ -7,6 +7,7 @@
 //! what NMODL generates (INITIAL, BREAKPOINT current, SOLVE states,
 //! NET_RECEIVE), so that generated code can implement it.
 
+pub mod function_table;
 pub mod newton;
 pub mod printf;
 pub mod scop;
@@ -155,6 +156,11 @@ pub struct MechanismInfo {
     /// The arguments of its NET_RECEIVE block (`weight` first): a NetCon
     /// ending on it carries a weight vector of this length (at least 1).
     pub weights: &'static [&'static str],
+    /// Its FUNCTION_TABLEs: name and number of arguments. Their values come
+    /// from the model ([`crate::Simulation::set_function_table`]); a call
+    /// of one that has none is an error at the step it happens, as in
+    /// NEURON.
+    pub function_tables: &'static [(&'static str, usize)],
     /// Builds the runtime storage for a set of instances.
     pub create: fn(InstanceSetup) -> Box<dyn Mechanism>,
 }
@@ -413,6 +419,12 @@ pub trait Mechanism: Send {
     /// there is none of that name.
     fn set_global(&mut self, name: &str, value: f64) -> bool {
         let _ = (name, value);
+        false
+    }
+    /// Gives FUNCTION_TABLE `name` its values (one table for the type, as
+    /// NEURON's); false if the mechanism has no FUNCTION_TABLE of that name.
+    fn set_function_table(&mut self, name: &str, table: std::sync::Arc<function_table::FunctionTable>) -> bool {
+        let _ = (name, table);
         false
     }
     /// Values of variable `name` for all instances.

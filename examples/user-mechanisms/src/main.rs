@@ -9,9 +9,11 @@
 //! Ornstein-Uhlenbeck noise current drawing from NEURON 9's RANDOM streams)
 //! and `mod/draws.mod` (one number of every random distribution per step,
 //! for the tests), `mod/driftfire.mod` (an artificial cell with `net_move`
-//! and NEURON's legacy random numbers). Prints the spike times of a soma with hh and the
+//! and NEURON's legacy random numbers), `mod/ftk.mod` (FUNCTION_TABLEs set
+//! by the model). Prints the spike times of a soma with hh and the
 //! A-current under a current step, and of a soma driven by noise.
 
+use neurite::mechanisms::function_table::{FunctionTable, TableAxis};
 use neurite::{
     CableCell, Location, NetConTarget, NetStimParams, Network, SectionGeometry, Simulation, SimulationConfig,
 };
@@ -301,6 +303,55 @@ pub fn pointers_run() -> neurite::Result<NoisyRun> {
     Ok(NoisyRun { times, columns, spikes: Vec::new() })
 }
 
+/// ftk.mod's FUNCTION_TABLEs, as scripts/neuron_reference.py (user-ftable)
+/// sets them in NEURON: ninf through points of v (mV).
+pub const FTK_NINF_V: [f64; 7] = [-100.0, -80.0, -65.0, -55.0, -40.0, -20.0, 10.0];
+/// ninf at those points.
+pub const FTK_NINF: [f64; 7] = [0.0, 0.01, 0.08, 0.2, 0.5, 0.85, 1.0];
+
+/// ftk's tables: ninf (points of v), ntau (ms) on a uniform 9 x 3 grid of v
+/// (-100 to 60 mV) and celsius (6.3 to 36 degC), qfac the constant 2.
+pub fn ftk_tables() -> [(&'static str, FunctionTable); 3] {
+    let ntau = (0..9).flat_map(|i| (0..3).map(move |j| (6.0 - 0.4 * i as f64) / (1.0 + 0.6 * j as f64))).collect();
+    let axes = vec![
+        TableAxis::Uniform { size: 9, min: -100.0, max: 60.0 },
+        TableAxis::Uniform { size: 3, min: 6.3, max: 36.0 },
+    ];
+    [
+        ("ninf", FunctionTable::from_points(FTK_NINF_V.to_vec(), FTK_NINF.to_vec())),
+        ("ntau", FunctionTable::grid(ntau, axes)),
+        ("qfac", FunctionTable::constant(2.0)),
+    ]
+}
+
+/// A soma with hh and ftk.mod (FUNCTION_TABLEs) at celsius 16, an IClamp of
+/// 0.3 nA from 5 to 45 ms, 60 ms: soma v and ftk's n. `tables` are the
+/// FUNCTION_TABLEs set before finitialize.
+pub fn ftable_run(tables: Vec<(&'static str, FunctionTable)>) -> neurite::Result<NoisyRun> {
+    let catalogue = mechanisms::catalogue()?;
+    let mut cell = CableCell::new("ftable");
+    let soma = cell.add_section("soma", SectionGeometry { length: 20.0, diam: 20.0, nseg: 1 })?;
+    let at = Location::new(soma, 0.5);
+    cell.insert(soma, "hh")?;
+    cell.insert_mechanism(soma, catalogue.get("ftk")?)?;
+    let clamp = cell.add_point_process(at, "IClamp")?;
+    cell.set_point_parameter(clamp, "del", 5.0)?;
+    cell.set_point_parameter(clamp, "dur", 40.0)?;
+    cell.set_point_parameter(clamp, "amp", 0.3)?;
+    let mut net = Network::new();
+    net.add_cable_cell(0, cell)?;
+    let mut sim = Simulation::new(&net, SimulationConfig { celsius: 16.0, ..SimulationConfig::default() })?;
+    for (name, table) in tables {
+        sim.set_function_table("ftk", name, table)?;
+    }
+    let ids = [sim.record_voltage(0, at)?, sim.record_variable(0, at, "ftk", "n", 1)?];
+    sim.finitialize(-65.0)?;
+    sim.run(60.0)?;
+    let times = sim.trace(ids[0])?.times.clone();
+    let columns = ids.iter().map(|&id| Ok(sim.trace(id)?.values.clone())).collect::<neurite::Result<_>>()?;
+    Ok(NoisyRun { times, columns, spikes: Vec::new() })
+}
+
 /// The variables of `draws`, one per random distribution.
 pub const DRAWS: [&str; 8] = ["uniform", "between", "negexp", "negexp_mean", "normal", "normal_with", "ipick", "dpick"];
 
@@ -453,6 +504,59 @@ mod tests {
         let (again, weights_again) = tmsyn_run(2).unwrap();
         assert_eq!(again.columns, columns);
         assert_eq!(weights_again, weights);
+    }
+
+    /// FUNCTION_TABLEs set by the model (points of v, a uniform grid of v
+    /// and celsius interpolated in two dimensions, a constant) against
+    /// NEURON 9.0.2 running the same ftk.mod with the same tables
+    /// (scripts/neuron_reference.py user-ftable).
+    #[test]
+    fn function_tables_give_neurons_numbers() {
+        let rows = csv("user_ftable.csv");
+        let run = ftable_run(ftk_tables().into()).unwrap();
+        assert_eq!(run.times.len(), rows.len());
+        let (mut dv, mut dn) = (0.0f64, 0.0f64);
+        for (k, row) in rows.iter().enumerate() {
+            dv = dv.max((run.columns[0][k] - row[1]).abs());
+            dn = dn.max((run.columns[1][k] - row[2]).abs() / row[2].abs().max(1e-300));
+        }
+        println!("ftk (FUNCTION_TABLE) vs NEURON: max |dv| = {dv:e} mV, n {dn:e} relative");
+        assert!(dv <= 1e-6 && dn <= 1e-9, "{dv} {dn}");
+        // The tables are used: the soma's voltage goes elsewhere without
+        // the temperature factor's 2.
+        let [ninf, ntau, _] = ftk_tables();
+        let slower = ftable_run(vec![ninf, ntau, ("qfac", FunctionTable::constant(1.0))]).unwrap();
+        assert!(slower.columns[0].iter().zip(&run.columns[0]).any(|(a, b)| (a - b).abs() > 1.0));
+    }
+
+    /// A FUNCTION_TABLE that was never set stops the run where it is first
+    /// called (INITIAL, at t = 0), naming it, as NEURON does; tables that
+    /// do not fit the function are refused when set.
+    #[test]
+    fn function_tables_missing_or_misfit_are_errors() {
+        let [ninf, ntau, _] = ftk_tables();
+        let err = ftable_run(vec![ninf, ntau]).err().expect("qfac has no table");
+        assert!(
+            matches!(&err, neurite::NeuriteError::MechanismFailed { mechanism, gid: 0, section, .. }
+                if mechanism == "ftk" && section == "soma"),
+            "{err}"
+        );
+        assert!(err.to_string().contains("FUNCTION_TABLE qfac has no table"), "{err}");
+        let misfits = [
+            ("ntau", FunctionTable::from_points(vec![0.0, 1.0], vec![1.0, 2.0]), "2 argument"),
+            ("ninf", FunctionTable::from_points(vec![0.0, 1.0, 0.5], vec![1.0, 2.0, 3.0]), "must not decrease"),
+            ("ninf", FunctionTable::from_points(vec![0.0, 1.0], vec![1.0]), "1 values for a grid of 2 points"),
+            ("tau", FunctionTable::constant(1.0), "no such FUNCTION_TABLE"),
+        ];
+        for (name, table, reason) in misfits {
+            let err = ftable_run(vec![(name, table)]).err().expect("a misfit table");
+            assert!(
+                matches!(&err, neurite::NeuriteError::InvalidFunctionTable { mechanism, function, .. }
+                    if mechanism == "ftk" && function == name),
+                "{err}"
+            );
+            assert!(err.to_string().contains(reason), "{err}");
+        }
     }
 
     /// A user's ARTIFICIAL_CELL with `net_move` and NEURON's legacy random
