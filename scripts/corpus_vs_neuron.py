@@ -351,6 +351,10 @@ def main():
     base = cache_dir()
     modules_dir = os.path.join(base, "compare")
     work = os.path.join(base, "compare-runs")
+    # The runner is built from every corpus directory there: translations
+    # of corpora not run now may come from an older code generator.
+    for other in set(CORPORA) - set(corpora):
+        shutil.rmtree(os.path.join(modules_dir, other), ignore_errors=True)
     builtins = set(json.loads(subprocess.run([sys.executable, __file__, "--neuron-builtins"], check=True,
                                              capture_output=True, text=True).stdout.strip().splitlines()[-1]))
     # Per corpus: status of every distinct file, and the translated ones.

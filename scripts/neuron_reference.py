@@ -986,6 +986,35 @@ def model_user_ftable():
 
 
 # ---------------------------------------------------------------------------
+# WATCH events dropped when NET_RECEIVE arms WATCHes afresh: examples/
+# user-mechanisms/mod/watch2.mod on a spiking soma.
+# ---------------------------------------------------------------------------
+
+def model_user_watch():
+    import shutil
+    build = load_mechanisms([os.path.join(USER_MODS, "watch2.mod")])
+    from neuron import h
+    common_globals(h, 0.025, tables=True)
+    soma = h.Section(name="soma")
+    soma.L = soma.diam = 20
+    soma.insert("hh")
+    seg = soma(0.5)
+    watch = h.Watch2(seg)
+    ic = h.IClamp(seg)
+    setattr(ic, "del", 5)
+    ic.dur = 50
+    ic.amp = 0.3
+    t = h.Vector().record(h._ref_t)
+    cols = [("v_mV", h.Vector().record(seg._ref_v))]
+    for name in ("low", "high", "rearmed"):
+        cols.append((name, h.Vector().record(getattr(watch, "_ref_" + name))))
+    h.finitialize(-65)
+    h.continuerun(60)
+    write_traces("user_watch.csv", t, cols)
+    shutil.rmtree(build)
+
+
+# ---------------------------------------------------------------------------
 # NetCon weight vectors and NET_RECEIVE's INITIAL block: examples/
 # user-mechanisms/mod/tmsyn.mod (short-term plasticity kept per NetCon),
 # driven by two NetStims through two NetCons, compiled with nrnivmodl.
@@ -1436,6 +1465,7 @@ MODELS = {
     "user-artificial": model_user_artificial,
     "user-pointers": model_user_pointers,
     "user-ftable": model_user_ftable,
+    "user-watch": model_user_watch,
     "hnn-hh2": lambda: model_hnn_channel("hh2"),
     "hnn-km": lambda: model_hnn_channel("km"),
     "hnn-ar": lambda: model_hnn_channel("ar"),
@@ -1448,7 +1478,7 @@ MODELS = {
 SERIAL_ORDER = ["ring5", "ring5-dend11", "ring7-serial", "branched", "branched-dt01",
                 "pt3d", "netstim-noise", "geometry-edits", "netstim-default-streams",
                 "event-ties", "reversed", "reversed-shape",
-                "ring5-tables", "user-ka", "user-noise", "user-calcium", "user-tmsyn", "user-artificial", "user-pointers", "user-ftable", "hnn-hh2", "hnn-km", "hnn-ar", "hnn-cat", "hnn-calcium", "ion-settings"]
+                "ring5-tables", "user-ka", "user-noise", "user-calcium", "user-tmsyn", "user-artificial", "user-pointers", "user-ftable", "user-watch", "hnn-hh2", "hnn-km", "hnn-ar", "hnn-cat", "hnn-calcium", "ion-settings"]
 
 FILES = [
     ("ring5_spikes.csv", "Seed ring (tutorial BallAndStick ring via ParallelContext), N=5, dt=0.025, tstop=100, serial: all spikes (gid,t_ms)."),
@@ -1468,6 +1498,7 @@ FILES = [
     ("user_artificial.csv", "A user's ARTIFICIAL_CELL in a network: DriftFire (examples/user-mechanisms/mod/driftfire.mod: net_move, set_seed 11, normrand, exprand) gid 2, driven by NetStim gid 1 (start 3, interval 4, 15 spikes; weight 0.35, delay 1) and driving an ExpSyn (tau 2 ms; weight 0.02 uS, delay 2) on a 20 um soma with hh and vbefore.mod (BEFORE STEP) (gid 0); dt=0.025, pc.psolve(100), default tables: soma v, the cell's level and since, vbefore's calls and vstep."),
     ("user_artificial_spikes.csv", "Same run: spikes of gid 0 (threshold 10 mV) and of DriftFire gid 2."),
     ("user_pointers.csv", "POINTERs to ion variables and other mechanisms' variables: a 20 um soma with hh, cal, cabuf and hclamp.mod (POINTER to the soma's hh h, held at 0.45 before every step's currents), IClamp 0.3 nA 5-45 ms, an ExpSyn driven by a NetStim (start 8, interval 10, 4 spikes, weight 0.005 uS, delay 1); a dend (L 100, diam 2, nseg 3, pas) with vcopy.mod whose POINTERs read the soma's cai, hh m and the ExpSyn's g (AFTER SOLVE); dt=0.025, 60 ms, default tables: soma v, hh h and what each vcopy saw."),
+    ("user_watch.csv", "WATCH events dropped on re-arming: a 20 um soma with hh and examples/user-mechanisms/mod/watch2.mod (WATCH v > -20 flag 2 and v > -19 flag 3; flag 2 arms WATCH v < -30 flag 4, which arms both again), IClamp 0.3 nA 5-55 ms, dt=0.025, 60 ms, default tables: soma v and the counts of delivered flags 2 (low), 3 (high) and 4 (rearmed)."),
     ("user_ftable.csv", "FUNCTION_TABLE: a 20 um soma with hh and examples/user-mechanisms/mod/ftk.mod (gbar 0.02), its ninf through 7 points of v (table_ninf_ftk(yvec, xvec)), ntau on a uniform 9 x 3 grid of v (-100 to 60 mV) and celsius (6.3 to 36 degC), qfac the constant 2; celsius 16, IClamp 0.3 nA 5-45 ms, dt=0.025, 60 ms, default tables: soma v and ftk's n."),
     ("hnn_hh2_v.csv", "hnn-core 0.6.1's hh2.mod (nrnivmodl; fetched from PyPI, not committed) with gnabar 0.12 in a 20 um soma with pas (g 1e-4, e -65), celsius 37, IClamp 0.3 nA 5-20 ms and -0.2 nA 30-45 ms, dt=0.025, 60 ms, NEURON's default tables: v and every state."),
     ("hnn_km_v.csv", "Same protocol with hnn-core's km.mod, gbar 200 pS/um2."),

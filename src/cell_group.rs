@@ -522,9 +522,13 @@ pub(crate) struct CellGroup {
     /// Each instance's pending self event of flag 1, the last one sent
     /// (what `net_move` moves), by (slot, instance).
     movable: HashMap<(u32, u32), Event>,
-    /// Sequence numbers of self events that `net_move` replaced by a moved
-    /// copy: skipped when they come due.
-    moved_away: HashSet<u64>,
+    /// Sequence numbers of queued self events that are not to be delivered
+    /// (replaced by a moved copy by `net_move`, or WATCH events dropped
+    /// when their instance armed its WATCHes afresh): skipped when due.
+    cancelled: HashSet<u64>,
+    /// Sequence numbers of each instance's queued WATCH events, by (slot,
+    /// instance): what re-arming its WATCHes drops.
+    pending_watches: HashMap<(u32, u32), Vec<u64>>,
     /// The weight vectors of the NetCons ending in this group, one after
     /// the other (NEURON's `NetCon.weight`; NET_RECEIVE may change them).
     netcon_weights: Vec<f64>,
@@ -1078,7 +1082,8 @@ impl CellGroup {
             outbox: EventOutbox::default(),
             self_event_sequence: 0,
             movable: HashMap::new(),
-            moved_away: HashSet::new(),
+            cancelled: HashSet::new(),
+            pending_watches: HashMap::new(),
             netcon_weights: Vec::new(),
             netcon_targets: Vec::new(),
             no_weights: vec![0.0; infos.iter().map(|i| i.weight_count()).max().unwrap_or(1)],
@@ -1125,7 +1130,8 @@ impl CellGroup {
         }
         self.self_event_sequence = 0;
         self.movable.clear();
-        self.moved_away.clear();
+        self.cancelled.clear();
+        self.pending_watches.clear();
         self.v.fill(v_init);
         let globals = StepGlobals { t: 0.0, dt, celsius };
         for ion in self.ions.iter_mut() {
@@ -1258,11 +1264,22 @@ impl CellGroup {
     fn deliver_events(&mut self, until: f64, max_events: u64) -> Result<()> {
         let mut delivered = 0u64;
         while let Some(event) = self.queue.pop_due(until) {
-            if !self.moved_away.is_empty()
+            if !self.cancelled.is_empty()
                 && let Some(sequence) = event.key.self_sequence()
-                && self.moved_away.remove(&sequence)
+                && self.cancelled.remove(&sequence)
             {
-                continue; // net_move sent a copy at its new time
+                continue; // moved by net_move, or a dropped WATCH event
+            }
+            if !self.pending_watches.is_empty()
+                && let Some(sequence) = event.key.self_sequence()
+            {
+                let at = (event.target.slot, event.target.instance);
+                if let Some(pending) = self.pending_watches.get_mut(&at) {
+                    pending.retain(|&s| s != sequence);
+                    if pending.is_empty() {
+                        self.pending_watches.remove(&at);
+                    }
+                }
             }
             if event.flag == 1.0
                 && !self.movable.is_empty()
@@ -1319,6 +1336,28 @@ impl CellGroup {
     /// Self events carry `weights`, the weight vector of the event whose
     /// handling sent them.
     fn flush_outbox(&mut self, slot: usize, sent_at: f64, initializing: bool, weights: u32) -> Result<()> {
+        // Re-armed WATCHes first: the events they drop were queued before
+        // this call; the WATCH events below come from a later check.
+        for &instance in &self.outbox.watch_resets {
+            if let Some(pending) = self.pending_watches.remove(&(slot as u32, instance as u32)) {
+                self.cancelled.extend(pending);
+            }
+        }
+        self.outbox.watch_resets.clear();
+        for k in 0..self.outbox.watch_events.len() {
+            let (time, instance, flag) = self.outbox.watch_events[k];
+            self.self_event_sequence += 1;
+            let owner = self.slots[slot].owner[instance];
+            self.queue.push(Event {
+                time,
+                key: EventKey::self_event(sent_at, initializing, owner, self.self_event_sequence),
+                target: EventTarget { slot: slot as u32, instance: instance as u32 },
+                weights: NO_WEIGHTS,
+                flag,
+            });
+            self.pending_watches.entry((slot as u32, instance as u32)).or_default().push(self.self_event_sequence);
+        }
+        self.outbox.watch_events.clear();
         let mut moves = std::mem::take(&mut self.outbox.moves);
         let mut next_move = 0;
         let sends = std::mem::take(&mut self.outbox.self_events);
@@ -1400,7 +1439,7 @@ impl CellGroup {
             });
         }
         if let Some(sequence) = pending.key.self_sequence() {
-            self.moved_away.insert(sequence);
+            self.cancelled.insert(sequence);
         }
         self.self_event_sequence += 1;
         let owner = self.slots[slot].owner[instance];

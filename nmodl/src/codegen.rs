@@ -2072,7 +2072,7 @@ impl<'a> Generator<'a> {
             writeln!(code, "                    if ({value}) >= -1e-11 {{").ok();
             writeln!(code, "                        if !self.watch_above[w] {{").ok();
             writeln!(code, "                            self.watch_above[w] = true;").ok();
-            writeln!(code, "                            outbox.self_events.push((t, k, self.watch_flag[w]));").ok();
+            writeln!(code, "                            outbox.watch_events.push((t, k, self.watch_flag[w]));").ok();
             writeln!(code, "                        }}").ok();
             writeln!(code, "                    }} else {{").ok();
             writeln!(code, "                        self.watch_above[w] = false;").ok();
@@ -2418,7 +2418,12 @@ impl<'a> Generator<'a> {
                 let flag = self.expr(flag, scope)?;
                 // NEURON's _nrn_watch_activate: the first WATCH a NET_RECEIVE
                 // call runs switches off the instance's others.
-                writeln!(out, "{pad}if watch_rm == 0 {{ self.watch_active[k*{n}..k*{n} + {n}].fill(false); }}").ok();
+                // Its WATCH events still queued are dropped too.
+                writeln!(
+                    out,
+                    "{pad}if watch_rm == 0 {{ self.watch_active[k*{n}..k*{n} + {n}].fill(false); outbox.watch_resets.push(k); }}"
+                )
+                .ok();
                 writeln!(out, "{pad}watch_rm += 1;").ok();
                 writeln!(out, "{pad}self.watch_active[k*{n} + {i}] = true;").ok();
                 writeln!(out, "{pad}self.watch_flag[k*{n} + {i}] = {flag};").ok();
@@ -3647,13 +3652,18 @@ mod tests {
         let src = "NEURON { POINT_PROCESS iz RANGE th }\nPARAMETER { th = 30 }\nASSIGNED { v }\nINITIAL { net_send(0, 1) }\nNET_RECEIVE(w) {\n if (flag == 1) { WATCH (v > th) 2 } else if (flag == 2) { net_event(t)  v = -65 }\n}";
         let code = translate(src).unwrap();
         assert!(code.contains("watch_active: vec![false; count * 1],"), "{code}");
-        assert!(code.contains("if watch_rm == 0 { self.watch_active[k*1..k*1 + 1].fill(false); }"), "{code}");
+        assert!(
+            code.contains(
+                "if watch_rm == 0 { self.watch_active[k*1..k*1 + 1].fill(false); outbox.watch_resets.push(k); }"
+            ),
+            "{code}"
+        );
         assert!(
             code.contains("self.watch_above[k*1 + 0] = { let v = *node_v; ((v - self.var_th[k])) >= -1e-11 };"),
             "{code}"
         );
         assert!(code.contains("fn check_watches(&mut self, v: &[f64], t: f64, outbox: &mut EventOutbox)"), "{code}");
-        assert!(code.contains("outbox.self_events.push((t, k, self.watch_flag[w]));"), "{code}");
+        assert!(code.contains("outbox.watch_events.push((t, k, self.watch_flag[w]));"), "{code}");
         let err = translate("NEURON { POINT_PROCESS iz }\nASSIGNED { v }\nNET_RECEIVE(w) { WATCH (v) 2 }").unwrap_err();
         assert!(err.contains("a comparison"), "{err}");
     }

@@ -317,6 +317,13 @@ pub struct EventOutbox {
     /// instance's pending self event of flag 1, the last one sent, as
     /// NEURON.
     pub moves: Vec<(usize, f64, usize)>,
+    /// WATCH conditions that became true: (delivery time ms, instance,
+    /// flag), queued as self events.
+    pub watch_events: Vec<(f64, usize, f64)>,
+    /// Instances whose NET_RECEIVE armed their WATCH statements afresh:
+    /// their WATCH events still queued are dropped, as NEURON's
+    /// `_nrn_watch_activate` removes them.
+    pub watch_resets: Vec<usize>,
 }
 
 /// One mechanism type with all its instances in a cell group.

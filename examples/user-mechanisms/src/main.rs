@@ -10,7 +10,8 @@
 //! and `mod/draws.mod` (one number of every random distribution per step,
 //! for the tests), `mod/driftfire.mod` (an artificial cell with `net_move`
 //! and NEURON's legacy random numbers), `mod/ftk.mod` (FUNCTION_TABLEs set
-//! by the model). Prints the spike times of a soma with hh and the
+//! by the model), `mod/watch2.mod` (WATCH events dropped on re-arming).
+//! Prints the spike times of a soma with hh and the
 //! A-current under a current step, and of a soma driven by noise.
 
 use neurite::mechanisms::function_table::{FunctionTable, TableAxis};
@@ -352,6 +353,34 @@ pub fn ftable_run(tables: Vec<(&'static str, FunctionTable)>) -> neurite::Result
     Ok(NoisyRun { times, columns, spikes: Vec::new() })
 }
 
+/// A soma with hh and watch2.mod's Watch2 (two WATCHes 1 mV apart), an
+/// IClamp of 0.3 nA from 5 to 55 ms, 60 ms: soma v and the counts of
+/// delivered flags 2, 3 and 4.
+pub fn watch_run() -> neurite::Result<NoisyRun> {
+    let catalogue = mechanisms::catalogue()?;
+    let mut cell = CableCell::new("watch");
+    let soma = cell.add_section("soma", SectionGeometry { length: 20.0, diam: 20.0, nseg: 1 })?;
+    let at = Location::new(soma, 0.5);
+    cell.insert(soma, "hh")?;
+    let watch = cell.add_point_mechanism(at, catalogue.get("Watch2")?)?;
+    let clamp = cell.add_point_process(at, "IClamp")?;
+    cell.set_point_parameter(clamp, "del", 5.0)?;
+    cell.set_point_parameter(clamp, "dur", 50.0)?;
+    cell.set_point_parameter(clamp, "amp", 0.3)?;
+    let mut net = Network::new();
+    net.add_cable_cell(0, cell)?;
+    let mut sim = Simulation::new(&net, SimulationConfig::default())?;
+    let mut ids = vec![sim.record_voltage(0, at)?];
+    for name in ["low", "high", "rearmed"] {
+        ids.push(sim.record_point_variable(0, watch, name, 1)?);
+    }
+    sim.finitialize(-65.0)?;
+    sim.run(60.0)?;
+    let times = sim.trace(ids[0])?.times.clone();
+    let columns = ids.iter().map(|&id| Ok(sim.trace(id)?.values.clone())).collect::<neurite::Result<_>>()?;
+    Ok(NoisyRun { times, columns, spikes: Vec::new() })
+}
+
 /// The variables of `draws`, one per random distribution.
 pub const DRAWS: [&str; 8] = ["uniform", "between", "negexp", "negexp_mean", "normal", "normal_with", "ipick", "dpick"];
 
@@ -504,6 +533,28 @@ mod tests {
         let (again, weights_again) = tmsyn_run(2).unwrap();
         assert_eq!(again.columns, columns);
         assert_eq!(weights_again, weights);
+    }
+
+    /// Two WATCH events sent in the same step: the first delivered arms a
+    /// new WATCH, which drops the other's queued event, as NEURON's
+    /// `_nrn_watch_activate` does (scripts/neuron_reference.py user-watch:
+    /// five spikes, flag 2 five times, flag 3 never).
+    #[test]
+    fn rearming_watches_drops_their_queued_events_as_neuron() {
+        let rows = csv("user_watch.csv");
+        let run = watch_run().unwrap();
+        assert_eq!(run.times.len(), rows.len());
+        let mut dv = 0.0f64;
+        for (k, row) in rows.iter().enumerate() {
+            dv = dv.max((run.columns[0][k] - row[1]).abs());
+            for c in 1..4 {
+                assert_eq!(run.columns[c][k], row[c + 1], "column {c} at step {k}");
+            }
+        }
+        println!("Watch2 vs NEURON: max |dv| = {dv:e} mV, counts identical at every step");
+        assert!(dv <= 1e-6, "{dv}");
+        assert_eq!(run.columns[1].last(), Some(&5.0));
+        assert_eq!(run.columns[2].last(), Some(&0.0));
     }
 
     /// FUNCTION_TABLEs set by the model (points of v, a uniform grid of v
