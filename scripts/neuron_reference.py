@@ -986,6 +986,99 @@ def model_user_ftable():
 
 
 # ---------------------------------------------------------------------------
+# NumPy's legacy RandomState, which hnn-core draws its drives from: a few
+# seeds and every method neurite reproduces (src/numpy_random.rs), in an
+# order that exercises the kept second value of the normal pairs.
+# ---------------------------------------------------------------------------
+
+NUMPY_SEEDS = [0, 1, 2, 1234, 4294967295]
+
+
+def model_numpy_legacy():
+    import numpy as np
+    rows = []
+    for seed in NUMPY_SEEDS:
+        prng = np.random.RandomState(seed)
+        draws = [("random_sample", v) for v in prng.random_sample(3)]
+        draws += [("normal(10;2.5)", v) for v in prng.normal(10.0, 2.5, 5)]
+        draws += [("random_sample", prng.random_sample())]
+        draws += [("normal(-3;0.5)", prng.normal(-3.0, 0.5))]
+        draws += [("exponential(0.05)", v) for v in prng.exponential(0.05, 4)]
+        draws += [("uniform(-1;3)", v) for v in prng.uniform(-1.0, 3.0, 3)]
+        draws += [("normal(0;1)", v) for v in prng.normal(0.0, 1.0, 1500)][-3:]
+        draws += [("random_sample", prng.random_sample())]
+        rows += [(seed, k, name, value) for k, (name, value) in enumerate(draws)]
+    path = os.path.join(DATA, "numpy_legacy.csv")
+    with open(path, "w") as f:
+        f.write("seed,draw,method,value\n")
+        for seed, k, name, value in rows:
+            f.write("%d,%d,%s,%r\n" % (seed, k, name, float(value)))
+    print("wrote %s (%d rows)" % (path, len(rows)))
+
+
+# ---------------------------------------------------------------------------
+# hnn-core's drive event times (its own drives.py, from the PyPI sdist; its
+# package __init__ needs scipy and more, so the module is loaded alone with
+# a stand-in for the one import it does not use here).
+# ---------------------------------------------------------------------------
+
+HNN_DRIVE_CASES = [
+    # (name, drive type, dynamics, tstop, event_seed, trial_seed_offset, trials, gids)
+    ("evoked", "evoked", {"mu": 26.61, "sigma": 2.47, "numspikes": 1}, 170.0, 2, 1, 3, [270, 271, 300, 369]),
+    ("evoked3", "evoked", {"mu": 63.53, "sigma": 3.85, "numspikes": 3}, 170.0, 4, 2, 2, [370, 400]),
+    ("poisson", "poisson", {"tstart": 0.0, "tstop": 170.0, "rate_constant": 40.0}, 170.0, 7, 1, 2, [500, 501, 777]),
+    ("poisson_late", "poisson", {"tstart": 50.0, "tstop": 120.0, "rate_constant": 85.5}, 100.0, 11, 3, 1, [0, 5]),
+    ("bursty", "bursty", {"tstart": 10.0, "tstart_std": 2.5, "tstop": 160.0, "burst_rate": 10.0,
+                          "burst_std": 20.0, "numspikes": 2, "spike_isi": 10.0}, 170.0, 3, 1, 2, [900, 901]),
+    ("bursty3", "bursty", {"tstart": 0.5, "tstart_std": 0.0, "tstop": 200.0, "burst_rate": 7.3,
+                           "burst_std": 4.0, "numspikes": 3, "spike_isi": 5.5}, 170.0, 13, 2, 1, [42]),
+]
+
+
+def hnn_core_module(name):
+    """hnn_core/<name>.py of hnn-core 0.6.1's sdist (downloaded once into the
+    user's cache), loaded as a module on its own."""
+    import importlib.util
+    import tarfile
+    import types
+    hnn_mod_dir()  # downloads the sdist
+    cache = os.path.join(os.environ.get("XDG_CACHE_HOME") or os.path.join(os.path.expanduser("~"), ".cache"),
+                         "neurite", "hnn-core-0.6.1")
+    path = os.path.join(cache, "hnn_core-0.6.1", "hnn_core", name + ".py")
+    if not os.path.exists(path):
+        with tarfile.open(os.path.join(cache, "hnn_core-0.6.1.tar.gz")) as t:
+            t.extractall(cache, members=[t.getmember("hnn_core-0.6.1/hnn_core/%s.py" % name)], filter="data")
+    package = types.ModuleType("hnn_core")
+    package.__path__ = []
+    params = types.ModuleType("hnn_core.params")
+    params._extract_bias_specs_from_hnn_params = params._extract_drive_specs_from_hnn_params = None
+    sys.modules.setdefault("hnn_core", package)
+    sys.modules.setdefault("hnn_core.params", params)
+    spec = importlib.util.spec_from_file_location("hnn_core." + name, path)
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module
+
+
+def model_hnn_drives():
+    drives = hnn_core_module("drives")
+    path = os.path.join(DATA, "hnn_drive_events.csv")
+    rows = 0
+    with open(path, "w") as f:
+        f.write("case,trial,gid,t_ms\n")
+        for name, kind, dynamics, tstop, seed, offset, trials, gids in HNN_DRIVE_CASES:
+            for trial in range(trials):
+                for gid in gids:
+                    times = drives._drive_cell_event_times(kind, dynamics, tstop, trial_idx=trial,
+                                                           drive_cell_gid=gid, event_seed=seed,
+                                                           trial_seed_offset=offset)
+                    for t in times:
+                        f.write("%s,%d,%d,%r\n" % (name, trial, gid, float(t)))
+                        rows += 1
+    print("wrote %s (%d rows)" % (path, rows))
+
+
+# ---------------------------------------------------------------------------
 # WATCH events dropped when NET_RECEIVE arms WATCHes afresh: examples/
 # user-mechanisms/mod/watch2.mod on a spiking soma.
 # ---------------------------------------------------------------------------
@@ -1466,6 +1559,8 @@ MODELS = {
     "user-pointers": model_user_pointers,
     "user-ftable": model_user_ftable,
     "user-watch": model_user_watch,
+    "numpy-legacy": model_numpy_legacy,
+    "hnn-drives": model_hnn_drives,
     "hnn-hh2": lambda: model_hnn_channel("hh2"),
     "hnn-km": lambda: model_hnn_channel("km"),
     "hnn-ar": lambda: model_hnn_channel("ar"),
@@ -1478,7 +1573,7 @@ MODELS = {
 SERIAL_ORDER = ["ring5", "ring5-dend11", "ring7-serial", "branched", "branched-dt01",
                 "pt3d", "netstim-noise", "geometry-edits", "netstim-default-streams",
                 "event-ties", "reversed", "reversed-shape",
-                "ring5-tables", "user-ka", "user-noise", "user-calcium", "user-tmsyn", "user-artificial", "user-pointers", "user-ftable", "user-watch", "hnn-hh2", "hnn-km", "hnn-ar", "hnn-cat", "hnn-calcium", "ion-settings"]
+                "ring5-tables", "user-ka", "user-noise", "user-calcium", "user-tmsyn", "user-artificial", "user-pointers", "user-ftable", "user-watch", "numpy-legacy", "hnn-drives", "hnn-hh2", "hnn-km", "hnn-ar", "hnn-cat", "hnn-calcium", "ion-settings"]
 
 FILES = [
     ("ring5_spikes.csv", "Seed ring (tutorial BallAndStick ring via ParallelContext), N=5, dt=0.025, tstop=100, serial: all spikes (gid,t_ms)."),
@@ -1498,6 +1593,8 @@ FILES = [
     ("user_artificial.csv", "A user's ARTIFICIAL_CELL in a network: DriftFire (examples/user-mechanisms/mod/driftfire.mod: net_move, set_seed 11, normrand, exprand) gid 2, driven by NetStim gid 1 (start 3, interval 4, 15 spikes; weight 0.35, delay 1) and driving an ExpSyn (tau 2 ms; weight 0.02 uS, delay 2) on a 20 um soma with hh and vbefore.mod (BEFORE STEP) (gid 0); dt=0.025, pc.psolve(100), default tables: soma v, the cell's level and since, vbefore's calls and vstep."),
     ("user_artificial_spikes.csv", "Same run: spikes of gid 0 (threshold 10 mV) and of DriftFire gid 2."),
     ("user_pointers.csv", "POINTERs to ion variables and other mechanisms' variables: a 20 um soma with hh, cal, cabuf and hclamp.mod (POINTER to the soma's hh h, held at 0.45 before every step's currents), IClamp 0.3 nA 5-45 ms, an ExpSyn driven by a NetStim (start 8, interval 10, 4 spikes, weight 0.005 uS, delay 1); a dend (L 100, diam 2, nseg 3, pas) with vcopy.mod whose POINTERs read the soma's cai, hh m and the ExpSyn's g (AFTER SOLVE); dt=0.025, 60 ms, default tables: soma v, hh h and what each vcopy saw."),
+    ("numpy_legacy.csv", "NumPy's legacy numpy.random.RandomState (what hnn-core draws drive times from) for seeds 0, 1, 2, 1234 and 2**32-1: per seed random_sample(3), normal(10, 2.5, 5), random_sample(), normal(-3, 0.5), exponential(0.05, 4), uniform(-1, 3, 3), the last 3 of normal(0, 1, 1500) (past MT19937's first 624-word refill), random_sample(), in that order (seed, draw index, method, value)."),
+    ("hnn_drive_events.csv", "hnn-core 0.6.1's own _drive_cell_event_times (drives.py of its PyPI sdist) for the cases in HNN_DRIVE_CASES of the script (evoked with 1 and 3 spikes, poisson from 0 and from 50 ms, bursty with a random and a fixed start; several trials and drive-cell gids): every event (case, trial, gid, t_ms)."),
     ("user_watch.csv", "WATCH events dropped on re-arming: a 20 um soma with hh and examples/user-mechanisms/mod/watch2.mod (WATCH v > -20 flag 2 and v > -19 flag 3; flag 2 arms WATCH v < -30 flag 4, which arms both again), IClamp 0.3 nA 5-55 ms, dt=0.025, 60 ms, default tables: soma v and the counts of delivered flags 2 (low), 3 (high) and 4 (rearmed)."),
     ("user_ftable.csv", "FUNCTION_TABLE: a 20 um soma with hh and examples/user-mechanisms/mod/ftk.mod (gbar 0.02), its ninf through 7 points of v (table_ninf_ftk(yvec, xvec)), ntau on a uniform 9 x 3 grid of v (-100 to 60 mV) and celsius (6.3 to 36 degC), qfac the constant 2; celsius 16, IClamp 0.3 nA 5-45 ms, dt=0.025, 60 ms, default tables: soma v and ftk's n."),
     ("hnn_hh2_v.csv", "hnn-core 0.6.1's hh2.mod (nrnivmodl; fetched from PyPI, not committed) with gnabar 0.12 in a 20 um soma with pas (g 1e-4, e -65), celsius 37, IClamp 0.3 nA 5-20 ms and -0.2 nA 30-45 ms, dt=0.025, 60 ms, NEURON's default tables: v and every state."),
