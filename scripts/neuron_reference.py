@@ -75,6 +75,15 @@ def write_traces(fname, tvec, cols):
     print("wrote %s (%d rows)" % (path, n))
 
 
+def iclamp(h, seg, delay, duration, amplitude):
+    """An IClamp at `seg`: `amplitude` nA from `delay` ms for `duration` ms."""
+    ic = h.IClamp(seg)
+    setattr(ic, "del", delay)
+    ic.dur = duration
+    ic.amp = amplitude
+    return ic
+
+
 def common_globals(h, dt, celsius=6.3, tables=False):
     # NEURON's default is usetable_hh = 1 (interpolated rate tables); most
     # models here use the exact path, `ring5-tables` the default.
@@ -345,10 +354,7 @@ def model_branched_common(dt, celsius, tstop, vfile, sfile):
     axon.insert("hh")
     axon.connect(soma(0), 0)
 
-    ic = h.IClamp(soma(0.5))
-    setattr(ic, "del", 2)
-    ic.dur = 3
-    ic.amp = 0.25
+    ic = iclamp(h, soma(0.5), 2, 3, 0.25)
 
     ns1 = h.NetStim()
     ns1.start = 5
@@ -439,10 +445,7 @@ def model_geometry_edits():
 
     syn = h.ExpSyn(dend(0.3))
     syn.tau = 2
-    ic = h.IClamp(dend(0.1))
-    setattr(ic, "del", 2)
-    ic.dur = 2
-    ic.amp = 0.3
+    ic = iclamp(h, dend(0.1), 2, 2, 0.3)
     ns = h.NetStim()
     ns.start = 5
     ns.number = 3
@@ -643,10 +646,7 @@ def model_reversed_common(shape, prefix):
     dend.connect(soma(1), 1)
     syn = h.ExpSyn(dend(0.3))
     syn.tau = 2
-    ic = h.IClamp(dend(0.1))
-    setattr(ic, "del", 2)
-    ic.dur = 2
-    ic.amp = 0.2
+    ic = iclamp(h, dend(0.1), 2, 2, 0.2)
     xs = [("nseg 1", syn.get_segment().x, ic.get_segment().x)]
     for n in (2, 5):
         dend.nseg = n
@@ -740,10 +740,7 @@ def model_user_ka():
     soma.insert("vtrace")
     for seg in soma:
         seg.ka.gbar = 0.05
-    ic = h.IClamp(soma(0.5))
-    setattr(ic, "del", 5)
-    ic.dur = 90
-    ic.amp = 0.2
+    ic = iclamp(h, soma(0.5), 5, 90, 0.2)
     det = h.NetCon(soma(0.5)._ref_v, None, sec=soma)
     det.threshold = 0
     spk = h.Vector()
@@ -829,10 +826,7 @@ def model_user_calcium():
     soma.insert("hh")
     soma.insert("cal")
     soma.insert("cabuf")
-    ic = h.IClamp(soma(0.5))
-    setattr(ic, "del", 5)
-    ic.dur = 40
-    ic.amp = 0.3
+    ic = iclamp(h, soma(0.5), 5, 40, 0.3)
     det = h.NetCon(soma(0.5)._ref_v, None, sec=soma)
     det.threshold = 0
     spk = h.Vector()
@@ -916,10 +910,7 @@ def model_user_pointers():
     seg = soma(0.5)
     seg.hclamp.value = 0.45
     h.setpointer(seg._ref_h_hh, "target", seg.hclamp)
-    ic = h.IClamp(seg)
-    setattr(ic, "del", 5)
-    ic.dur = 40
-    ic.amp = 0.3
+    ic = iclamp(h, seg, 5, 40, 0.3)
     syn = h.ExpSyn(seg)
     ns = h.NetStim()
     ns.start, ns.interval, ns.number = 8, 10, 4
@@ -972,10 +963,7 @@ def model_user_ftable():
     ntau = h.Vector(FTK_NTAU)
     h.table_ntau_ftk(ntau._ref_x[0], 9, -100.0, 60.0, 3, 6.3, 36.0)
     h.table_qfac_ftk(2.0)
-    ic = h.IClamp(seg)
-    setattr(ic, "del", 5)
-    ic.dur = 40
-    ic.amp = 0.3
+    ic = iclamp(h, seg, 5, 40, 0.3)
     t = h.Vector().record(h._ref_t)
     cols = [("v_mV", h.Vector().record(seg._ref_v)), ("ftk_n", h.Vector().record(seg._ref_n_ftk))]
     h.finitialize(-65)
@@ -1093,10 +1081,7 @@ def model_user_watch():
     soma.insert("hh")
     seg = soma(0.5)
     watch = h.Watch2(seg)
-    ic = h.IClamp(seg)
-    setattr(ic, "del", 5)
-    ic.dur = 50
-    ic.amp = 0.3
+    ic = iclamp(h, seg, 5, 50, 0.3)
     t = h.Vector().record(h._ref_t)
     cols = [("v_mV", h.Vector().record(seg._ref_v))]
     for name in ("low", "high", "rearmed"):
@@ -1172,10 +1157,7 @@ def model_ion_settings():
     cable.ek = -90
     cable(0.5).ena = 40
     cable(0.9).ena = 60
-    ic = h.IClamp(cable(0.1))
-    setattr(ic, "del", 2)
-    ic.dur = 20
-    ic.amp = 0.3
+    ic = iclamp(h, cable(0.1), 2, 20, 0.3)
     t = h.Vector().record(h._ref_t)
     cols = [("v_%g" % x, h.Vector().record(cable(x)._ref_v)) for x in (0.1, 0.5, 0.9)]
     cols += [("ina_0.5", h.Vector().record(cable(0.5)._ref_ina)), ("ik_0.9", h.Vector().record(cable(0.9)._ref_ik))]
@@ -1253,10 +1235,7 @@ def hnn_soma(h):
 def hnn_steps(h, sec, amps):
     steps = []
     for delay, amp in amps:
-        ic = h.IClamp(sec(0.5))
-        setattr(ic, "del", delay)
-        ic.dur = 15
-        ic.amp = amp
+        ic = iclamp(h, sec(0.5), delay, 15, amp)
         steps.append(ic)
     return steps
 
@@ -1382,10 +1361,7 @@ def model_pt3d():
 
     h.define_shape()
 
-    ic = h.IClamp(soma(0.5))
-    setattr(ic, "del", 1)
-    ic.dur = 2
-    ic.amp = 0.4
+    ic = iclamp(h, soma(0.5), 1, 2, 0.4)
 
     syn = h.ExpSyn(dend(0.7))
     syn.tau = 2

@@ -526,9 +526,10 @@ pub(crate) struct CellGroup {
     /// (replaced by a moved copy by `net_move`, or WATCH events dropped
     /// when their instance armed its WATCHes afresh): skipped when due.
     cancelled: HashSet<u64>,
-    /// Sequence numbers of each instance's queued WATCH events, by (slot,
-    /// instance): what re-arming its WATCHes drops.
-    pending_watches: HashMap<(u32, u32), Vec<u64>>,
+    /// Queued WATCH events: (slot, instance, sequence number), what
+    /// re-arming the instance's WATCHes drops. They are due when sent, so
+    /// the list holds a step's few at most.
+    pending_watches: Vec<(u32, u32, u64)>,
     /// The weight vectors of the NetCons ending in this group, one after
     /// the other (NEURON's `NetCon.weight`; NET_RECEIVE may change them).
     netcon_weights: Vec<f64>,
@@ -1083,7 +1084,7 @@ impl CellGroup {
             self_event_sequence: 0,
             movable: HashMap::new(),
             cancelled: HashSet::new(),
-            pending_watches: HashMap::new(),
+            pending_watches: Vec::new(),
             netcon_weights: Vec::new(),
             netcon_targets: Vec::new(),
             no_weights: vec![0.0; infos.iter().map(|i| i.weight_count()).max().unwrap_or(1)],
@@ -1264,22 +1265,11 @@ impl CellGroup {
     fn deliver_events(&mut self, until: f64, max_events: u64) -> Result<()> {
         let mut delivered = 0u64;
         while let Some(event) = self.queue.pop_due(until) {
-            if !self.cancelled.is_empty()
-                && let Some(sequence) = event.key.self_sequence()
-                && self.cancelled.remove(&sequence)
-            {
-                continue; // moved by net_move, or a dropped WATCH event
-            }
-            if !self.pending_watches.is_empty()
-                && let Some(sequence) = event.key.self_sequence()
-            {
-                let at = (event.target.slot, event.target.instance);
-                if let Some(pending) = self.pending_watches.get_mut(&at) {
-                    pending.retain(|&s| s != sequence);
-                    if pending.is_empty() {
-                        self.pending_watches.remove(&at);
-                    }
+            if let Some(sequence) = event.key.self_sequence() {
+                if !self.cancelled.is_empty() && self.cancelled.remove(&sequence) {
+                    continue; // moved by net_move, or a dropped WATCH event
                 }
+                self.pending_watches.retain(|&(_, _, pending)| pending != sequence);
             }
             if event.flag == 1.0
                 && !self.movable.is_empty()
@@ -1339,23 +1329,21 @@ impl CellGroup {
         // Re-armed WATCHes first: the events they drop were queued before
         // this call; the WATCH events below come from a later check.
         for &instance in &self.outbox.watch_resets {
-            if let Some(pending) = self.pending_watches.remove(&(slot as u32, instance as u32)) {
-                self.cancelled.extend(pending);
-            }
+            let (cancelled, target) = (&mut self.cancelled, (slot as u32, instance as u32));
+            self.pending_watches.retain(|&(s, i, sequence)| {
+                let dropped = (s, i) == target;
+                if dropped {
+                    cancelled.insert(sequence);
+                }
+                !dropped
+            });
         }
         self.outbox.watch_resets.clear();
         for k in 0..self.outbox.watch_events.len() {
             let (time, instance, flag) = self.outbox.watch_events[k];
-            self.self_event_sequence += 1;
-            let owner = self.slots[slot].owner[instance];
-            self.queue.push(Event {
-                time,
-                key: EventKey::self_event(sent_at, initializing, owner, self.self_event_sequence),
-                target: EventTarget { slot: slot as u32, instance: instance as u32 },
-                weights: NO_WEIGHTS,
-                flag,
-            });
-            self.pending_watches.entry((slot as u32, instance as u32)).or_default().push(self.self_event_sequence);
+            let event = self.self_event(slot, instance, time, flag, sent_at, initializing, NO_WEIGHTS);
+            self.pending_watches.push((slot as u32, instance as u32, self.self_event_sequence));
+            self.queue.push(event);
         }
         self.outbox.watch_events.clear();
         let mut moves = std::mem::take(&mut self.outbox.moves);
@@ -1366,19 +1354,7 @@ impl CellGroup {
                 self.move_self_event(slot, moves[next_move].0, moves[next_move].1, sent_at)?;
                 next_move += 1;
             }
-            self.self_event_sequence += 1;
-            let event = Event {
-                time,
-                key: EventKey::self_event(
-                    sent_at,
-                    initializing,
-                    self.slots[slot].owner[instance],
-                    self.self_event_sequence,
-                ),
-                target: EventTarget { slot: slot as u32, instance: instance as u32 },
-                weights,
-                flag,
-            };
+            let event = self.self_event(slot, instance, time, flag, sent_at, initializing, weights);
             if flag == 1.0 && self.slots[slot].moves_events {
                 self.movable.insert((slot as u32, instance as u32), event);
             }
@@ -1414,6 +1390,30 @@ impl CellGroup {
             }
         }
         Ok(())
+    }
+
+    /// A self event of `instance` of `slot` due at `time` (ms), numbered
+    /// next in sending order, sent at `sent_at` ms.
+    #[allow(clippy::too_many_arguments)]
+    fn self_event(
+        &mut self,
+        slot: usize,
+        instance: usize,
+        time: f64,
+        flag: f64,
+        sent_at: f64,
+        initializing: bool,
+        weights: u32,
+    ) -> Event {
+        self.self_event_sequence += 1;
+        let owner = self.slots[slot].owner[instance];
+        Event {
+            time,
+            key: EventKey::self_event(sent_at, initializing, owner, self.self_event_sequence),
+            target: EventTarget { slot: slot as u32, instance: instance as u32 },
+            weights,
+            flag,
+        }
     }
 
     /// `net_move(time)` of `instance` of `slot` at `now` ms: its pending
@@ -1482,15 +1482,17 @@ impl CellGroup {
     /// only.
     fn assemble_matrix(&mut self, globals: &StepGlobals) {
         self.run_call_point(CallPoint::BeforeBreakpoint, globals);
-        self.rhs.fill(0.0);
-        self.d.fill(0.0);
-        self.add_membrane_currents(globals);
+        self.membrane_currents(globals);
         for block in &self.blocks {
             assemble_block(block, &self.v, &self.a, &self.b, &self.cap_factor, &mut self.rhs, &mut self.d);
         }
     }
 
-    fn add_membrane_currents(&mut self, globals: &StepGlobals) {
+    /// `rhs` and `d` hold the membrane currents and conductances alone,
+    /// summed from 0 in mechanism order, as NEURON's.
+    fn membrane_currents(&mut self, globals: &StepGlobals) {
+        self.rhs.fill(0.0);
+        self.d.fill(0.0);
         for ion in self.ions.iter_mut() {
             ion.begin_currents(globals.celsius);
         }
@@ -1530,9 +1532,7 @@ impl CellGroup {
         let c = self.cell_of_node(bad);
         // v is still the voltage before the step: recompute the membrane
         // currents alone.
-        self.rhs.fill(0.0);
-        self.d.fill(0.0);
-        self.add_membrane_currents(globals);
+        self.membrane_currents(globals);
         let cell = &self.cells[c];
         let block = &self.blocks[cell.block];
         let (mut node, mut largest) = (0, -1.0);

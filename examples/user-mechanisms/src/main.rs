@@ -34,10 +34,7 @@ fn soma_with_ka(gbar: f64) -> neurite::Result<(Network, neurite::SectionId)> {
     cell.insert_mechanism(soma, catalogue.get("ka")?)?;
     cell.set_parameter(soma, "ka", "gbar", gbar)?;
     cell.insert_mechanism(soma, catalogue.get("vtrace")?)?;
-    let clamp = cell.add_point_process(Location::new(soma, 0.5), "IClamp")?;
-    cell.set_point_parameter(clamp, "del", 5.0)?;
-    cell.set_point_parameter(clamp, "dur", 90.0)?;
-    cell.set_point_parameter(clamp, "amp", 0.2)?;
+    add_iclamp(&mut cell, Location::new(soma, 0.5), 5.0, 90.0, 0.2)?;
     cell.set_spike_detector(Location::new(soma, 0.5), 0.0)?;
     let mut net = Network::new();
     net.add_cable_cell(0, cell)?;
@@ -127,9 +124,7 @@ pub fn noisy_run(tstop: f64) -> neurite::Result<NoisyRun> {
     }
     sim.finitialize(-65.0)?;
     sim.run(tstop)?;
-    let times = sim.trace(ids[0])?.times.clone();
-    let columns = ids.iter().map(|&id| Ok(sim.trace(id)?.values.clone())).collect::<neurite::Result<_>>()?;
-    Ok(NoisyRun { times, columns, spikes: sim.spikes().iter().map(|s| s.time).collect() })
+    traced_run(&sim, &ids, sim.spikes().iter().map(|s| s.time).collect())
 }
 
 /// A 20 µm soma with hh, `cal` and `cabuf` under a 0.3 nA step from 5 to
@@ -149,10 +144,7 @@ fn calcium_run_with(taur: f64) -> neurite::Result<NoisyRun> {
     cell.insert_mechanism(soma, catalogue.get("cal")?)?;
     cell.insert_mechanism(soma, catalogue.get("cabuf")?)?;
     cell.set_parameter(soma, "cabuf", "taur", taur)?;
-    let clamp = cell.add_point_process(Location::new(soma, 0.5), "IClamp")?;
-    cell.set_point_parameter(clamp, "del", 5.0)?;
-    cell.set_point_parameter(clamp, "dur", 40.0)?;
-    cell.set_point_parameter(clamp, "amp", 0.3)?;
+    add_iclamp(&mut cell, Location::new(soma, 0.5), 5.0, 40.0, 0.3)?;
     cell.set_spike_detector(Location::new(soma, 0.5), 0.0)?;
     let mut net = Network::new();
     net.add_cable_cell(0, cell)?;
@@ -168,9 +160,7 @@ fn calcium_run_with(taur: f64) -> neurite::Result<NoisyRun> {
     ];
     sim.finitialize(-65.0)?;
     sim.run(60.0)?;
-    let times = sim.trace(ids[0])?.times.clone();
-    let columns = ids.iter().map(|&id| Ok(sim.trace(id)?.values.clone())).collect::<neurite::Result<_>>()?;
-    Ok(NoisyRun { times, columns, spikes: sim.spikes().iter().map(|s| s.time).collect() })
+    traced_run(&sim, &ids, sim.spikes().iter().map(|s| s.time).collect())
 }
 
 /// A 20 µm soma with hh (gid 0, detector at 10 mV) and a `TMSyn`
@@ -203,11 +193,9 @@ pub fn tmsyn_run(runs: usize) -> neurite::Result<(NoisyRun, Vec<Vec<f64>>)> {
         sim.finitialize(-65.0)?;
         sim.run(100.0)?;
     }
-    let times = sim.trace(ids[0])?.times.clone();
-    let columns = ids.iter().map(|&id| Ok(sim.trace(id)?.values.clone())).collect::<neurite::Result<_>>()?;
     let spikes = sim.spikes().iter().filter(|s| s.gid == 0).map(|s| s.time).collect();
     let weights = netcons.iter().map(|&id| Ok(sim.netcon_weights(id)?.to_vec())).collect::<neurite::Result<_>>()?;
-    Ok((NoisyRun { times, columns, spikes }, weights))
+    Ok((traced_run(&sim, &ids, spikes)?, weights))
 }
 
 /// A user's ARTIFICIAL_CELL in a network: `DriftFire` (mod/driftfire.mod,
@@ -244,10 +232,8 @@ pub fn artificial_run() -> neurite::Result<(NoisyRun, Vec<(u64, f64)>)> {
     ];
     sim.finitialize(-65.0)?;
     sim.run(100.0)?;
-    let times = sim.trace(ids[0])?.times.clone();
-    let columns = ids.iter().map(|&id| Ok(sim.trace(id)?.values.clone())).collect::<neurite::Result<_>>()?;
     let spikes: Vec<(u64, f64)> = sim.spikes().iter().filter(|s| s.gid != 1).map(|s| (s.gid, s.time)).collect();
-    Ok((NoisyRun { times, columns, spikes: spikes.iter().map(|s| s.1).collect() }, spikes))
+    Ok((traced_run(&sim, &ids, spikes.iter().map(|s| s.1).collect())?, spikes))
 }
 
 /// POINTERs to an ion variable and to other mechanisms' variables: a 20 µm
@@ -269,10 +255,7 @@ pub fn pointers_run() -> neurite::Result<NoisyRun> {
     cell.set_parameter(soma, "hclamp", "value", 0.45)?;
     let hh_h = PointerTarget::Density { location: at, mechanism: "hh".into(), name: "h".into() };
     cell.set_pointer(PointerOwner::Density { location: at, mechanism: "hclamp".into() }, "target", hh_h)?;
-    let clamp = cell.add_point_process(at, "IClamp")?;
-    cell.set_point_parameter(clamp, "del", 5.0)?;
-    cell.set_point_parameter(clamp, "dur", 40.0)?;
-    cell.set_point_parameter(clamp, "amp", 0.3)?;
+    add_iclamp(&mut cell, at, 5.0, 40.0, 0.3)?;
     let syn = cell.add_point_process(at, "ExpSyn")?;
     let stim =
         cell.add_netstim(NetStimParams { start: 8.0, interval: 10.0, number: 4.0, noise: 0.0, random_ids: None })?;
@@ -299,9 +282,7 @@ pub fn pointers_run() -> neurite::Result<NoisyRun> {
     }
     sim.finitialize(-65.0)?;
     sim.run(60.0)?;
-    let times = sim.trace(ids[0])?.times.clone();
-    let columns = ids.iter().map(|&id| Ok(sim.trace(id)?.values.clone())).collect::<neurite::Result<_>>()?;
-    Ok(NoisyRun { times, columns, spikes: Vec::new() })
+    traced_run(&sim, &ids, Vec::new())
 }
 
 /// ftk.mod's FUNCTION_TABLEs, as scripts/neuron_reference.py (user-ftable)
@@ -335,10 +316,7 @@ pub fn ftable_run(tables: Vec<(&'static str, FunctionTable)>) -> neurite::Result
     let at = Location::new(soma, 0.5);
     cell.insert(soma, "hh")?;
     cell.insert_mechanism(soma, catalogue.get("ftk")?)?;
-    let clamp = cell.add_point_process(at, "IClamp")?;
-    cell.set_point_parameter(clamp, "del", 5.0)?;
-    cell.set_point_parameter(clamp, "dur", 40.0)?;
-    cell.set_point_parameter(clamp, "amp", 0.3)?;
+    add_iclamp(&mut cell, at, 5.0, 40.0, 0.3)?;
     let mut net = Network::new();
     net.add_cable_cell(0, cell)?;
     let mut sim = Simulation::new(&net, SimulationConfig { celsius: 16.0, ..SimulationConfig::default() })?;
@@ -348,9 +326,7 @@ pub fn ftable_run(tables: Vec<(&'static str, FunctionTable)>) -> neurite::Result
     let ids = [sim.record_voltage(0, at)?, sim.record_variable(0, at, "ftk", "n", 1)?];
     sim.finitialize(-65.0)?;
     sim.run(60.0)?;
-    let times = sim.trace(ids[0])?.times.clone();
-    let columns = ids.iter().map(|&id| Ok(sim.trace(id)?.values.clone())).collect::<neurite::Result<_>>()?;
-    Ok(NoisyRun { times, columns, spikes: Vec::new() })
+    traced_run(&sim, &ids, Vec::new())
 }
 
 /// A soma with hh and watch2.mod's Watch2 (two WATCHes 1 mV apart), an
@@ -363,10 +339,7 @@ pub fn watch_run() -> neurite::Result<NoisyRun> {
     let at = Location::new(soma, 0.5);
     cell.insert(soma, "hh")?;
     let watch = cell.add_point_mechanism(at, catalogue.get("Watch2")?)?;
-    let clamp = cell.add_point_process(at, "IClamp")?;
-    cell.set_point_parameter(clamp, "del", 5.0)?;
-    cell.set_point_parameter(clamp, "dur", 50.0)?;
-    cell.set_point_parameter(clamp, "amp", 0.3)?;
+    add_iclamp(&mut cell, at, 5.0, 50.0, 0.3)?;
     let mut net = Network::new();
     net.add_cable_cell(0, cell)?;
     let mut sim = Simulation::new(&net, SimulationConfig::default())?;
@@ -376,9 +349,24 @@ pub fn watch_run() -> neurite::Result<NoisyRun> {
     }
     sim.finitialize(-65.0)?;
     sim.run(60.0)?;
+    traced_run(&sim, &ids, Vec::new())
+}
+
+/// Adds an IClamp at `at`: `amp` nA from `del` ms for `dur` ms.
+fn add_iclamp(cell: &mut CableCell, at: Location, del: f64, dur: f64, amp: f64) -> neurite::Result<()> {
+    let clamp = cell.add_point_process(at, "IClamp")?;
+    cell.set_point_parameter(clamp, "del", del)?;
+    cell.set_point_parameter(clamp, "dur", dur)?;
+    cell.set_point_parameter(clamp, "amp", amp)?;
+    Ok(())
+}
+
+/// The traces `ids` of a finished run (sampled at the same times) and
+/// `spikes` (ms).
+fn traced_run(sim: &Simulation, ids: &[neurite::TraceId], spikes: Vec<f64>) -> neurite::Result<NoisyRun> {
     let times = sim.trace(ids[0])?.times.clone();
     let columns = ids.iter().map(|&id| Ok(sim.trace(id)?.values.clone())).collect::<neurite::Result<_>>()?;
-    Ok(NoisyRun { times, columns, spikes: Vec::new() })
+    Ok(NoisyRun { times, columns, spikes })
 }
 
 /// The variables of `draws`, one per random distribution.
@@ -786,10 +774,7 @@ mod tests {
                     cell.set_pointer(owner, "vref", PointerTarget::Voltage(Location::new(soma, 0.5)))?;
                 }
             }
-            let clamp = cell.add_point_process(Location::new(soma, 0.5), "IClamp")?;
-            cell.set_point_parameter(clamp, "del", 1.0)?;
-            cell.set_point_parameter(clamp, "dur", 5.0)?;
-            cell.set_point_parameter(clamp, "amp", 0.3)?;
+            add_iclamp(&mut cell, Location::new(soma, 0.5), 1.0, 5.0, 0.3)?;
             let mut net = Network::new();
             net.add_cable_cell(0, cell)?;
             Ok((Simulation::new(&net, SimulationConfig::default())?, soma, dend))
