@@ -107,9 +107,15 @@ pub fn launch(program: &str, body: impl FnOnce(WorldCommunicator) -> Result<()>)
                 environment.finish();
                 ExitCode::SUCCESS
             }
-            // The rank that caused it prints it and aborts the job: wait in
-            // MPI_Finalize for that, printing nothing.
+            // The rank that caused it prints it and aborts the job, which
+            // ends this rank too. Wait for that, printing nothing: entering
+            // MPI_Finalize while another rank is in MPI_Abort makes Open
+            // MPI's mpiexec crash or hang now and then (seen in CI). Should
+            // the abort not come, finalize after a minute.
             Err(NeuriteError::RankFailed { .. }) => {
+                if size > 1 {
+                    std::thread::sleep(std::time::Duration::from_secs(60));
+                }
                 environment.finish();
                 ExitCode::FAILURE
             }
