@@ -126,10 +126,10 @@ impl Builder {
             names.push(name);
         }
         code.push_str(&format!(
-            "\n/// The built-in mechanisms and those compiled from this crate's .mod files.\npub fn catalogue() -> {neurite}::Result<{neurite}::mechanisms::Catalogue> {{\n    let mut catalogue = {neurite}::mechanisms::Catalogue::builtin();\n"
+            "\n/// The built-in mechanisms and those compiled from this crate's .mod files (a file of a built-in's name takes its place).\npub fn catalogue() -> {neurite}::Result<{neurite}::mechanisms::Catalogue> {{\n    let mut catalogue = {neurite}::mechanisms::Catalogue::builtin();\n"
         ));
         for name in &names {
-            code.push_str(&format!("    catalogue.add(&{name}::INFO)?;\n"));
+            code.push_str(&format!("    catalogue.add_replacing_builtin(&{name}::INFO)?;\n"));
         }
         code.push_str("    Ok(catalogue)\n}\n");
         let out = match self.out {

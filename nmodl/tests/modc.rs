@@ -27,7 +27,14 @@ fn the_built_in_mechanisms_parse_and_check() {
             ("ExpSyn".to_string(), Point),
             ("IClamp".to_string(), Point),
             ("NetStim".to_string(), Artificial),
+            ("ar".to_string(), Density),
+            ("ca".to_string(), Density),
+            ("cad".to_string(), Density),
+            ("cat".to_string(), Density),
             ("hh".to_string(), Density),
+            ("hh2".to_string(), Density),
+            ("kca".to_string(), Density),
+            ("km".to_string(), Density),
             ("pas".to_string(), Density),
         ]
     );

@@ -457,17 +457,26 @@ pub trait Mechanism: Send {
     }
 }
 
-/// The built-in mechanisms. pas, hh, ExpSyn, Exp2Syn and IClamp are
-/// generated from their NMODL sources in mechanisms/ (build.rs); hh uses
-/// NEURON's rate tables unless `usetable` is set to 0, as NEURON's
-/// `usetable_hh`.
-pub static BUILTIN: [&MechanismInfo; 6] = [
+/// The built-in mechanisms, generated from their NMODL sources in
+/// mechanisms/ (build.rs): NEURON's own pas, hh, ExpSyn, Exp2Syn, IClamp and
+/// NetStim, then the channels of the Human Neocortical Neurosolver's cells
+/// (ar, ca, cad, cat, hh2, kca, km; in the order nrnivmodl registers
+/// hnn-core's files). Channels with TABLEs use them unless `usetable` is set
+/// to 0, as NEURON's `usetable_<suffix>`.
+pub static BUILTIN: [&MechanismInfo; 13] = [
     &generated::pas::INFO,
     &generated::hh::INFO,
     &generated::expsyn::INFO,
     &generated::exp2syn::INFO,
     &generated::iclamp::INFO,
     &generated::netstim::INFO,
+    &generated::ar::INFO,
+    &generated::ca::INFO,
+    &generated::cad::INFO,
+    &generated::cat::INFO,
+    &generated::hh2::INFO,
+    &generated::kca::INFO,
+    &generated::km::INFO,
 ];
 
 /// NEURON's spike generator, built from mechanisms/netstim.mod.
@@ -507,6 +516,20 @@ impl Catalogue {
         Ok(())
     }
 
+    /// Adds a mechanism compiled from a user's NMODL file: it takes the
+    /// place of a built-in of the same name (as a user's `hh2.mod` instead of
+    /// neurite's), but not of another added mechanism.
+    pub fn add_replacing_builtin(&mut self, info: &'static MechanismInfo) -> Result<(), NeuriteError> {
+        let builtin = |i: &MechanismInfo| BUILTIN.iter().any(|b| std::ptr::eq(*b, i));
+        match self.infos.iter().position(|i| i.name == info.name) {
+            Some(k) if builtin(self.infos[k]) => {
+                self.infos[k] = info;
+                Ok(())
+            }
+            _ => self.add(info),
+        }
+    }
+
     /// The mechanism called `name`.
     pub fn get(&self, name: &str) -> Result<&'static MechanismInfo, NeuriteError> {
         self.infos
@@ -543,12 +566,14 @@ mod tests {
         }
         let mut more = catalogue.clone();
         assert!(more.add(&generated::pas::INFO).is_err(), "names are unique");
+        more.add_replacing_builtin(&generated::hh::INFO).unwrap();
+        assert!(std::ptr::eq(more.get("hh").unwrap(), &generated::hh::INFO));
         assert_eq!(more.names().count(), BUILTIN.len());
         let tau = lookup("ExpSyn").unwrap().variables.iter().find(|v| v.name == "tau").unwrap();
         assert!(tau.check("ExpSyn", 0.0).is_err() && tau.check("ExpSyn", 2e9).is_err());
         assert!(tau.check("ExpSyn", 1e-9).is_ok() && tau.check("ExpSyn", 2.0).is_ok());
         let pas = lookup("pas").unwrap();
         assert_eq!(pas.parameters().map(|v| (v.name, v.default)).collect::<Vec<_>>(), [("g", 0.001), ("e", -70.0)]);
-        assert!(matches!(lookup("hh2"), Err(NeuriteError::UnknownMechanism { .. })));
+        assert!(matches!(lookup("hh3"), Err(NeuriteError::UnknownMechanism { .. })));
     }
 }

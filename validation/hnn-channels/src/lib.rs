@@ -1,8 +1,10 @@
-//! hnn-core 0.6.1's seven channels (ar, ca, cad, cat, hh2, kca, km),
-//! compiled from their .mod files by neurite's NMODL compiler (build.rs), run
-//! in the protocols of `scripts/neuron_reference.py hnn-<channel>` and
-//! `hnn-calcium` and compared with NEURON 9.0.2 at every step, with NEURON's
-//! default tables and with `usetable_<suffix>` = 0.
+//! The seven channels of hnn-core 0.6.1's cells (ar, ca, cad, cat, hh2, kca,
+//! km) run in the protocols of `scripts/neuron_reference.py hnn-<channel>`
+//! and `hnn-calcium` and compared with NEURON 9.0.2 running hnn-core's files
+//! at every step, with NEURON's default tables and with `usetable_<suffix>` =
+//! 0; twice: hnn-core's .mod files compiled by neurite's NMODL compiler
+//! (build.rs), and neurite's own files of the same channels (mechanisms/,
+//! built in), written from the published equations.
 
 mod mechanisms {
     include!(concat!(env!("OUT_DIR"), "/mechanisms.rs"));
@@ -34,6 +36,22 @@ fn stepped_simulation(
     Ok(sim)
 }
 
+/// Which implementation of the channels runs.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Channels {
+    /// hnn-core 0.6.1's .mod files, compiled by neurite-nmodl here.
+    HnnCore,
+    /// neurite's own files in mechanisms/ (built in).
+    Neurite,
+}
+
+fn insert(cell: &mut CableCell, section: neurite::SectionId, name: &str, channels: Channels) -> neurite::Result<()> {
+    match channels {
+        Channels::HnnCore => cell.insert_mechanism(section, mechanisms::catalogue()?.get(name)?),
+        Channels::Neurite => cell.insert(section, name),
+    }
+}
+
 /// Runs `channel` with `parameter` = `value` in a 20 µm soma with pas at
 /// 37 °C, current steps 0.3 nA (5-20 ms) and -0.2 nA (30-45 ms), 60 ms;
 /// returns v (mV) and each of `states` at every step.
@@ -43,14 +61,14 @@ pub fn run(
     value: f64,
     states: &[&str],
     usetable: bool,
+    channels: Channels,
 ) -> neurite::Result<Vec<Vec<f64>>> {
-    let catalogue = mechanisms::catalogue()?;
     let mut cell = CableCell::new("soma");
     let soma = cell.add_section("soma", SectionGeometry { length: 20.0, diam: 20.0, nseg: 1 })?;
     cell.insert(soma, "pas")?;
     cell.set_parameter(soma, "pas", "g", 1e-4)?;
     cell.set_parameter(soma, "pas", "e", -65.0)?;
-    cell.insert_mechanism(soma, catalogue.get(channel)?)?;
+    insert(&mut cell, soma, channel, channels)?;
     cell.set_parameter(soma, channel, parameter, value)?;
     let exact = [channel];
     let mut sim = stepped_simulation(cell, soma, 0.3, if usetable { &[] } else { &exact })?;
@@ -88,8 +106,7 @@ pub const CALCIUM_COLUMNS: &[(&str, &str, &str)] = &[
 /// builds it: a soma with pas, hh2, ca, cad (which writes cai) and kca, a
 /// dendrite with pas, ca and kca but no cad, current steps at the soma,
 /// 37 °C, 60 ms; every column of [`CALCIUM_COLUMNS`] at every step.
-pub fn run_calcium(usetable: bool) -> neurite::Result<Vec<Vec<f64>>> {
-    let catalogue = mechanisms::catalogue()?;
+pub fn run_calcium(usetable: bool, channels: Channels) -> neurite::Result<Vec<Vec<f64>>> {
     let mut cell = CableCell::new("calcium");
     let soma = cell.add_section("soma", SectionGeometry { length: 20.0, diam: 20.0, nseg: 1 })?;
     let dend = cell.add_section("dend", SectionGeometry { length: 200.0, diam: 2.0, nseg: 3 })?;
@@ -100,13 +117,13 @@ pub fn run_calcium(usetable: bool) -> neurite::Result<Vec<Vec<f64>>> {
         cell.set_parameter(section, "pas", "e", -65.0)?;
     }
     for name in ["hh2", "ca", "cad", "kca"] {
-        cell.insert_mechanism(soma, catalogue.get(name)?)?;
+        insert(&mut cell, soma, name, channels)?;
     }
     cell.set_parameter(soma, "ca", "gbar", 60.0)?;
     cell.set_parameter(soma, "cad", "taur", 20.0)?;
     cell.set_parameter(soma, "kca", "gbar", 10.0)?;
     for name in ["ca", "kca"] {
-        cell.insert_mechanism(dend, catalogue.get(name)?)?;
+        insert(&mut cell, dend, name, channels)?;
     }
     cell.set_parameter(dend, "ca", "gbar", 20.0)?;
     let mut sim = stepped_simulation(cell, soma, 0.5, if usetable { &[] } else { &["hh2", "ca"] })?;
@@ -135,14 +152,16 @@ mod tests {
     }
 
     fn compare(channel: &str, parameter: &str, value: f64, states: &[&str]) {
-        for usetable in [true, false] {
-            compare_mode(channel, parameter, value, states, usetable);
+        for channels in [Channels::HnnCore, Channels::Neurite] {
+            for usetable in [true, false] {
+                compare_mode(channel, parameter, value, states, usetable, channels);
+            }
         }
     }
 
-    fn compare_mode(channel: &str, parameter: &str, value: f64, states: &[&str], usetable: bool) {
+    fn compare_mode(channel: &str, parameter: &str, value: f64, states: &[&str], usetable: bool, channels: Channels) {
         let rows = reference(&format!("hnn_{channel}{}_v.csv", if usetable { "" } else { "_exact" }));
-        let ours = run(channel, parameter, value, states, usetable).unwrap();
+        let ours = run(channel, parameter, value, states, usetable, channels).unwrap();
         assert_eq!(ours[0].len(), rows.len());
         let mut dv = 0.0f64;
         let mut ds = 0.0f64;
@@ -154,7 +173,7 @@ mod tests {
             }
         }
         println!(
-            "hnn-core {channel} (usetable {}) vs NEURON: max |dv| = {dv:e} mV, max relative state difference = {ds:e}",
+            "{channels:?} {channel} (usetable {}) vs NEURON: max |dv| = {dv:e} mV, max relative state difference = {ds:e}",
             usetable as u8
         );
         assert!(dv <= 1e-6, "{channel}: max |dv| = {dv} mV");
@@ -182,8 +201,14 @@ mod tests {
     }
 
     fn compare_calcium(usetable: bool) {
+        for channels in [Channels::HnnCore, Channels::Neurite] {
+            compare_calcium_of(usetable, channels);
+        }
+    }
+
+    fn compare_calcium_of(usetable: bool, channels: Channels) {
         let rows = reference(if usetable { "hnn_calcium_tables.csv" } else { "hnn_calcium_exact.csv" });
-        let ours = run_calcium(usetable).unwrap();
+        let ours = run_calcium(usetable, channels).unwrap();
         assert_eq!(ours[0].len(), rows.len());
         for (c, &(section, mechanism, name)) in CALCIUM_COLUMNS.iter().enumerate() {
             let (mut worst, mut at) = (0.0f64, 0);
@@ -199,11 +224,11 @@ mod tests {
                 }
             }
             println!(
-                "calcium (usetable {}) {section} {mechanism} {name}: max difference {worst:e} at step {at}",
+                "{channels:?} calcium (usetable {}) {section} {mechanism} {name}: max difference {worst:e} at step {at}",
                 usetable as u8
             );
             let bound = if name == "v" { 1e-6 } else { 1e-9 };
-            assert!(worst <= bound, "{section} {mechanism} {name}: {worst} at step {at} (usetable {usetable})");
+            assert!(worst <= bound, "{channels:?} {section} {mechanism} {name}: {worst} at step {at} (usetable {usetable})");
         }
     }
 
