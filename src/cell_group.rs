@@ -198,6 +198,7 @@ pub fn netstim_owners<'a>(cells: impl Iterator<Item = (Gid, &'a CellDescription)
                 let count = a.info().randoms.len() as u64;
                 (count > 0).then_some((gid, count))
             }
+            CellDescription::SpikeSource(_) => None,
             CellDescription::Cable(c) => {
                 let stims = (c.netstims().len() * mechanisms::NETSTIM.randoms.len()) as u64;
                 let points: usize = c.point_processes().iter().map(|pp| pp.info.randoms.len()).sum();
@@ -475,9 +476,23 @@ impl Slot {
 /// Where a probe reads from.
 #[derive(Debug, Clone)]
 pub(crate) enum ProbeSource {
-    Voltage { node: usize },
-    Variable { slot: usize, instance: usize, name: &'static str },
-    Ion { ion: usize, index: usize, variable: mechanisms::IonVariable },
+    Voltage {
+        node: usize,
+    },
+    Variable {
+        slot: usize,
+        instance: usize,
+        name: &'static str,
+    },
+    Ion {
+        ion: usize,
+        index: usize,
+        variable: mechanisms::IonVariable,
+    },
+    /// Σ coefficient · (v[from] − v[to]), in the terms' order.
+    VoltageDifferences {
+        terms: Vec<(usize, usize, f64)>,
+    },
 }
 
 #[derive(Debug, Clone)]
@@ -492,6 +507,15 @@ pub(crate) struct CellGroup {
     pub cells: Vec<GroupCell>,
     /// Artificial cells: gid and where their instance lives.
     pub artificial: Vec<(Gid, EventTarget)>,
+    /// Per node: v (mV) it starts from when `initialize` keeps the cells'
+    /// voltages (its section's initial voltage).
+    initial_v: Vec<f64>,
+    /// Gids of the spike sources (VecStims) here.
+    pub spike_source_gids: Vec<Gid>,
+    /// Every spike source's spikes, (time in ms, gid), in time order.
+    source_spikes: Vec<(f64, Gid)>,
+    /// The first of `source_spikes` not yet sent.
+    next_source_spike: usize,
     blocks: Vec<Block>,
     detectors: Detectors,
     /// Per NetStim instance: the NetCons of a cell's own NetStim (empty for
@@ -682,6 +706,21 @@ impl CellGroup {
                 _ => None,
             })
             .collect();
+        // A VecStim sends itself an event for each time in turn, each as
+        // `etime - t` after the one before: its spike times are those sums.
+        let spike_source_gids: Vec<Gid> =
+            cells.iter().filter_map(|&(gid, c)| matches!(c, CellDescription::SpikeSource(_)).then_some(gid)).collect();
+        let mut source_spikes: Vec<(f64, Gid)> = Vec::new();
+        for &(gid, c) in cells {
+            if let CellDescription::SpikeSource(times) = c {
+                let mut t = 0.0;
+                for &etime in times {
+                    t += etime - t;
+                    source_spikes.push((t, gid));
+                }
+            }
+        }
+        source_spikes.sort_by(|a, b| a.0.total_cmp(&b.0).then(a.1.cmp(&b.1)));
         let arts: Vec<(Gid, &crate::network::ArtificialCell)> = cells
             .iter()
             .filter_map(|&(gid, c)| match c {
@@ -747,6 +786,7 @@ impl CellGroup {
         // Pass 1: nodes of every instance, to order them.
         let mut plans: Vec<SlotPlan> = infos.iter().map(|_| SlotPlan::new()).collect();
         let (mut a, mut bcoef, mut cap) = (vec![0.0; total], vec![0.0; total], vec![0.0; total]);
+        let mut initial_v = vec![crate::morphology::DEFAULT_INITIAL_V; total];
         let mut group_cells = Vec::with_capacity(cables.len());
         let mut point_areas: Vec<Vec<f64>> = Vec::with_capacity(cables.len());
         // Per cell: the node each of its POINTERs points at.
@@ -768,6 +808,7 @@ impl CellGroup {
                 bcoef[i] = lb[k];
                 // NEURON: cfac = 0.001 * cj, cj = 1/dt, times cm.
                 cap[i] = 0.001 * (1.0 / dt) * layout.cm[k];
+                initial_v[i] = cell.section(layout.section_of[k])?.initial_voltage();
             }
             for (sid, section) in cell.sections().iter().enumerate() {
                 for insertion in section.density_mechanisms() {
@@ -1064,6 +1105,10 @@ impl CellGroup {
         let mut group = CellGroup {
             cells: group_cells,
             artificial,
+            initial_v,
+            spike_source_gids,
+            source_spikes,
+            next_source_spike: 0,
             blocks,
             detectors,
             local_routes: routes_by_instance,
@@ -1119,9 +1164,10 @@ impl CellGroup {
         start
     }
 
-    /// Sets every node to `v_init` (mV) and every mechanism to its initial
-    /// state, as NEURON's `finitialize`.
-    pub fn initialize(&mut self, v_init: f64, dt: f64, celsius: f64) -> Result<()> {
+    /// Sets every node to `v_init` (mV), or to its section's initial voltage
+    /// when `None`, and every mechanism to its initial state, as NEURON's
+    /// `finitialize`.
+    pub fn initialize(&mut self, v_init: Option<f64>, dt: f64, celsius: f64) -> Result<()> {
         self.t = 0.0;
         self.step_count = 0;
         self.queue.clear();
@@ -1130,10 +1176,14 @@ impl CellGroup {
             log.clear();
         }
         self.self_event_sequence = 0;
+        self.next_source_spike = 0;
         self.movable.clear();
         self.cancelled.clear();
         self.pending_watches.clear();
-        self.v.fill(v_init);
+        match v_init {
+            Some(v) => self.v.fill(v),
+            None => self.v.copy_from_slice(&self.initial_v),
+        }
         let globals = StepGlobals { t: 0.0, dt, celsius };
         for ion in self.ions.iter_mut() {
             ion.initialize(celsius);
@@ -1263,6 +1313,13 @@ impl CellGroup {
     /// Delivers every event due at or before `until` (ms), including those
     /// that the deliveries themselves send; fails after `max_events`.
     fn deliver_events(&mut self, until: f64, max_events: u64) -> Result<()> {
+        // Spike sources: their self events are due as any other's.
+        while let Some(&(time, gid)) = self.source_spikes.get(self.next_source_spike)
+            && time <= until
+        {
+            self.new_spikes.push(Spike { gid, time });
+            self.next_source_spike += 1;
+        }
         let mut delivered = 0u64;
         while let Some(event) = self.queue.pop_due(until) {
             if let Some(sequence) = event.key.self_sequence() {
@@ -1601,6 +1658,9 @@ impl CellGroup {
                     self.slots[*slot].mechanism.variable(name).map_or(f64::NAN, |values| values[*instance])
                 }
                 ProbeSource::Ion { ion, index, variable } => self.ions[*ion].column(*variable)[*index],
+                ProbeSource::VoltageDifferences { terms } => {
+                    terms.iter().fold(0.0, |sum, &(from, to, c)| sum + c * (self.v[from] - self.v[to]))
+                }
             };
             probe.trace.times.push(self.t);
             probe.trace.values.push(value);

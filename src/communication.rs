@@ -48,6 +48,32 @@ pub trait Communicator {
     fn fail(&mut self, error: &NeuriteError);
 }
 
+/// A borrowed communicator is one too: a simulation can run on a job's
+/// ranks and give them back (several trials, one after another).
+impl<C: Communicator + ?Sized> Communicator for &mut C {
+    fn rank(&self) -> usize {
+        (**self).rank()
+    }
+    fn size(&self) -> usize {
+        (**self).size()
+    }
+    fn all_gather_bytes(&mut self, local: &[u8]) -> Result<Vec<Vec<u8>>> {
+        (**self).all_gather_bytes(local)
+    }
+    fn all_gather_fixed(&mut self, local: &[u8], out: &mut Vec<u8>) -> Result<()> {
+        (**self).all_gather_fixed(local, out)
+    }
+    fn all_reduce_min(&mut self, value: f64) -> Result<f64> {
+        (**self).all_reduce_min(value)
+    }
+    fn barrier(&mut self) -> Result<()> {
+        (**self).barrier()
+    }
+    fn fail(&mut self, error: &NeuriteError) {
+        (**self).fail(error)
+    }
+}
+
 /// Spikes every rank sends in the first, fixed-size round of an exchange
 /// (NEURON's spike exchange does the same): most intervals need one
 /// collective only.

@@ -315,6 +315,15 @@ pub enum NeuriteError {
         /// The bound.
         limit: u64,
     },
+    /// A model file or other input is unreadable or wrong; `what` names the
+    /// file with its line and column, or the JSON path, or the CSV line.
+    #[error("{what}: {reason}")]
+    InvalidInput {
+        /// File, place or key.
+        what: String,
+        /// What is wrong.
+        reason: String,
+    },
     /// Writing an output file failed.
     #[error("could not write `{path}`: {message}")]
     Io {

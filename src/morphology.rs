@@ -172,6 +172,9 @@ pub struct DensityInsertion {
     pub values: Vec<PerSegment>,
 }
 
+/// NEURON's voltage of a new section, mV.
+pub const DEFAULT_INITIAL_V: f64 = -65.0;
+
 /// An unbranched cable: NEURON's section.
 #[derive(Debug, Clone)]
 pub struct Section {
@@ -190,12 +193,20 @@ pub struct Section {
     /// Ion variables set by the user (`sec.ena = 60`), by NMODL name, per
     /// segment (NaN where not set): applied over NEURON's defaults.
     ion_values: Vec<(String, PerSegment)>,
+    /// v (mV) its nodes start from in a `finitialize` that keeps the cells'
+    /// voltages (NEURON's `sec.v = ...` before `finitialize()`).
+    initial_v: f64,
 }
 
 impl Section {
     /// Name given at creation.
     pub fn name(&self) -> &str {
         &self.name
+    }
+    /// The voltage (mV) its nodes start from in
+    /// [`crate::Simulation::finitialize_at_initial_voltages`].
+    pub fn initial_voltage(&self) -> f64 {
+        self.initial_v
     }
     /// Length L, µm (the path length of the 3-D points when there are any).
     pub fn length(&self) -> f64 {
@@ -507,6 +518,7 @@ impl CableCell {
             pt3d: Vec::new(),
             density: Vec::new(),
             ion_values: Vec::new(),
+            initial_v: DEFAULT_INITIAL_V,
         });
         Ok(SectionId(self.sections.len() - 1, self.tag))
     }
@@ -620,6 +632,18 @@ impl CableCell {
         let section = self.section_mut(id)?;
         check_positive(&section.name, "Ra", ra)?;
         section.ra = ra;
+        Ok(())
+    }
+
+    /// Sets the voltage (mV) the section's nodes start from in
+    /// [`crate::Simulation::finitialize_at_initial_voltages`], as NEURON's
+    /// `sec.v = value` before `finitialize()` (-65 mV unless set).
+    pub fn set_initial_voltage(&mut self, id: SectionId, v: f64) -> Result<()> {
+        let section = self.section_mut(id)?;
+        if !v.is_finite() {
+            return Err(NeuriteError::InvalidSectionValue { section: section.name.clone(), parameter: "v", value: v });
+        }
+        section.initial_v = v;
         Ok(())
     }
 

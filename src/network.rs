@@ -110,6 +110,10 @@ pub enum CellDescription {
     NetStim(NetStimParams),
     /// An artificial cell of a mechanism from a catalogue.
     Artificial(ArtificialCell),
+    /// A cell that spikes at given times (ms, non-decreasing): NEURON's
+    /// VecStim playing a Vector, Arbor's spike source cell. It takes no
+    /// events.
+    SpikeSource(Vec<f64>),
 }
 
 /// Checks NetStim parameters; `owner` names it in errors.
@@ -240,6 +244,23 @@ impl Network {
         self.insert(gid, CellDescription::Artificial(cell))
     }
 
+    /// Adds a cell with gid `gid` that spikes at `times` (ms, finite, >= 0,
+    /// non-decreasing), as NEURON's VecStim playing a Vector.
+    pub fn add_spike_source(&mut self, gid: Gid, times: Vec<f64>) -> Result<()> {
+        let mut previous = 0.0;
+        for (k, &time) in times.iter().enumerate() {
+            if !(time.is_finite() && time >= previous) {
+                return Err(NeuriteError::InvalidParameter {
+                    what: format!("spike source gid {gid} time [{k}]"),
+                    value: time,
+                    reason: "must be a finite number of ms, >= 0 and >= the time before it",
+                });
+            }
+            previous = time;
+        }
+        self.insert(gid, CellDescription::SpikeSource(times))
+    }
+
     /// The cells, in gid order.
     pub fn cells(&self) -> impl Iterator<Item = (Gid, &CellDescription)> {
         self.cells.iter().map(|(gid, cell)| (*gid, cell))
@@ -315,6 +336,9 @@ impl Network {
             }
             (NetConTarget::PointProcess { .. }, CellDescription::NetStim(_)) => {
                 Err(NeuriteError::NotAnEventTarget { gid, mechanism: mechanisms::NETSTIM.name.to_string() })
+            }
+            (_, CellDescription::SpikeSource(_)) => {
+                Err(NeuriteError::NotAnEventTarget { gid, mechanism: "spike source".to_string() })
             }
         }
     }

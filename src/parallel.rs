@@ -178,6 +178,7 @@ impl<C: Communicator> ParallelContext<C> {
                 CellDescription::Cable(c) => self.network.add_cable_cell(gid, c.clone())?,
                 CellDescription::NetStim(p) => self.network.add_netstim(gid, *p)?,
                 CellDescription::Artificial(a) => self.network.add_artificial_cell(gid, a.clone())?,
+                CellDescription::SpikeSource(times) => self.network.add_spike_source(gid, times.clone())?,
             }
         }
         for (_, nc) in network.netcons() {

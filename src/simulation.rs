@@ -142,6 +142,9 @@ impl LocalSetup {
             for (gid, _) in &group.artificial {
                 owner.insert(*gid, g);
             }
+            for &gid in &group.spike_source_gids {
+                owner.insert(gid, g);
+            }
         }
         let mut netcons_by_source: HashMap<Gid, Vec<LocalNetCon>> = HashMap::new();
         let mut min_delay = f64::INFINITY;
@@ -304,7 +307,7 @@ impl<C: Communicator> Simulation<C> {
             .cells()
             .filter(|(_, c)| match c {
                 CellDescription::Cable(cell) => cell.spike_detector().is_some(),
-                CellDescription::NetStim(_) | CellDescription::Artificial(_) => true,
+                CellDescription::NetStim(_) | CellDescription::Artificial(_) | CellDescription::SpikeSource(_) => true,
             })
             .map(|(gid, _)| gid)
             .collect();
@@ -407,6 +410,25 @@ impl<C: Communicator> Simulation<C> {
     pub fn record_voltage_every(&mut self, gid: Gid, location: Location, every: u64) -> Result<TraceId> {
         let node = self.groups[self.group_of(gid)?].node(gid, location)?;
         self.add_probe(gid, ProbeSource::Voltage { node }, every)
+    }
+
+    /// Records Σ c · (v(a) − v(b)) (mV times the coefficients' unit) over
+    /// `terms` (a, b, c) of cell `gid` every `every` steps: axial currents
+    /// when c is 1/ri (µS), current dipoles when c is also a length. Each
+    /// location names a node as NEURON's `sec(x)._ref_v` does (x = 0 is the
+    /// node the section attaches to, x = 1 its far end).
+    pub fn record_voltage_differences(
+        &mut self,
+        gid: Gid,
+        terms: &[(Location, Location, f64)],
+        every: u64,
+    ) -> Result<TraceId> {
+        let group = &self.groups[self.group_of(gid)?];
+        let terms = terms
+            .iter()
+            .map(|&(a, b, c)| Ok((group.node(gid, a)?, group.node(gid, b)?, c)))
+            .collect::<Result<Vec<_>>>()?;
+        self.add_probe(gid, ProbeSource::VoltageDifferences { terms }, every)
     }
 
     fn static_variable_name(info: &'static MechanismInfo, name: &str) -> Result<&'static str> {
@@ -536,6 +558,19 @@ impl<C: Communicator> Simulation<C> {
                 reason: "must be a finite number",
             });
         }
+        self.initialize(Some(v_init))
+    }
+
+    /// NEURON's `finitialize()` without an argument after setting each
+    /// section's v: every node starts from its section's initial voltage
+    /// ([`CableCell::set_initial_voltage`](crate::CableCell::set_initial_voltage),
+    /// -65 mV unless set); otherwise as [`Simulation::finitialize`].
+    /// Collective.
+    pub fn finitialize_at_initial_voltages(&mut self) -> Result<()> {
+        self.initialize(None)
+    }
+
+    fn initialize(&mut self, v_init: Option<f64>) -> Result<()> {
         let (dt, celsius) = (self.config.dt, self.config.celsius);
         for group in self.groups.iter_mut() {
             if let Err(err) = group.initialize(v_init, dt, celsius) {

@@ -1,0 +1,601 @@
+//! HNN-core's cortical column as a description: cell positions on hnn-core's
+//! grid, its gid ranges (cells, then drive cells), its connectivity with
+//! distance-dependent weights and delays, and its drives; built into a
+//! [`Network`] of neurite cells.
+
+use std::collections::HashMap;
+
+use super::cells::{self, BuiltCell, CellType, DipoleTerms, Receptor, SynapseGroup};
+use super::drives::{DriveDynamics, DriveSeeds, drive_cell_event_times};
+use super::params::Params;
+use crate::error::{NeuriteError, Result};
+use crate::network::{Gid, NetConTarget, Network};
+
+/// Where a connection's spikes come from.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Source {
+    /// The cells of a type.
+    Cells(CellType),
+    /// The drive cells of drive `k` (in the order drives were added).
+    Drive(usize),
+}
+
+/// One of hnn-core's connections (an entry of `net.connectivity`): from
+/// each source gid to its targets, onto the synapses of `receptor` in
+/// `location`, with weight `weight · gain · exp(−d²/λ²)` (µS) and delay
+/// `delay / exp(−d²/λ²)` (ms), d the distance in the plane between the
+/// cells' positions.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Connection {
+    /// The source cells.
+    pub source: Source,
+    /// The target cell type.
+    pub target: CellType,
+    /// Sections of the synapses.
+    pub location: SynapseGroup,
+    /// Receptor of the synapses.
+    pub receptor: Receptor,
+    /// Weight at distance 0, µS.
+    pub weight: f64,
+    /// Delay at distance 0, ms.
+    pub delay: f64,
+    /// Space constant λ (grid units).
+    pub lamtha: f64,
+    /// Gain multiplying the weight.
+    pub gain: f64,
+    /// Per source gid, its target gids.
+    pub pairs: Vec<(Gid, Vec<Gid>)>,
+}
+
+/// A drive whose every cell targets one cell (hnn-core's
+/// `cell_specific=True`, `n_drive_cells='n_cells'`).
+#[derive(Debug, Clone, PartialEq)]
+pub struct Drive {
+    /// Its name (`evprox1`, ...).
+    pub name: String,
+    /// Its event dynamics; a Poisson drive's rate is per target type.
+    pub dynamics: DriveKind,
+    /// Sections its synapses are on.
+    pub location: SynapseGroup,
+    /// Target cell types (in the column's order) with their AMPA and NMDA
+    /// weights (µS; absent receptors are not connected) and delay (ms).
+    pub targets: Vec<DriveTarget>,
+    /// Space constant λ of its weights and delays.
+    pub space_constant: f64,
+    /// Seed of its event times.
+    pub event_seed: i64,
+}
+
+/// How a drive's event times are drawn.
+#[derive(Debug, Clone, PartialEq)]
+pub enum DriveKind {
+    /// Gaussian times (hnn-core's `evoked`).
+    Evoked {
+        /// Mean, ms.
+        mu: f64,
+        /// Standard deviation, ms.
+        sigma: f64,
+        /// Events per drive cell.
+        numspikes: usize,
+    },
+    /// Poisson times from `tstart` to `tstop` (ms; `None`: the simulation's
+    /// end) at a rate (Hz) per target type.
+    Poisson {
+        /// Start, ms.
+        tstart: f64,
+        /// End, ms (`None`: the end of the simulation).
+        tstop: Option<f64>,
+        /// Rate per target type, Hz.
+        rates: Vec<(CellType, f64)>,
+    },
+}
+
+/// A drive's weights and delay onto one cell type.
+#[derive(Debug, Clone, PartialEq)]
+pub struct DriveTarget {
+    /// The cell type.
+    pub cell_type: CellType,
+    /// AMPA weight, µS (`None`: no AMPA connection).
+    pub ampa: Option<f64>,
+    /// NMDA weight, µS (`None`: no NMDA connection).
+    pub nmda: Option<f64>,
+    /// Delay at distance 0, ms.
+    pub delay: f64,
+}
+
+/// The column: its cells, connections and drives.
+#[derive(Debug, Clone)]
+pub struct Column {
+    /// The parameter set the column was made from.
+    pub params: Params,
+    /// Pyramidal cells per row and column of the grid.
+    pub mesh: (usize, usize),
+    /// Positions of the cells of each type (grid units; z in µm).
+    pub positions: Vec<(CellType, Vec<[f64; 3]>)>,
+    /// The position drive cells have (the grid's centre).
+    pub origin: [f64; 3],
+    /// Connections between cells, then those of the drives, in hnn-core's
+    /// order.
+    pub connections: Vec<Connection>,
+    /// The drives, in the order they were added.
+    pub drives: Vec<Drive>,
+}
+
+/// Event times (ms) of every drive cell of every drive: `[drive][cell]`.
+pub type DriveEvents = Vec<Vec<Vec<f64>>>;
+
+/// What [`Column::build`] made: the network and each pyramidal cell's
+/// dipole terms (see [`BuiltCell::dipole_terms`]).
+pub struct BuiltColumn {
+    /// The cells here with their NetCons.
+    pub network: Network,
+    /// Per pyramidal cell here: gid, type, dipole terms.
+    pub dipoles: Vec<(Gid, CellType, DipoleTerms)>,
+}
+
+impl Column {
+    /// hnn-core's `jones_2009_model(params)` (its `neymotin_2020_model`):
+    /// 100 L2 and 100 L5 pyramidal cells on a 10 × 10 grid, 35 basket
+    /// cells in each layer, connected with the weights of `params`; no
+    /// drives.
+    pub fn jones_2009(params: Params) -> Result<Column> {
+        let (nx, ny) = (10usize, 10usize);
+        let inplane = 1.0;
+        let z = 1307.4;
+        let xs: Vec<f64> = (0..nx).map(|i| i as f64 * inplane).collect();
+        let ys: Vec<f64> = (0..ny).map(|i| i as f64 * inplane).collect();
+        let pyramidal =
+            |z: f64| -> Vec<[f64; 3]> { xs.iter().flat_map(|&x| ys.iter().map(move |&y| [x, y, z])).collect() };
+        let basket = |weight: f64| -> Vec<[f64; 3]> {
+            let mut coords: Vec<(f64, f64)> = Vec::new();
+            for x in (0..nx).step_by(3) {
+                for y in (0..ny).step_by(2) {
+                    coords.push((x as f64 * inplane, y as f64 * inplane));
+                }
+            }
+            for x in (1..nx).step_by(3) {
+                for y in (1..ny).step_by(2) {
+                    coords.push((x as f64 * inplane, y as f64 * inplane));
+                }
+            }
+            // A stable sort by y, as Python's sorted.
+            coords.sort_by(|a, b| a.1.total_cmp(&b.1));
+            coords.into_iter().map(|(x, y)| [x, y, weight * z]).collect()
+        };
+        let positions = vec![
+            (CellType::L2Basket, basket(0.8)),
+            (CellType::L2Pyramidal, pyramidal(z)),
+            (CellType::L5Basket, basket(0.2)),
+            (CellType::L5Pyramidal, pyramidal(0.0)),
+        ];
+        let origin = [xs[(nx - 1) / 2], ys[(ny - 1) / 2], (z / 2.0).floor()];
+        let mut column =
+            Column { params, mesh: (nx, ny), positions, origin, connections: Vec::new(), drives: Vec::new() };
+        use CellType::*;
+        use Receptor::*;
+        let proximal = || SynapseGroup::Proximal;
+        let distal = || SynapseGroup::Distal;
+        let soma = || SynapseGroup::Section("soma".into());
+        // (source, target, location, receptor, weight name, λ, autapses)
+        let table: Vec<(CellType, CellType, SynapseGroup, Receptor, &str, f64, bool)> = vec![
+            (L2Pyramidal, L2Pyramidal, proximal(), Nmda, "gbar_L2Pyr_L2Pyr_nmda", 3.0, false),
+            (L2Pyramidal, L2Pyramidal, proximal(), Ampa, "gbar_L2Pyr_L2Pyr_ampa", 3.0, false),
+            (L5Pyramidal, L5Pyramidal, proximal(), Nmda, "gbar_L5Pyr_L5Pyr_nmda", 3.0, false),
+            (L5Pyramidal, L5Pyramidal, proximal(), Ampa, "gbar_L5Pyr_L5Pyr_ampa", 3.0, false),
+            (L2Basket, L2Pyramidal, soma(), Gabaa, "gbar_L2Basket_L2Pyr_gabaa", 50.0, true),
+            (L2Basket, L2Pyramidal, soma(), Gabab, "gbar_L2Basket_L2Pyr_gabab", 50.0, true),
+            (L5Basket, L5Pyramidal, soma(), Gabaa, "gbar_L5Basket_L5Pyr_gabaa", 70.0, true),
+            (L5Basket, L5Pyramidal, soma(), Gabab, "gbar_L5Basket_L5Pyr_gabab", 70.0, true),
+            (L2Pyramidal, L5Pyramidal, proximal(), Ampa, "gbar_L2Pyr_L5Pyr", 3.0, true),
+            (L2Pyramidal, L5Pyramidal, distal(), Ampa, "gbar_L2Pyr_L5Pyr", 3.0, true),
+            (L2Basket, L5Pyramidal, distal(), Gabaa, "gbar_L2Basket_L5Pyr", 50.0, true),
+            (L2Pyramidal, L2Basket, soma(), Ampa, "gbar_L2Pyr_L2Basket", 3.0, true),
+            (L2Basket, L2Basket, soma(), Gabaa, "gbar_L2Basket_L2Basket", 20.0, true),
+            (L5Basket, L5Basket, soma(), Gabaa, "gbar_L5Basket_L5Basket", 20.0, false),
+            (L5Pyramidal, L5Basket, soma(), Ampa, "gbar_L5Pyr_L5Basket", 3.0, true),
+            (L2Pyramidal, L5Basket, soma(), Ampa, "gbar_L2Pyr_L5Basket", 3.0, true),
+        ];
+        for (source, target, location, receptor, weight, lamtha, autapses) in table {
+            let weight = column.params.number(weight)?;
+            let targets: Vec<Gid> = column.cell_gids(target).collect();
+            let pairs = column
+                .cell_gids(source)
+                .map(|s| (s, targets.iter().copied().filter(|&t| autapses || t != s).collect()))
+                .collect();
+            column.connections.push(Connection {
+                source: Source::Cells(source),
+                target,
+                location,
+                receptor,
+                weight,
+                delay: 1.0,
+                lamtha,
+                gain: 1.0,
+                pairs,
+            });
+        }
+        Ok(column)
+    }
+
+    /// hnn-core's `jones_2009_model(params, add_drives_from_params=True)`
+    /// for a flat parameter file: the connection weights, `threshold` and
+    /// `celsius` of `params`, and its evoked drives (`t_evprox_1`,
+    /// `sigma_t_evprox_1`, `numspikes_evprox_1`, `gbar_evprox_1_L2Pyr_ampa`,
+    /// `prng_seedcore_evprox_1`, ...; proximal drives' delays are 0.1 ms
+    /// onto layer 2 and 1 ms onto layer 5, distal ones' 0.1 ms, λ = 3).
+    /// Drives whose weights are all 0 are left out, as hnn-core's
+    /// `remove_nulled_drives`.
+    pub fn from_params(params: Params) -> Result<Column> {
+        let mut column = Column::jones_2009(params)?;
+        let mut names: Vec<String> = column
+            .params
+            .names()
+            .filter_map(|k| k.strip_prefix("t_").filter(|n| n.starts_with("evprox_") || n.starts_with("evdist_")))
+            .map(str::to_string)
+            .collect();
+        names.sort();
+        for name in names {
+            let number = |key: String| column.params.number(&key);
+            let proximal = name.starts_with("evprox");
+            let mut targets = Vec::new();
+            for cell_type in CellType::ALL {
+                if !proximal && cell_type == CellType::L5Basket {
+                    continue;
+                }
+                let weight =
+                    |receptor: &str| column.params.get(&format!("gbar_{name}_{}_{receptor}", cell_type.short_name()));
+                let (ampa, nmda) = (weight("ampa").unwrap_or(0.0), weight("nmda").unwrap_or(0.0));
+                let layer5 = matches!(cell_type, CellType::L5Basket | CellType::L5Pyramidal);
+                let delay = if proximal && layer5 { 1.0 } else { 0.1 };
+                targets.push(DriveTarget { cell_type, ampa: Some(ampa), nmda: Some(nmda), delay });
+            }
+            if targets.iter().all(|t| t.ampa == Some(0.0) && t.nmda == Some(0.0)) {
+                continue;
+            }
+            let drive = Drive {
+                name: name.replace('_', ""),
+                dynamics: DriveKind::Evoked {
+                    mu: number(format!("t_{name}"))?,
+                    sigma: number(format!("sigma_t_{name}"))?,
+                    numspikes: column.params.get(&format!("numspikes_{name}")).unwrap_or(1.0) as usize,
+                },
+                location: if proximal { SynapseGroup::Proximal } else { SynapseGroup::Distal },
+                targets,
+                space_constant: 3.0,
+                event_seed: column.params.get(&format!("prng_seedcore_{name}")).unwrap_or(0.0) as i64,
+            };
+            column.add_drive(drive)?;
+        }
+        Ok(column)
+    }
+
+    /// Reads drive events from a CSV file `drive,target_gid,t_ms`: each row
+    /// an event of the cell of drive `drive` that drives cell `target_gid`.
+    /// Drive cells without rows get no events.
+    pub fn read_drive_events(&self, path: &std::path::Path) -> Result<DriveEvents> {
+        let text = std::fs::read_to_string(path).map_err(|e| NeuriteError::InvalidInput {
+            what: path.display().to_string(),
+            reason: format!("cannot read: {e}"),
+        })?;
+        self.parse_drive_events(&text, &path.display().to_string())
+    }
+
+    /// [`Column::read_drive_events`] of a file's text; `source` names it.
+    pub fn parse_drive_events(&self, text: &str, source: &str) -> Result<DriveEvents> {
+        let mut events: DriveEvents =
+            (0..self.drives.len()).map(|k| vec![Vec::new(); self.drive_cell_count(k)]).collect();
+        for (n, line) in text.lines().enumerate() {
+            let line = line.trim();
+            if line.is_empty() || (n == 0 && line.starts_with("drive")) {
+                continue;
+            }
+            let bad = |reason: String| NeuriteError::InvalidInput { what: format!("{source}:{}", n + 1), reason };
+            let fields: Vec<&str> = line.split(',').map(str::trim).collect();
+            let [drive, target, time] = fields[..] else {
+                return Err(bad(format!("expected `drive,target_gid,t_ms`, got `{line}`")));
+            };
+            let k = self
+                .drives
+                .iter()
+                .position(|d| d.name == drive)
+                .ok_or_else(|| bad(format!("no drive `{drive}` in this model")))?;
+            let target: Gid = target.parse().map_err(|_| bad(format!("`{target}` is not a gid")))?;
+            let time: f64 = time.parse().map_err(|_| bad(format!("`{time}` is not a time in ms")))?;
+            if !(time.is_finite() && time >= 0.0) {
+                return Err(bad(format!("event time {time} ms must be finite and >= 0")));
+            }
+            let cell = self
+                .drive_cell_of_target(k, target)
+                .ok_or_else(|| bad(format!("drive `{drive}` does not target gid {target}")))?;
+            events[k][cell].push(time);
+        }
+        for cells in events.iter_mut() {
+            for times in cells.iter_mut() {
+                times.sort_by(f64::total_cmp);
+            }
+        }
+        Ok(events)
+    }
+
+    /// Index among drive `k`'s cells of the one that drives `target`.
+    pub fn drive_cell_of_target(&self, k: usize, target: Gid) -> Option<usize> {
+        let mut first = 0;
+        for t in &self.drives[k].targets {
+            let gids = self.cell_gids(t.cell_type);
+            if gids.contains(&target) {
+                return Some(first + (target - gids.start) as usize);
+            }
+            first += (gids.end - gids.start) as usize;
+        }
+        None
+    }
+
+    /// Number of cells of `cell_type`.
+    pub fn cell_count(&self, cell_type: CellType) -> usize {
+        self.positions.iter().find(|(t, _)| *t == cell_type).map_or(0, |(_, p)| p.len())
+    }
+
+    /// Number of network cells (not drive cells).
+    pub fn network_cell_count(&self) -> usize {
+        self.positions.iter().map(|(_, p)| p.len()).sum()
+    }
+
+    /// Gids of the cells of `cell_type` (hnn-core's `gid_ranges`).
+    pub fn cell_gids(&self, cell_type: CellType) -> std::ops::Range<Gid> {
+        let mut start = 0;
+        for (t, p) in &self.positions {
+            if *t == cell_type {
+                return start..start + p.len() as Gid;
+            }
+            start += p.len() as Gid;
+        }
+        start..start
+    }
+
+    /// The type of network cell `gid` and its index in that type.
+    pub fn cell_of(&self, gid: Gid) -> Option<(CellType, usize)> {
+        let mut start = 0;
+        for (t, p) in &self.positions {
+            if gid < start + p.len() as Gid {
+                return Some((*t, (gid - start) as usize));
+            }
+            start += p.len() as Gid;
+        }
+        None
+    }
+
+    /// Number of drive cells of drive `k`: one per cell of its targets.
+    pub fn drive_cell_count(&self, k: usize) -> usize {
+        self.drives[k].targets.iter().map(|t| self.cell_count(t.cell_type)).sum()
+    }
+
+    /// Gids of drive `k`'s cells, after the network's and the earlier
+    /// drives'.
+    pub fn drive_gids(&self, k: usize) -> std::ops::Range<Gid> {
+        let start = self.network_cell_count() + (0..k).map(|j| self.drive_cell_count(j)).sum::<usize>();
+        start as Gid..(start + self.drive_cell_count(k)) as Gid
+    }
+
+    /// Every gid: network cells and drive cells.
+    pub fn gid_count(&self) -> usize {
+        self.network_cell_count() + (0..self.drives.len()).map(|k| self.drive_cell_count(k)).sum::<usize>()
+    }
+
+    /// Adds a drive (hnn-core's `add_evoked_drive` or `add_poisson_drive`
+    /// with `cell_specific=True`): one drive cell per target cell, connected
+    /// with AMPA and NMDA weights decaying with distance from the grid's
+    /// centre over `space_constant`.
+    pub fn add_drive(&mut self, drive: Drive) -> Result<()> {
+        if self.drives.iter().any(|d| d.name == drive.name) {
+            return Err(NeuriteError::InvalidParameter {
+                what: format!("drive `{}`", drive.name),
+                value: f64::NAN,
+                reason: "a drive of that name was already added",
+            });
+        }
+        if drive.location == SynapseGroup::Distal && drive.targets.iter().any(|t| t.cell_type == CellType::L5Basket) {
+            return Err(NeuriteError::InvalidParameter {
+                what: format!("drive `{}` onto L5_basket", drive.name),
+                value: f64::NAN,
+                reason: "L5 basket cells have no distal synapses",
+            });
+        }
+        let mut targets = drive.targets.clone();
+        targets.sort_by_key(|t| t.cell_type);
+        let k = self.drives.len();
+        self.drives.push(Drive { targets: targets.clone(), ..drive });
+        let mut next = self.drive_gids(k).start;
+        for target in &targets {
+            let cells: Vec<Gid> = self.cell_gids(target.cell_type).collect();
+            let sources: Vec<Gid> = (next..next + cells.len() as Gid).collect();
+            next += cells.len() as Gid;
+            for (receptor, weight) in [(Receptor::Ampa, target.ampa), (Receptor::Nmda, target.nmda)] {
+                let Some(weight) = weight else { continue };
+                self.connections.push(Connection {
+                    source: Source::Drive(k),
+                    target: target.cell_type,
+                    location: self.drives[k].location.clone(),
+                    receptor,
+                    weight,
+                    delay: target.delay,
+                    lamtha: self.drives[k].space_constant,
+                    gain: 1.0,
+                    pairs: sources.iter().zip(&cells).map(|(&s, &t)| (s, vec![t])).collect(),
+                });
+            }
+        }
+        Ok(())
+    }
+
+    /// hnn-core's `add_erp_drives_to_jones_model`: a distal drive at
+    /// 63.53 ms and proximal ones at 26.61 and 137.12 ms.
+    pub fn add_erp_drives(&mut self) -> Result<()> {
+        use CellType::*;
+        let target = |cell_type, ampa, nmda, delay| DriveTarget { cell_type, ampa, nmda, delay };
+        self.add_drive(Drive {
+            name: "evdist1".into(),
+            dynamics: DriveKind::Evoked { mu: 63.53, sigma: 3.85, numspikes: 1 },
+            location: SynapseGroup::Distal,
+            targets: vec![
+                target(L2Basket, Some(0.006562), Some(0.019482), 0.1),
+                target(L2Pyramidal, Some(7e-06), Some(0.004317), 0.1),
+                target(L5Pyramidal, Some(0.1423), Some(0.080074), 0.1),
+            ],
+            space_constant: 3.0,
+            event_seed: 274,
+        })?;
+        self.add_drive(Drive {
+            name: "evprox1".into(),
+            dynamics: DriveKind::Evoked { mu: 26.61, sigma: 2.47, numspikes: 1 },
+            location: SynapseGroup::Proximal,
+            targets: vec![
+                target(L2Basket, Some(0.08831), None, 0.1),
+                target(L2Pyramidal, Some(0.01525), None, 0.1),
+                target(L5Basket, Some(0.19934), None, 1.0),
+                target(L5Pyramidal, Some(0.00865), None, 1.0),
+            ],
+            space_constant: 3.0,
+            event_seed: 544,
+        })?;
+        self.add_drive(Drive {
+            name: "evprox2".into(),
+            dynamics: DriveKind::Evoked { mu: 137.12, sigma: 8.33, numspikes: 1 },
+            location: SynapseGroup::Proximal,
+            targets: vec![
+                target(L2Basket, Some(3e-06), None, 0.1),
+                target(L2Pyramidal, Some(1.43884), None, 0.1),
+                target(L5Basket, Some(0.008958), None, 1.0),
+                target(L5Pyramidal, Some(0.684013), None, 1.0),
+            ],
+            space_constant: 3.0,
+            event_seed: 814,
+        })
+    }
+
+    /// The event times of every drive cell in trial `trial` of a simulation
+    /// of `tstop` ms, drawn as hnn-core draws them.
+    pub fn drive_events(&self, tstop: f64, trial: usize) -> Result<DriveEvents> {
+        let offset = self.gid_count() as i64;
+        let mut all = Vec::with_capacity(self.drives.len());
+        for (k, drive) in self.drives.iter().enumerate() {
+            let mut cells = Vec::with_capacity(self.drive_cell_count(k));
+            for target in &drive.targets {
+                let dynamics = match &drive.dynamics {
+                    DriveKind::Evoked { mu, sigma, numspikes } => {
+                        DriveDynamics::Evoked { mu: *mu, sigma: *sigma, numspikes: *numspikes }
+                    }
+                    DriveKind::Poisson { tstart, tstop: end, rates } => DriveDynamics::Poisson {
+                        tstart: *tstart,
+                        tstop: end.unwrap_or(tstop),
+                        rate: rates.iter().find(|(t, _)| *t == target.cell_type).map(|(_, r)| *r).ok_or_else(|| {
+                            NeuriteError::InvalidParameter {
+                                what: format!("drive `{}` rate for {}", drive.name, target.cell_type.name()),
+                                value: f64::NAN,
+                                reason: "a Poisson drive needs a rate for every target type",
+                            }
+                        })?,
+                    },
+                };
+                for _ in 0..self.cell_count(target.cell_type) {
+                    let seeds = DriveSeeds {
+                        event_seed: drive.event_seed,
+                        trial_seed_offset: offset,
+                        trial: trial as i64,
+                        gid: cells.len() as i64,
+                    };
+                    cells.push(drive_cell_event_times(&dynamics, tstop, seeds)?);
+                }
+            }
+            all.push(cells);
+        }
+        Ok(all)
+    }
+
+    /// Position of gid `gid` (a drive cell is at the grid's centre).
+    fn position(&self, gid: Gid) -> [f64; 3] {
+        match self.cell_of(gid) {
+            Some((t, i)) => self.positions.iter().find(|(u, _)| *u == t).expect("type").1[i],
+            None => self.origin,
+        }
+    }
+
+    /// Builds the cells `keep` selects, their NetCons, and the drive cells
+    /// `keep` selects, spiking at `events` (one list per drive cell).
+    pub fn build(&self, events: &DriveEvents, keep: impl Fn(Gid) -> bool) -> Result<BuiltColumn> {
+        let threshold = self.params.number("threshold")?;
+        let lookup = |name: &str| self.params.cell_number(name);
+        let mut network = Network::new();
+        network.set_identity(format!("hnn column {} cells, {} drives", self.network_cell_count(), self.drives.len()));
+        let mut built: HashMap<Gid, (CellType, BuiltCell)> = HashMap::new();
+        for (cell_type, positions) in &self.positions {
+            let first = self.cell_gids(*cell_type).start;
+            for (i, pos) in positions.iter().enumerate() {
+                let gid = first + i as Gid;
+                if !keep(gid) {
+                    continue;
+                }
+                let cell = if cell_type.is_pyramidal() {
+                    cells::pyramidal(*cell_type, *pos, threshold, &lookup)?
+                } else {
+                    cells::basket(*cell_type, *pos, threshold)?
+                };
+                built.insert(gid, (*cell_type, cell));
+            }
+        }
+        if events.len() != self.drives.len() {
+            return Err(NeuriteError::InvalidParameter {
+                what: "drive event lists".into(),
+                value: events.len() as f64,
+                reason: "must be one per drive",
+            });
+        }
+        for (k, drive_events) in events.iter().enumerate() {
+            let gids = self.drive_gids(k);
+            if drive_events.len() as u64 != gids.end - gids.start {
+                return Err(NeuriteError::InvalidParameter {
+                    what: format!("event lists of drive `{}`", self.drives[k].name),
+                    value: drive_events.len() as f64,
+                    reason: "must be one per drive cell",
+                });
+            }
+            for (gid, times) in gids.zip(drive_events) {
+                if keep(gid) {
+                    network.add_spike_source(gid, times.clone())?;
+                }
+            }
+        }
+        let mut gids: Vec<Gid> = built.keys().copied().collect();
+        gids.sort_unstable();
+        let mut netcons: Vec<(Gid, NetConTarget, f64, f64)> = Vec::new();
+        for connection in &self.connections {
+            for (source, targets) in &connection.pairs {
+                let from = self.position(*source);
+                for target in targets {
+                    let Some((cell_type, cell)) = built.get(target) else { continue };
+                    let to = self.position(*target);
+                    let (dx, dy) = (to[0] - from[0], to[1] - from[1]);
+                    let distance = (dx.powi(2) + dy.powi(2)).sqrt();
+                    let decay = (-distance.powi(2) / connection.lamtha.powi(2)).exp();
+                    let weight = connection.weight * connection.gain * decay;
+                    let delay = connection.delay / decay;
+                    for synapse in cell.synapses_at(*cell_type, &connection.location, connection.receptor)? {
+                        let to = NetConTarget::PointProcess { gid: *target, point_process: synapse };
+                        netcons.push((*source, to, weight, delay));
+                    }
+                }
+            }
+        }
+        let mut dipoles = Vec::new();
+        for gid in gids {
+            let (cell_type, cell) = built.remove(&gid).expect("built");
+            if cell_type.is_pyramidal() {
+                dipoles.push((gid, cell_type, cell.dipole_terms));
+            }
+            network.add_cable_cell(gid, cell.cell)?;
+        }
+        for (source, target, weight, delay) in netcons {
+            network.connect(source, target, weight, delay)?;
+        }
+        Ok(BuiltColumn { network, dipoles })
+    }
+}
