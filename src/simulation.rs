@@ -128,10 +128,32 @@ impl LocalSetup {
         }
         let threads = config.threads.max(1);
         let cells: Vec<(Gid, &CellDescription)> = network.cells().collect();
-        // Contiguous chunks of gids per group keep neighbours together.
-        let chunk = cells.len().div_ceil(threads).max(1);
-        let mut groups: Vec<CellGroup> = cells
-            .chunks(chunk)
+        // Contiguous runs of gids per group keep neighbours together; each
+        // group gets about the same number of compartments (artificial cells
+        // count as one), so that a network with many spike sources still
+        // spreads its cable cells over the threads.
+        let weight = |c: &CellDescription| -> usize {
+            match c {
+                CellDescription::Cable(cell) => 1 + cell.sections().iter().map(|s| s.nseg() + 1).sum::<usize>(),
+                _ => 1,
+            }
+        };
+        let total: usize = cells.iter().map(|(_, c)| weight(c)).sum();
+        let mut runs: Vec<&[(Gid, &CellDescription)]> = Vec::with_capacity(threads);
+        let (mut start, mut done) = (0, 0);
+        for (k, (_, c)) in cells.iter().enumerate() {
+            done += weight(c);
+            let group = runs.len() + 1;
+            if group < threads && done * threads >= total * group {
+                runs.push(&cells[start..=k]);
+                start = k + 1;
+            }
+        }
+        if start < cells.len() || runs.is_empty() {
+            runs.push(&cells[start..]);
+        }
+        let mut groups: Vec<CellGroup> = runs
+            .into_iter()
             .map(|c| CellGroup::new(c, config.dt, netstim_numbers, implementations))
             .collect::<Result<_>>()?;
         let mut owner = HashMap::new();

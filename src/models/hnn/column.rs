@@ -221,48 +221,79 @@ impl Column {
     /// for a flat parameter file: the connection weights, `threshold` and
     /// `celsius` of `params`, and its evoked drives (`t_evprox_1`,
     /// `sigma_t_evprox_1`, `numspikes_evprox_1`, `gbar_evprox_1_L2Pyr_ampa`,
-    /// `prng_seedcore_evprox_1`, ...; proximal drives' delays are 0.1 ms
-    /// onto layer 2 and 1 ms onto layer 5, distal ones' 0.1 ms, λ = 3).
-    /// Drives whose weights are all 0 are left out, as hnn-core's
-    /// `remove_nulled_drives`.
+    /// `prng_seedcore_evprox_1`, ...; in hnn-core's order, by name): every
+    /// cell type but distal drives' L5 basket cells is a target, with
+    /// delays 0.1 ms (1 ms from proximal drives onto layer 5) and λ = 3.
+    /// Drives with zero weights stay, as in hnn-core (they number gids).
+    /// The rhythmic, Gaussian and Poisson inputs of such files and tonic
+    /// biases are refused when the file turns them on: not supported yet.
     pub fn from_params(params: Params) -> Result<Column> {
         let mut column = Column::jones_2009(params)?;
-        let mut names: Vec<String> = column
-            .params
+        let p = &column.params;
+        let tstop = p.number("tstop")?;
+        let unsupported = |what: &str| NeuriteError::InvalidInput {
+            what: format!("parameter file: {what}"),
+            reason: "this input is not supported yet (only evoked drives are)".into(),
+        };
+        for (feed, t0, end) in
+            [("prox", "t0_input_prox", "tstop_input_prox"), ("dist", "t0_input_dist", "tstop_input_dist")]
+        {
+            if let (Some(t0), Some(end)) = (p.get(t0), p.get(end))
+                && end.min(tstop) >= t0
+            {
+                return Err(unsupported(&format!("rhythmic input_{feed} ({t0} to {end} ms)")));
+            }
+        }
+        if p.get("L2Basket_Gauss_mu").is_some_and(|mu| mu <= tstop) {
+            return Err(unsupported("Gaussian input (L2Basket_Gauss_mu within tstop)"));
+        }
+        if let (Some(t0), Some(end)) = (p.get("t0_pois"), p.get("T_pois"))
+            && end >= t0
+        {
+            return Err(unsupported("Poisson input (t0_pois to T_pois)"));
+        }
+        if p.names().any(|k| k.starts_with("Itonic_")) {
+            return Err(unsupported("tonic bias (Itonic_...)"));
+        }
+        if p.get("sync_evinput").is_some_and(|s| s != 0.0) {
+            return Err(unsupported("sync_evinput (one drive cell for all targets)"));
+        }
+        let mut names: Vec<String> = p
             .names()
             .filter_map(|k| k.strip_prefix("t_").filter(|n| n.starts_with("evprox_") || n.starts_with("evdist_")))
             .map(str::to_string)
             .collect();
-        names.sort();
+        names.sort_by_key(|n| n.replace('_', ""));
         for name in names {
-            let number = |key: String| column.params.number(&key);
+            let p = &column.params;
+            let number = |key: String| p.number(&key);
             let proximal = name.starts_with("evprox");
             let mut targets = Vec::new();
             for cell_type in CellType::ALL {
                 if !proximal && cell_type == CellType::L5Basket {
                     continue;
                 }
-                let weight =
-                    |receptor: &str| column.params.get(&format!("gbar_{name}_{}_{receptor}", cell_type.short_name()));
-                let (ampa, nmda) = (weight("ampa").unwrap_or(0.0), weight("nmda").unwrap_or(0.0));
+                let weight = |receptor: &str| number(format!("gbar_{name}_{}_{receptor}", cell_type.short_name()));
                 let layer5 = matches!(cell_type, CellType::L5Basket | CellType::L5Pyramidal);
                 let delay = if proximal && layer5 { 1.0 } else { 0.1 };
-                targets.push(DriveTarget { cell_type, ampa: Some(ampa), nmda: Some(nmda), delay });
-            }
-            if targets.iter().all(|t| t.ampa == Some(0.0) && t.nmda == Some(0.0)) {
-                continue;
+                targets.push(DriveTarget {
+                    cell_type,
+                    ampa: Some(weight("ampa")?),
+                    nmda: Some(weight("nmda")?),
+                    delay,
+                });
             }
             let drive = Drive {
                 name: name.replace('_', ""),
                 dynamics: DriveKind::Evoked {
                     mu: number(format!("t_{name}"))?,
                     sigma: number(format!("sigma_t_{name}"))?,
-                    numspikes: column.params.get(&format!("numspikes_{name}")).unwrap_or(1.0) as usize,
+                    numspikes: number(format!("numspikes_{name}"))? as usize,
                 },
                 location: if proximal { SynapseGroup::Proximal } else { SynapseGroup::Distal },
                 targets,
                 space_constant: 3.0,
-                event_seed: column.params.get(&format!("prng_seedcore_{name}")).unwrap_or(0.0) as i64,
+                event_seed: number(format!("prng_seedcore_{name}"))? as i64,
             };
             column.add_drive(drive)?;
         }

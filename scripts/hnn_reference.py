@@ -1,0 +1,509 @@
+#!/usr/bin/env python3
+"""Reference data from hnn-core 0.6.1 (on NEURON 9.0.2) for its standard ERP run.
+
+Usage (from the repository root; the script runs itself in a venv under
+~/.cache/neurite, made on first use, see "Installation" below):
+
+    python3 scripts/hnn_reference.py          # write tests/data/hnn_erp_*.csv
+    python3 scripts/hnn_reference.py time     # time the whole run as a user sees it
+
+The run is hnn-core's standard ERP simulation, exactly as its documentation
+does it, with every default left alone:
+
+    net = jones_2009_model()                  # hnn_core/param/default.json
+    add_erp_drives_to_jones_model(net)        # evdist1, evprox1, evprox2
+    dpls = simulate_dipole(net, tstop=170.0, dt=0.025, n_trials=1)
+
+with the default backend (JoblibBackend(n_jobs=1): the trial runs in this
+process).  The reference run adds record_vsec='soma' (only Vector.record's,
+checked here to change nothing: the same run without it, in a fresh process,
+gives bit-identical dipoles and spikes).
+
+Files written to tests/data/ (all floats with repr(), which round-trips):
+
+  hnn_erp_dipole.csv        t_ms,L2,L5,agg   dpls[0] as simulate_dipole returns it (nAm)
+  hnn_erp_dipole_raw.csv    t_ms,L2,L5       per-cell-type dipole sums before any
+                                             post-processing (fAm, as NEURON sums them)
+  hnn_erp_spikes.csv        gid,t_ms         every recorded spike, drive cells included,
+                                             sorted by time then gid
+  hnn_erp_drive_events.csv  drive,target_gid,t_ms   the event times of every drive cell
+                                             (trial 0) by the one cell it drives
+  hnn_erp_soma_v.csv        t_ms,v0,v35,v135,v170   soma(0.5).v of gids 0, 35, 135, 170
+
+What simulate_dipole does to the dipole here (hnn_core/parallel_backends.py,
+_gather_trial_data, with postproc=False, the default):
+  Dipole(times, dpl_data) names dpl_data's columns agg, L2, L5; then
+  Dipole._baseline_renormalize(N_pyr_x, N_pyr_y) (hnn_core/dipole.py), with
+  N = N_pyr_x * N_pyr_y = 10 * 10 per layer:
+      L2 -= N * 0.0443
+      L5 -= N * -49.0502                          for t <= 37
+      L5 -= N * (3.4770508e-3 * t - 51.231085)    for 37 < t < 750
+      L5 -= N * (1.01e-4 * t - 48.412078)         for t >= 750
+      agg = L2 + L5
+  then Dipole._convert_fAm_to_nAm(): every column *= 1e-6.  No smoothing and no
+  dipole_scalefctr scaling (those only happen with the deprecated
+  postproc=True).  This script checks that claim: it re-derives the returned
+  dipole from the raw one with those two hnn-core methods and requires equality.
+
+Installation
+------------
+hnn-core 0.6.1 pins NEURON <= 8.2.7 (install_requires and build-system), so
+`pip install neuron==9.0.2 hnn-core==0.6.1` is refused (ResolutionImpossible).
+The venv is made by neurite_venv.ensure with NEURON 9.0.2 and hnn-core's
+runtime dependencies; hnn-core itself is then installed into it with
+`pip install --no-deps hnn-core==0.6.1`.  hnn-core ships only an sdist whose
+setup.py compiles hnn_core/mod with the nrnivmodl of its build environment
+(NEURON 8.2.7 under pip's build isolation) into hnn_core/mod/x86_64, a library
+NEURON 9 cannot use.  So this script compiles the installed hnn_core/mod/*.mod
+itself with the running NEURON's nrnivmodl into the user's cache
+(~/.cache/neurite/hnn-core-<ver>-nrnmech-<nrn ver>, writable, reused while the
+.mod files are unchanged) and loads that library with h.nrn_load_dll before
+hnn-core builds a network; hnn-core's load_custom_mechanisms then finds hh2
+already defined and loads nothing.  NEURITE_PYTHON may name an interpreter
+that already has neuron 9.0.2 and hnn-core 0.6.1 (nothing is installed then).
+"""
+
+import hashlib
+import json
+import os
+import subprocess
+import sys
+import time
+
+HERE = os.path.dirname(os.path.abspath(__file__))
+sys.path.insert(0, HERE)
+import neurite_venv  # noqa: E402
+
+NEURON_VERSION = "9.0.2"
+HNN_VERSION = "0.6.1"
+# hnn-core's runtime dependencies (its install_requires less NEURON), NEURON
+# 9.0.2, and mpi4py + psutil for MPIBackend (the `time` mode).
+PACKAGES = ["neuron==" + NEURON_VERSION, "numpy", "scipy", "matplotlib", "h5io", "mpi4py", "psutil"]
+
+# Set in the environment of the MPI ranks MPIBackend starts in `time` mode:
+# there this script stands in for hnn_core/mpi_child.py (see run_mpi_child).
+MPI_CHILD_ENV = "NEURITE_HNN_MPI_CHILD"
+
+if os.environ.get(MPI_CHILD_ENV) != "1":
+    neurite_venv.ensure(PACKAGES)
+
+ROOT = os.path.dirname(HERE)
+DATA = os.path.join(ROOT, "tests", "data")
+SCRIPT = os.path.abspath(__file__)
+
+TSTOP = 170.0
+DT = 0.025
+SOMA_GIDS = (0, 35, 135, 170)
+
+
+# ---------------------------------------------------------------------------
+# hnn-core on NEURON 9
+# ---------------------------------------------------------------------------
+
+def ensure_hnn_core():
+    """Checks NEURON's version and installs hnn-core without its dependencies
+    (see Installation above) into this script's own venv when missing."""
+    from importlib import metadata
+
+    nrn = metadata.version("neuron")
+    if nrn != NEURON_VERSION:
+        raise SystemExit("hnn_reference.py needs NEURON %s, %s has %s" % (NEURON_VERSION, sys.executable, nrn))
+    try:
+        have = metadata.version("hnn-core")
+    except metadata.PackageNotFoundError:
+        have = None
+    if have == HNN_VERSION:
+        return
+    if os.environ.get("NEURITE_PYTHON"):
+        raise SystemExit("NEURITE_PYTHON=%s has hnn-core %s, not %s" % (sys.executable, have, HNN_VERSION))
+    print("hnn_reference: pip install --no-deps hnn-core==%s" % HNN_VERSION, file=sys.stderr, flush=True)
+    subprocess.run([sys.executable, "-m", "pip", "install", "-q", "--no-deps", "hnn-core==" + HNN_VERSION],
+                   check=True)
+
+
+def hnn_package_dir():
+    import importlib.util
+
+    spec = importlib.util.find_spec("hnn_core")  # does not import it (see import_hnn_core)
+    return os.path.dirname(spec.origin)
+
+
+def nrnmech_library():
+    """Compiles hnn-core's .mod files with this NEURON's nrnivmodl into the
+    user's cache, unless done before for the same files; returns the library."""
+    import shutil
+
+    mod_dir = os.path.join(hnn_package_dir(), "mod")
+    mods = sorted(name for name in os.listdir(mod_dir) if name.endswith(".mod"))
+    digest = hashlib.sha256()
+    for name in mods:
+        with open(os.path.join(mod_dir, name), "rb") as f:
+            digest.update(name.encode() + b"\0" + f.read() + b"\0")
+    key = digest.hexdigest()
+    cache = os.environ.get("XDG_CACHE_HOME") or os.path.join(os.path.expanduser("~"), ".cache")
+    build = os.path.join(cache, "neurite", "hnn-core-%s-nrnmech-%s" % (HNN_VERSION, NEURON_VERSION))
+    library = os.path.join(build, "x86_64", "libnrnmech.so")
+    stamp = os.path.join(build, "stamp")
+    if os.path.exists(library) and os.path.exists(stamp) and open(stamp).read() == key:
+        return library
+    print("hnn_reference: nrnivmodl %s -> %s" % (mod_dir, build), file=sys.stderr, flush=True)
+    shutil.rmtree(build, ignore_errors=True)
+    os.makedirs(build)
+    for name in mods:
+        shutil.copy(os.path.join(mod_dir, name), build)
+    exe = os.path.join(os.path.dirname(sys.executable), "nrnivmodl")
+    if not os.path.exists(exe):
+        exe = shutil.which("nrnivmodl")
+    result = subprocess.run([exe], cwd=build, capture_output=True, text=True)
+    if result.returncode != 0 or not os.path.exists(library):
+        raise RuntimeError("nrnivmodl failed in %s:\n%s" % (build, (result.stdout + result.stderr)[-3000:]))
+    with open(stamp, "w") as f:
+        f.write(key)
+    return library
+
+
+def import_hnn_core():
+    """Loads the mechanisms (nrnmech_library) and imports hnn_core under NEURON 9.
+
+    hnn_core/network_builder.py runs, at import time,
+        if int(neuron.__version__[0]) >= 8: h.nrnunit_use_legacy(1)
+    (NEURON 8 switched to modern unit constants, hnn-core asked for the legacy
+    FARADAY, R, ... ones).  NEURON 9 only has the modern constants and that call
+    is a hoc error there, so hnn_core cannot be imported as is.  `h` is a
+    HocObject whose attributes cannot be assigned, so during the import of
+    hnn_core `neuron.h` is replaced by a thin proxy that forwards everything to
+    the real h except nrnunit_use_legacy, a no-op; once imported, every hnn_core
+    module that bound the proxy gets the real h back.  NEURON 9's modern unit
+    constants (FARADAY = 96485.33212..., R = 8.31446...) are thus in effect,
+    which is what we want.
+    """
+    import neuron
+
+    real_h = neuron.h
+    real_h.nrn_load_dll(nrnmech_library())
+
+    class _H:
+        def __getattr__(self, name):
+            return getattr(real_h, name)
+
+        def __setattr__(self, name, value):
+            setattr(real_h, name, value)
+
+        def nrnunit_use_legacy(self, *args):
+            return None
+
+    proxy = _H()
+    neuron.h = proxy
+    try:
+        import hnn_core
+        import hnn_core.network_builder  # noqa: F401 (the module calling nrnunit_use_legacy)
+        import hnn_core.parallel_backends  # noqa: F401
+        import hnn_core.network_models  # noqa: F401
+    finally:
+        neuron.h = real_h
+        for name, module in list(sys.modules.items()):
+            if (name == "hnn_core" or name.startswith("hnn_core.")) and getattr(module, "h", None) is proxy:
+                module.h = real_h
+    assert hnn_core.__version__ == HNN_VERSION, hnn_core.__version__
+    assert neuron.__version__ == NEURON_VERSION, neuron.__version__
+    return hnn_core
+
+
+def erp_network(hnn_core):
+    from hnn_core.network_models import add_erp_drives_to_jones_model
+
+    net = hnn_core.jones_2009_model()
+    add_erp_drives_to_jones_model(net)
+    return net
+
+
+def run_erp(record_vsec=False):
+    """hnn-core's ERP run in this process.  Returns (net, dpls, raw) where raw is
+    (times, dpl_data) of trial 0 as _simulate_single_trial returned them.
+
+    The raw dipole: hnn_core.network_builder._simulate_single_trial returns
+    dpl_data (column 0: the sum over the dipole cell types, then one column per
+    dipole cell type in net.cell_types order: L2_pyramidal, L5_pyramidal) in
+    fAm, summed from each cell's dipole Vector.  JoblibBackend.simulate calls it
+    through the global name `_simulate_single_trial` of
+    hnn_core.parallel_backends, so that name is wrapped to copy what it
+    returns.  It must be a copy: _gather_trial_data builds the Dipole on views
+    of dpl_data's columns and _baseline_renormalize / _convert_fAm_to_nAm then
+    change dpl_data in place.
+    """
+    import numpy as np
+
+    hnn_core = import_hnn_core()
+    backends = hnn_core.parallel_backends
+    captured = []
+    original = backends._simulate_single_trial
+
+    def capture(net, tstop, dt, trial_idx):
+        data = original(net, tstop, dt, trial_idx)
+        captured.append((np.array(data["times"], dtype=float), np.array(data["dpl_data"], dtype=float, copy=True)))
+        return data
+
+    backends._simulate_single_trial = capture
+    try:
+        net = erp_network(hnn_core)
+        dpls = hnn_core.simulate_dipole(net, tstop=TSTOP, dt=DT, n_trials=1, record_vsec=record_vsec)
+    finally:
+        backends._simulate_single_trial = original
+    assert len(captured) == 1
+    dipole_types = [n for n, d in net.cell_types.items() if d["cell_metadata"].get("measure_dipole", False)]
+    assert dipole_types == ["L2_pyramidal", "L5_pyramidal"], dipole_types
+    return net, dpls, captured[0]
+
+
+def sorted_spikes(net):
+    resp = net.cell_response
+    return sorted((float(t), int(g)) for t, g in zip(resp.spike_times[0], resp.spike_gids[0]))
+
+
+def run_digest(net, dpls, raw):
+    """A digest of everything the run produced that record_vsec could change."""
+    import numpy as np
+
+    h = hashlib.sha256()
+    times, dpl_data = raw
+    h.update(np.ascontiguousarray(times).tobytes())
+    h.update(np.ascontiguousarray(dpl_data).tobytes())
+    for key in ("agg", "L2", "L5"):
+        h.update(np.ascontiguousarray(dpls[0].data[key], dtype=float).tobytes())
+    h.update(repr(sorted_spikes(net)).encode())
+    return h.hexdigest()
+
+
+# ---------------------------------------------------------------------------
+# output
+# ---------------------------------------------------------------------------
+
+def fmt(x):
+    return repr(float(x))
+
+
+def write_csv(fname, header, rows):
+    path = os.path.join(DATA, fname)
+    with open(path, "w") as f:
+        f.write(header + "\n")
+        for row in rows:
+            f.write(",".join(row) + "\n")
+    print("wrote %s (%d rows)" % (path, len(rows)))
+
+
+def drive_targets(net, drive):
+    """drive cell gid -> the one target cell gid (cell-specific drives)."""
+    targets = {}
+    for conn in net.connectivity:
+        for src, tgts in conn["gid_pairs"].items():
+            if net.gid_to_type(src) == drive:
+                targets.setdefault(int(src), set()).update(int(t) for t in tgts)
+    out = {}
+    for src, tgts in targets.items():
+        assert len(tgts) == 1, (drive, src, tgts)
+        out[src] = tgts.pop()
+    return out
+
+
+def reference():
+    import numpy as np
+
+    os.makedirs(DATA, exist_ok=True)
+    net, dpls, raw = run_erp(record_vsec="soma")
+    dpl = dpls[0]
+    times, dpl_data = raw
+    n = len(times)
+    assert n == int(round(TSTOP / DT)) + 1, n
+    assert np.array_equal(np.asarray(dpl.times), times)
+
+    # simulate_dipole's post-processing, re-done from the raw dipole with
+    # hnn-core's own methods, must give exactly what it returned ...
+    from hnn_core.dipole import Dipole
+
+    check = Dipole(times, dpl_data.copy())
+    check._baseline_renormalize(net._N_pyr_x, net._N_pyr_y)
+    check._convert_fAm_to_nAm()
+    for key in ("agg", "L2", "L5"):
+        assert np.array_equal(check.data[key], dpl.data[key]), key
+    assert dpl.scale_applied == 1
+    # ... and the formulas of the docstring agree to rounding.
+    npyr = net._N_pyr_x * net._N_pyr_y
+    l2 = (dpl_data[:, 1] - npyr * 0.0443) * 1e-6
+    l5 = dpl_data[:, 2] - np.where(times <= 37.0, npyr * -49.0502,
+                                   np.where(times < 750.0, npyr * (3.4770508e-3 * times - 51.231085),
+                                            npyr * (1.01e-4 * times - 48.412078)))
+    l5 = l5 * 1e-6
+    assert np.allclose(l2, dpl.data["L2"], rtol=1e-12, atol=1e-12)
+    assert np.allclose(l5, dpl.data["L5"], rtol=1e-12, atol=1e-12)
+    assert np.allclose(l2 + l5, dpl.data["agg"], rtol=1e-12, atol=1e-12)
+    assert np.allclose(dpl_data[:, 0], dpl_data[:, 1] + dpl_data[:, 2], rtol=0, atol=1e-9)
+
+    write_csv("hnn_erp_dipole.csv", "t_ms,L2,L5,agg",
+              [(fmt(times[i]), fmt(dpl.data["L2"][i]), fmt(dpl.data["L5"][i]), fmt(dpl.data["agg"][i]))
+               for i in range(n)])
+    write_csv("hnn_erp_dipole_raw.csv", "t_ms,L2,L5",
+              [(fmt(times[i]), fmt(dpl_data[i, 1]), fmt(dpl_data[i, 2])) for i in range(n)])
+
+    spikes = sorted_spikes(net)
+    write_csv("hnn_erp_spikes.csv", "gid,t_ms", [("%d" % g, fmt(t)) for t, g in spikes])
+
+    rows = []
+    for drive_name, drive in net.external_drives.items():
+        assert drive["cell_specific"], drive_name
+        first = net.gid_ranges[drive_name][0]
+        targets = drive_targets(net, drive_name)
+        events = drive["events"][0]
+        assert len(events) == len(net.gid_ranges[drive_name]) == len(targets)
+        per = []
+        for idx, cell_events in enumerate(events):
+            for t in cell_events:
+                per.append((targets[first + idx], float(t)))
+        per.sort()
+        rows += [(drive_name, "%d" % g, fmt(t)) for g, t in per]
+    write_csv("hnn_erp_drive_events.csv", "drive,target_gid,t_ms", rows)
+
+    vsec = net.cell_response.vsec[0]
+    cols = [np.asarray(vsec[g]["soma"], dtype=float) for g in SOMA_GIDS]
+    for c in cols:
+        assert len(c) == n
+    write_csv("hnn_erp_soma_v.csv", "t_ms," + ",".join("v%d" % g for g in SOMA_GIDS),
+              [(fmt(times[i]),) + tuple(fmt(c[i]) for c in cols) for i in range(n)])
+
+    # summary
+    print("raw dipole at t=0: L2 %r fAm, L5 %r fAm; %d samples" % (float(dpl_data[0, 1]), float(dpl_data[0, 2]), n))
+    print("gid ranges: " + ", ".join("%s %d-%d" % (k, r[0], r[-1]) for k, r in net.gid_ranges.items()))
+    counts = {}
+    for t, g in spikes:
+        name = net.gid_to_type(g)
+        counts[name] = counts.get(name, 0) + 1
+    print("spikes per type: " + ", ".join("%s %d" % kv for kv in counts.items()) + " (total %d)" % len(spikes))
+    for drive_name in net.external_drives:
+        targets = drive_targets(net, drive_name)
+        by_type = {}
+        for tgt in targets.values():
+            by_type[net.gid_to_type(tgt)] = by_type.get(net.gid_to_type(tgt), 0) + 1
+        print("drive %s: %d drive cells (gids %d-%d), targets %s" % (
+            drive_name, len(targets), min(targets), max(targets), by_type))
+
+    # record_vsec='soma' must change nothing: the same run without it, in a
+    # fresh process, must give the same dipoles and spikes bit for bit.
+    digest = run_digest(net, dpls, raw)
+    out = subprocess.run([sys.executable, SCRIPT, "digest-novsec"], check=True, capture_output=True, text=True)
+    other = [line.split()[1] for line in out.stdout.splitlines() if line.startswith("DIGEST ")]
+    assert other == [digest], (other, digest, out.stdout[-2000:], out.stderr[-2000:])
+    print("run without record_vsec: identical dipoles and spikes (sha256 %s)" % digest[:16])
+
+
+def digest_novsec():
+    net, dpls, raw = run_erp(record_vsec=False)
+    print("DIGEST " + run_digest(net, dpls, raw))
+
+
+# ---------------------------------------------------------------------------
+# `time` mode
+# ---------------------------------------------------------------------------
+
+def time_run(backend):
+    """One ERP run as a user runs it, in this (fresh) process; prints its agg
+    dipole as a RESULT line for the parent to compare."""
+    t_start = time.perf_counter()
+    hnn_core = import_hnn_core()
+    net = erp_network(hnn_core)
+    if backend == "serial":
+        dpls = hnn_core.simulate_dipole(net, tstop=TSTOP, dt=DT, n_trials=1)
+    else:
+        import psutil
+
+        backends = hnn_core.parallel_backends
+        # MPIBackend.__exit__ calls kill_proc_name("nrniv"), which kills EVERY
+        # process named nrniv on the machine, not only the ranks it started.
+        # That is hnn-core's own behaviour (acceptable for a user), but on a
+        # shared machine it would also kill other people's nrniv runs, so it is
+        # narrowed here to the nrniv processes descended from this process (by
+        # pid).  The MPI ranks have exited by then anyway: this is only a safety
+        # net against stray ranks.
+        def kill_own_nrniv(proc_name):
+            own = [p for p in psutil.Process().children(recursive=True) if p.name() == proc_name]
+            for p in own:
+                p.kill()
+            psutil.wait_procs(own, timeout=6)
+            return bool(own)
+
+        backends.kill_proc_name = kill_own_nrniv
+        # MPIBackend runs `mpiexec -np 2 nrniv -python -mpi -nobanner <python>
+        # hnn_core/mpi_child.py`, finding nrniv on PATH (a user has the venv
+        # activated) ...
+        os.environ["PATH"] = os.path.dirname(sys.executable) + os.pathsep + os.environ.get("PATH", "")
+        if hasattr(os, "geteuid") and os.geteuid() == 0:  # Open MPI refuses root otherwise
+            os.environ.setdefault("OMPI_ALLOW_RUN_AS_ROOT", "1")
+            os.environ.setdefault("OMPI_ALLOW_RUN_AS_ROOT_CONFIRM", "1")
+        mpi = backends.MPIBackend(n_procs=2)
+        # ... and each rank must import hnn_core under NEURON 9 too: the ranks
+        # run this script instead of mpi_child.py, which loads the mechanisms,
+        # imports hnn_core (import_hnn_core) and then runs mpi_child.py as
+        # __main__ (run_mpi_child).  MPIBackend passes os.environ on.
+        assert mpi.mpi_cmd[-1].endswith("mpi_child.py"), mpi.mpi_cmd
+        mpi.mpi_cmd[-1] = SCRIPT
+        os.environ[MPI_CHILD_ENV] = "1"
+        with mpi:
+            dpls = hnn_core.simulate_dipole(net, tstop=TSTOP, dt=DT, n_trials=1)
+    n_spikes = len(net.cell_response.spike_times[0])
+    print("RESULT " + json.dumps({"backend": backend, "in_process_s": time.perf_counter() - t_start,
+                                  "n_spikes": n_spikes, "agg": [float(x) for x in dpls[0].data["agg"]]}),
+          flush=True)
+
+
+def run_mpi_child():
+    """An MPI rank started by MPIBackend (see time_run)."""
+    import runpy
+
+    hnn_core = import_hnn_core()
+    child = os.path.join(os.path.dirname(hnn_core.__file__), "mpi_child.py")
+    runpy.run_path(child, run_name="__main__")
+
+
+def time_mode():
+    nrnmech_library()  # compiled once, beforehand: not part of a user's run
+    results = {}
+    walls = {}
+    for backend in ("serial", "mpi2"):
+        start = time.perf_counter()
+        out = subprocess.run([sys.executable, SCRIPT, "time-run", backend], capture_output=True, text=True)
+        walls[backend] = time.perf_counter() - start
+        if out.returncode != 0:
+            sys.stderr.write(out.stdout[-5000:] + out.stderr[-5000:])
+            raise SystemExit("time-run %s failed (exit %d)" % (backend, out.returncode))
+        lines = [line for line in out.stdout.splitlines() if line.startswith("RESULT ")]
+        results[backend] = json.loads(lines[-1][len("RESULT "):])
+    import numpy as np
+
+    diff = float(np.max(np.abs(np.array(results["serial"]["agg"]) - np.array(results["mpi2"]["agg"]))))
+    print("hnn-core %s ERP run (jones_2009_model + ERP drives + simulate_dipole, tstop=%g, dt=%g), "
+          "wall time of a fresh python process:" % (HNN_VERSION, TSTOP, DT))
+    print("  serial (JoblibBackend n_jobs=1): %.2f s  (in-process %.2f s, %d spikes)" % (
+        walls["serial"], results["serial"]["in_process_s"], results["serial"]["n_spikes"]))
+    print("  MPIBackend(n_procs=2):           %.2f s  (in-process %.2f s, %d spikes)" % (
+        walls["mpi2"], results["mpi2"]["in_process_s"], results["mpi2"]["n_spikes"]))
+    print("  max |agg serial - agg MPI| = %r nAm" % diff)
+
+
+def main():
+    if os.environ.get(MPI_CHILD_ENV) == "1":
+        run_mpi_child()
+        return
+    ensure_hnn_core()
+    args = sys.argv[1:]
+    if not args:
+        reference()
+    elif args == ["time"]:
+        time_mode()
+    elif len(args) == 2 and args[0] == "time-run" and args[1] in ("serial", "mpi2"):
+        time_run(args[1])
+    elif args == ["digest-novsec"]:
+        digest_novsec()
+    else:
+        raise SystemExit(__doc__)
+
+
+if __name__ == "__main__":
+    main()

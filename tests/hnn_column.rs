@@ -1,0 +1,147 @@
+//! HNN-core's ERP simulation (jones_2009_model with the three ERP drives,
+//! 170 ms, dt 0.025) against hnn-core 0.6.1 on NEURON 9.0.2
+//! (`scripts/hnn_reference.py`: tests/data/hnn_erp_*.csv): the drive event
+//! times neurite draws are hnn-core's bit for bit; with them every spike
+//! comes at hnn-core's step and the dipole (L2, L5, agg, nAm) stays within
+//! 1e-6 of its peak; ranks and threads change nothing.
+
+use neurite::models::hnn::{Column, Dipole, DriveEvents, Params, simulate_trial};
+use neurite::{SerialCommunicator, SimulationConfig, Spike, run_thread_ranks};
+
+fn data(name: &str) -> String {
+    std::fs::read_to_string(format!("{}/tests/data/{name}", env!("CARGO_MANIFEST_DIR"))).unwrap()
+}
+
+fn erp_column() -> Column {
+    let mut column = Column::jones_2009(Params::jones_2009()).unwrap();
+    column.add_erp_drives().unwrap();
+    column
+}
+
+fn csv(name: &str) -> Vec<Vec<f64>> {
+    data(name).lines().skip(1).map(|l| l.split(',').map(|x| x.parse().unwrap()).collect()).collect()
+}
+
+#[test]
+fn drive_events_are_hnn_cores_bit_for_bit() {
+    let column = erp_column();
+    assert_eq!(column.gid_count(), 1045);
+    assert_eq!([column.drive_gids(0), column.drive_gids(1), column.drive_gids(2)], [270..505, 505..775, 775..1045]);
+    let reference = column.parse_drive_events(&data("hnn_erp_drive_events.csv"), "hnn_erp_drive_events.csv").unwrap();
+    let ours = column.drive_events(170.0, 0).unwrap();
+    let count: usize = reference.iter().flatten().map(Vec::len).sum();
+    assert_eq!(count, 775);
+    for (k, (a, b)) in ours.iter().zip(&reference).enumerate() {
+        for (cell, (x, y)) in a.iter().zip(b).enumerate() {
+            let bits = |v: &[f64]| v.iter().map(|t| t.to_bits()).collect::<Vec<_>>();
+            assert_eq!(bits(x), bits(y), "drive {k} cell {cell}: {x:?} vs hnn-core {y:?}");
+        }
+    }
+}
+
+fn run(column: &Column, events: &DriveEvents, tstop: f64, threads: usize) -> (Vec<Spike>, Dipole) {
+    let config = SimulationConfig { dt: 0.025, threads, ..SimulationConfig::default() };
+    let output = simulate_trial(column, events, tstop, config, SerialCommunicator).unwrap();
+    let mut dipole = output.dipole;
+    dipole.renormalize(10, 10);
+    (output.spikes, dipole)
+}
+
+#[test]
+fn erp_spikes_and_dipole_match_hnn_core() {
+    let column = erp_column();
+    let events = column.read_drive_events(std::path::Path::new(concat!(
+        env!("CARGO_MANIFEST_DIR"),
+        "/tests/data/hnn_erp_drive_events.csv"
+    )));
+    let (spikes, dipole) = run(&column, &events.unwrap(), 170.0, 1);
+
+    let reference: Vec<Spike> =
+        csv("hnn_erp_spikes.csv").iter().map(|r| Spike { gid: r[0] as u64, time: r[1] }).collect();
+    assert_eq!(spikes.len(), reference.len(), "spike counts differ");
+    for (a, b) in spikes.iter().zip(&reference) {
+        assert_eq!(a.gid, b.gid, "ours {a:?}, hnn-core {b:?}");
+        assert!((a.time - b.time).abs() < 1e-3 * 0.025, "ours {a:?}, hnn-core {b:?}");
+    }
+    let per_type = |lo: u64, hi: u64| reference.iter().filter(|s| (lo..hi).contains(&s.gid)).count();
+    assert_eq!([per_type(0, 35), per_type(35, 135), per_type(135, 170), per_type(170, 270)], [55, 114, 90, 394]);
+
+    let rows = csv("hnn_erp_dipole.csv");
+    assert_eq!(dipole.times.len(), rows.len());
+    for (column, ours, name) in [(1, &dipole.l2, "L2"), (2, &dipole.l5, "L5"), (3, &dipole.agg, "agg")] {
+        let peak = rows.iter().map(|r| r[column].abs()).fold(0.0, f64::max);
+        let worst = rows.iter().zip(ours).map(|(r, x)| (r[column] - x).abs()).fold(0.0, f64::max);
+        println!("{name}: peak {peak:e} nAm, largest difference {worst:e} nAm ({:e} of the peak)", worst / peak);
+        assert!(worst <= 1e-6 * peak, "{name}: {worst} nAm off, peak {peak}");
+    }
+    for (k, r) in rows.iter().enumerate() {
+        assert!((dipole.times[k] - r[0]).abs() < 1e-9, "sample {k} at {} ms, hnn-core's at {}", dipole.times[k], r[0]);
+    }
+}
+
+#[test]
+fn ranks_and_threads_give_the_same_column_bit_for_bit() {
+    let column = erp_column();
+    let events = column.drive_events(45.0, 0).unwrap();
+    let (spikes, dipole) = run(&column, &events, 45.0, 1);
+    assert!(spikes.iter().any(|s| s.gid < 270), "the first drive makes cells spike by 45 ms");
+    let bits = |d: &Dipole| [&d.l2, &d.l5, &d.agg].map(|s| s.iter().map(|x| x.to_bits()).collect::<Vec<_>>());
+    let (threaded, threaded_dipole) = run(&column, &events, 45.0, 3);
+    assert_eq!(threaded, spikes);
+    assert_eq!(bits(&threaded_dipole), bits(&dipole));
+    for ranks in [2, 4] {
+        let outputs = run_thread_ranks(ranks, |comm| {
+            let config = SimulationConfig { dt: 0.025, ..SimulationConfig::default() };
+            simulate_trial(&column, &events, 45.0, config, comm).unwrap()
+        });
+        for output in outputs {
+            let mut d = output.dipole;
+            d.renormalize(10, 10);
+            assert_eq!(output.spikes, spikes, "{ranks} ranks");
+            assert_eq!(bits(&d), bits(&dipole), "{ranks} ranks");
+        }
+    }
+}
+
+#[test]
+fn bad_inputs_name_their_place() {
+    let column = erp_column();
+    let bad = |text: &str| column.parse_drive_events(text, "events.csv").unwrap_err().to_string();
+    assert!(bad("drive,target_gid,t_ms\nevprox1,3,x\n").contains("events.csv:2"));
+    assert!(bad("drive,target_gid,t_ms\nevprox9,3,20\n").contains("no drive `evprox9`"));
+    assert!(bad("drive,target_gid,t_ms\nevdist1,140,20\n").contains("does not target gid 140"));
+    assert!(bad("evprox1,3,-1\n").contains("events.csv:1"));
+    let params = |text: &str| Params::from_json_str(text, "p.json").unwrap_err().to_string();
+    assert!(params("{\n \"tstop\": 170,\n \"dt\": }").contains("p.json:3:"));
+    assert!(params("{\"gbar_L2Pyr_L2Basket\": [1]}").contains(".gbar_L2Pyr_L2Basket"));
+    assert!(params("[1, 2]").contains("one JSON object"));
+    let empty = Params::from_json_str("{}", "empty.json").unwrap();
+    assert_eq!(empty.number("gbar_L2Pyr_L2Basket").unwrap(), 0.0005);
+    assert!(empty.number("no_such_key").unwrap_err().to_string().contains(".no_such_key"));
+}
+
+#[test]
+fn a_flat_parameter_file_sets_weights_and_evoked_drives() {
+    let text = r#"{"sim_prefix": "test", "tstop": 170, "threshold": 0.0, "gbar_L2Pyr_L2Basket": 0.00123,
+        "t_evprox_1": 26.61, "sigma_t_evprox_1": 2.47, "numspikes_evprox_1": 1, "prng_seedcore_evprox_1": 2,
+        "gbar_evprox_1_L2Pyr_ampa": 0.01525, "gbar_evprox_1_L2Pyr_nmda": 0.0,
+        "gbar_evprox_1_L2Basket_ampa": 0.08831, "gbar_evprox_1_L2Basket_nmda": 0.0,
+        "gbar_evprox_1_L5Pyr_ampa": 0.00865, "gbar_evprox_1_L5Pyr_nmda": 0.0,
+        "gbar_evprox_1_L5Basket_ampa": 0.19934, "gbar_evprox_1_L5Basket_nmda": 0.0,
+        "t_evdist_1": 63.53, "sigma_t_evdist_1": 3.85, "numspikes_evdist_1": 1, "prng_seedcore_evdist_1": 2,
+        "gbar_evdist_1_L2Pyr_ampa": 0.0, "gbar_evdist_1_L2Pyr_nmda": 0.0,
+        "gbar_evdist_1_L2Basket_ampa": 0.0, "gbar_evdist_1_L2Basket_nmda": 0.0,
+        "gbar_evdist_1_L5Pyr_ampa": 0.0, "gbar_evdist_1_L5Pyr_nmda": 0.0}"#;
+    let column = Column::from_params(Params::from_json_str(text, "test.json").unwrap()).unwrap();
+    // hnn-core's order (by name); a drive without weight stays (it numbers gids).
+    assert_eq!(column.drives.iter().map(|d| d.name.as_str()).collect::<Vec<_>>(), ["evdist1", "evprox1"]);
+    assert_eq!([column.drive_cell_count(0), column.drive_cell_count(1)], [235, 270]);
+    let l2_basket_to_l2_pyramidal = column.connections.iter().find(|c| c.weight == 0.00123).unwrap();
+    assert_eq!(l2_basket_to_l2_pyramidal.pairs.len(), 100);
+    let on = |extra: &str| {
+        let text = text.replacen('{', &format!("{{{extra},"), 1);
+        Column::from_params(Params::from_json_str(&text, "test.json").unwrap()).unwrap_err().to_string()
+    };
+    assert!(on(r#""t0_input_prox": 50, "tstop_input_prox": 1001"#).contains("rhythmic input_prox"));
+    assert!(on(r#""sync_evinput": true"#).contains("sync_evinput"));
+}
