@@ -7,9 +7,11 @@
 //! mpiexec -n 2 target/release/examples/hnn --trials 4 --dipole d.csv
 //! ```
 //!
-//! `--params FILE` reads an HNN parameter file (flat `.json`, as hnn-core's
-//! `default.json`): its connection weights, `threshold` and `celsius`, and
-//! its evoked drives (`t_evprox_1`, `sigma_t_evprox_1`, ...). Without it the
+//! `--params FILE` reads an HNN model: hnn-core 0.6's network file (written
+//! by `net.write_configuration`, e.g. its `neymotin2020_base.json`), or a
+//! flat parameter file as hnn-core's `default.json` (its connection weights,
+//! `threshold`, `celsius` and evoked drives, as
+//! `jones_2009_model(params, add_drives_from_params=True)`). Without it the
 //! model is hnn-core's `jones_2009_model()` with
 //! `add_erp_drives_to_jones_model`.
 
@@ -24,7 +26,8 @@ use neurite::{Communicator, NeuriteError, SerialCommunicator, SimulationConfig, 
 #[derive(Parser, Debug)]
 #[command(name = "hnn", about = "HNN-core's cortical column: ERP dipole and spikes")]
 struct Args {
-    /// HNN parameter file (flat .json); default: Jones 2009 with the ERP drives.
+    /// HNN model: hnn-core 0.6 network file or flat parameter file (.json);
+    /// default: Jones 2009 with the ERP drives.
     #[arg(long)]
     params: Option<PathBuf>,
     /// Simulated time, ms.
@@ -84,7 +87,7 @@ fn run<C: Communicator>(args: &Args, mut comm: C) -> neurite::Result<()> {
         return Err(invalid("--trials and --threads", 0.0, "must be at least 1"));
     }
     let column = match &args.params {
-        Some(path) => Column::from_params(Params::read(path)?)?,
+        Some(path) => Column::read(path)?,
         None => {
             let mut column = Column::jones_2009(Params::jones_2009())?;
             column.add_erp_drives()?;

@@ -6,6 +6,13 @@ Usage (from the repository root; the script runs itself in a venv under
 
     python3 scripts/hnn_reference.py          # write tests/data/hnn_erp_*.csv
     python3 scripts/hnn_reference.py time     # time the whole run as a user sees it
+    python3 scripts/hnn_reference.py params-default   # tests/data/hnn_params_default_*.csv
+    python3 scripts/hnn_reference.py config           # tests/data/hnn_config_*.csv
+    python3 scripts/hnn_reference.py erp-trials       # tests/data/hnn_erp_trial1_*.csv
+
+Each mode is one fresh python process; the no-argument run writes only the
+hnn_erp_*.csv files below (the other modes are run one by one, see "Other
+runs" at the end of this docstring).
 
 The run is hnn-core's standard ERP simulation, exactly as its documentation
 does it, with every default left alone:
@@ -44,6 +51,36 @@ _gather_trial_data, with postproc=False, the default):
   dipole_scalefctr scaling (those only happen with the deprecated
   postproc=True).  This script checks that claim: it re-derives the returned
   dipole from the raw one with those two hnn-core methods and requires equality.
+
+Other runs
+----------
+Each writes a dipole (t_ms,L2,L5,agg: dpls[...] as simulate_dipole returns it,
+nAm) and its spikes (gid,t_ms: every recorded spike of that trial, drive cells
+included, sorted by time then gid) to tests/data/, with simulate_dipole(net,
+tstop=170.0, dt=0.025, n_trials=...) and the default backend, as above:
+
+  params-default   hnn_params_default_{dipole,spikes}.csv
+      net = jones_2009_model(params=<hnn_core>/param/default.json,
+                             add_drives_from_params=True)
+      (the drives come from the flat parameter file; the run prints them and
+      the gid ranges)
+  config           hnn_config_{dipole,spikes}.csv
+      net = hnn_core.hnn_io.read_network_configuration(
+                <hnn_core>/param/neymotin2020_base.json)
+      (the run prints its drives, compares the file with what hnn-core's
+      writer makes of the network read from it, and compares the network and
+      its output with the ERP reference's and with params-default's, each run
+      afresh in its own process.  Found with 0.6.1: the file is the
+      params-default network, event_seed 272/507/777 = 2 + first drive gid,
+      zero-weight NMDA drive connections included; its spikes equal
+      params-default's and its dipole differs in the last bits only, from the
+      end_pts the reader recomputes (Cell._update_end_pts).  It is not the ERP
+      reference's network: add_erp_drives_to_jones_model seeds 274/544/814
+      and adds no NMDA connections for evprox1/evprox2)
+  erp-trials       hnn_erp_trial1_{dipole,spikes}.csv
+      the ERP run above with n_trials=2; only trial index 1 is written.  Trial
+      0 is checked to be bit for bit the n_trials=1 run (a fresh process)
+      and the rows of hnn_erp_dipole.csv / hnn_erp_spikes.csv.
 
 Installation
 ------------
@@ -231,6 +268,14 @@ def run_erp(record_vsec=False):
     of dpl_data's columns and _baseline_renormalize / _convert_fAm_to_nAm then
     change dpl_data in place.
     """
+    net, dpls, captured = run_model(erp_network, n_trials=1, record_vsec=record_vsec)
+    return net, dpls, captured[0]
+
+
+def run_model(build, n_trials=1, record_vsec=False):
+    """simulate_dipole(build(hnn_core), tstop=TSTOP, dt=DT, n_trials) in this
+    process.  Returns (net, dpls, raws), raws[i] = (times, dpl_data) of trial i
+    as _simulate_single_trial returned them (see run_erp)."""
     import numpy as np
 
     hnn_core = import_hnn_core()
@@ -240,28 +285,30 @@ def run_erp(record_vsec=False):
 
     def capture(net, tstop, dt, trial_idx):
         data = original(net, tstop, dt, trial_idx)
+        assert trial_idx == len(captured), (trial_idx, len(captured))
         captured.append((np.array(data["times"], dtype=float), np.array(data["dpl_data"], dtype=float, copy=True)))
         return data
 
     backends._simulate_single_trial = capture
     try:
-        net = erp_network(hnn_core)
-        dpls = hnn_core.simulate_dipole(net, tstop=TSTOP, dt=DT, n_trials=1, record_vsec=record_vsec)
+        net = build(hnn_core)
+        dpls = hnn_core.simulate_dipole(net, tstop=TSTOP, dt=DT, n_trials=n_trials, record_vsec=record_vsec)
     finally:
         backends._simulate_single_trial = original
-    assert len(captured) == 1
+    assert len(captured) == n_trials == len(dpls), (len(captured), n_trials, len(dpls))
     dipole_types = [n for n, d in net.cell_types.items() if d["cell_metadata"].get("measure_dipole", False)]
     assert dipole_types == ["L2_pyramidal", "L5_pyramidal"], dipole_types
-    return net, dpls, captured[0]
+    return net, dpls, captured
 
 
-def sorted_spikes(net):
+def sorted_spikes(net, trial=0):
     resp = net.cell_response
-    return sorted((float(t), int(g)) for t, g in zip(resp.spike_times[0], resp.spike_gids[0]))
+    return sorted((float(t), int(g)) for t, g in zip(resp.spike_times[trial], resp.spike_gids[trial]))
 
 
-def run_digest(net, dpls, raw):
-    """A digest of everything the run produced that record_vsec could change."""
+def run_digest(net, dpls, raw, trial=0):
+    """A digest of everything the run produced that record_vsec could change
+    (of one trial: raw is that trial's (times, dpl_data))."""
     import numpy as np
 
     h = hashlib.sha256()
@@ -269,8 +316,8 @@ def run_digest(net, dpls, raw):
     h.update(np.ascontiguousarray(times).tobytes())
     h.update(np.ascontiguousarray(dpl_data).tobytes())
     for key in ("agg", "L2", "L5"):
-        h.update(np.ascontiguousarray(dpls[0].data[key], dtype=float).tobytes())
-    h.update(repr(sorted_spikes(net)).encode())
+        h.update(np.ascontiguousarray(dpls[trial].data[key], dtype=float).tobytes())
+    h.update(repr(sorted_spikes(net, trial)).encode())
     return h.hexdigest()
 
 
@@ -487,6 +534,329 @@ def time_mode():
     print("  max |agg serial - agg MPI| = %r nAm" % diff)
 
 
+# ---------------------------------------------------------------------------
+# params-default, config and erp-trials modes
+# ---------------------------------------------------------------------------
+
+def params_default_network(hnn_core):
+    params = os.path.join(os.path.dirname(hnn_core.__file__), "param", "default.json")
+    return hnn_core.jones_2009_model(params=params, add_drives_from_params=True)
+
+
+def config_network(hnn_core):
+    from hnn_core.hnn_io import read_network_configuration
+
+    return read_network_configuration(config_file())
+
+
+def config_file():
+    return os.path.join(hnn_package_dir(), "param", "neymotin2020_base.json")
+
+
+MODEL_BUILDERS = {"erp": erp_network, "params-default": params_default_network, "config": config_network}
+
+
+def check_postproc(net, dpl, raw):
+    """simulate_dipole's post-processing, re-done from the raw dipole with
+    hnn-core's own methods, must give exactly what it returned (see the
+    docstring; as in reference())."""
+    import numpy as np
+    from hnn_core.dipole import Dipole
+
+    times, dpl_data = raw
+    assert len(times) == int(round(TSTOP / DT)) + 1, len(times)
+    assert np.array_equal(np.asarray(dpl.times), times)
+    check = Dipole(times, dpl_data.copy())
+    check._baseline_renormalize(net._N_pyr_x, net._N_pyr_y)
+    check._convert_fAm_to_nAm()
+    for key in ("agg", "L2", "L5"):
+        assert np.array_equal(check.data[key], dpl.data[key]), key
+    assert dpl.scale_applied == 1
+
+
+def write_dipole(fname, dpl):
+    times = dpl.times
+    write_csv(fname, "t_ms,L2,L5,agg",
+              [(fmt(times[i]), fmt(dpl.data["L2"][i]), fmt(dpl.data["L5"][i]), fmt(dpl.data["agg"][i]))
+               for i in range(len(times))])
+
+
+def write_spikes(fname, spikes):
+    write_csv(fname, "gid,t_ms", [("%d" % g, fmt(t)) for t, g in spikes])
+
+
+def spike_counts(net, spikes):
+    counts = {name: 0 for name in net.gid_ranges}
+    for t, g in spikes:
+        counts[net.gid_to_type(g)] += 1
+    return counts
+
+
+def network_description(net):
+    """The network as hnn-core's own writer (hnn_io.network_to_dict, what
+    write_network_configuration writes) encodes it, JSON-normalised, plus the
+    event times each drive cell got (all trials)."""
+    from hnn_core.hnn_io import _convert_np_array_to_list, network_to_dict
+
+    desc = json.loads(json.dumps(_convert_np_array_to_list(network_to_dict(net, write_output=False))))
+    desc["events"] = json.loads(json.dumps(_convert_np_array_to_list(
+        {name: drive["events"] for name, drive in net.external_drives.items()})))
+    return desc
+
+
+def drive_summary(net):
+    """One line per drive in net.external_drives order (the order the drives
+    were added, which is also the order of their gid ranges)."""
+    lines = []
+    for name, drive in net.external_drives.items():
+        conns = [c for c in net.connectivity if c["src_type"] == name]
+        lamthas = sorted(set(float(c["nc_dict"]["lamtha"]) for c in conns))
+        per_conn = ["%s/%s/%s w=%r d=%r gain=%r p=%r n=%d" % (
+            c["target_type"], c["receptor"], c["loc"], c["nc_dict"]["A_weight"], c["nc_dict"]["A_delay"],
+            c["nc_dict"].get("gain", 1.0), c["probability"], sum(len(v) for v in c["gid_pairs"].values()))
+            for c in conns]
+        rng = net.gid_ranges[name]
+        lines.append("drive %s: type=%s location=%s n_drive_cells=%r cell_specific=%r event_seed=%r conn_seed=%r "
+                     "probability=%r space_constant(lamtha)=%s gids=%d-%d dynamics=%s weights_ampa=%s "
+                     "weights_nmda=%s synaptic_delays=%s target_types=%s" % (
+                         name, drive["type"], drive["location"], drive["n_drive_cells"], drive["cell_specific"],
+                         drive["event_seed"], drive["conn_seed"], drive["probability"], lamthas, rng[0], rng[-1],
+                         json.dumps(drive["dynamics"]), json.dumps(drive["weights_ampa"]),
+                         json.dumps(drive["weights_nmda"]), json.dumps(drive["synaptic_delays"]),
+                         list(drive["target_types"])))
+        lines += ["    conn " + x for x in per_conn]
+    if net.external_biases:
+        lines.append("external_biases: %s" % json.dumps(net.external_biases, default=str))
+    return lines
+
+
+def print_summary(net, spikes, dpl):
+    import numpy as np
+
+    print("gid ranges: " + ", ".join("%s %d-%d" % (k, r[0], r[-1]) for k, r in net.gid_ranges.items()))
+    for line in drive_summary(net):
+        print(line)
+    counts = spike_counts(net, spikes)
+    print("spikes per type: " + ", ".join("%s %d" % kv for kv in counts.items()) + " (total %d)" % len(spikes))
+    agg = np.asarray(dpl.data["agg"])
+    print("agg dipole: min %r nAm at %r ms, max %r nAm at %r ms" % (
+        float(agg.min()), float(dpl.times[agg.argmin()]), float(agg.max()), float(dpl.times[agg.argmax()])))
+
+
+def run_other(args):
+    """Runs this script with args in a fresh process; returns its RESULT."""
+    out = subprocess.run([sys.executable, SCRIPT] + list(args), capture_output=True, text=True)
+    if out.returncode != 0:
+        sys.stderr.write(out.stdout[-5000:] + out.stderr[-5000:])
+        raise SystemExit("%s failed (exit %d)" % (" ".join(args), out.returncode))
+    lines = [line for line in out.stdout.splitlines() if line.startswith("RESULT ")]
+    assert len(lines) == 1, out.stdout[-3000:]
+    return json.loads(lines[0][len("RESULT "):])
+
+
+def model_digest(name):
+    """`model-digest NAME`: the n_trials=1 run of MODEL_BUILDERS[NAME] in this
+    (fresh) process; prints its digest, network description, dipole and spikes
+    as one RESULT line."""
+    net, dpls, raws = run_model(MODEL_BUILDERS[name], n_trials=1)
+    result = {
+        "digest": run_digest(net, dpls, raws[0]),
+        "desc": network_description(net),
+        "dipole": {key: [float(x) for x in dpls[0].data[key]] for key in ("agg", "L2", "L5")},
+        "spikes": sorted_spikes(net),
+    }
+    print("RESULT " + json.dumps(result), flush=True)
+
+
+def result_of(net, dpls, raws, trial=0):
+    return {
+        "digest": run_digest(net, dpls, raws[trial], trial),
+        "desc": network_description(net),
+        "dipole": {key: [float(x) for x in dpls[trial].data[key]] for key in ("agg", "L2", "L5")},
+        "spikes": [list(x) for x in sorted_spikes(net, trial)],
+    }
+
+
+def compare_results(label, a, b):
+    """Prints how run b differs from run a (network and output)."""
+    import numpy as np
+
+    print("--- %s" % label)
+    if a["digest"] == b["digest"]:
+        print("    dipoles and spikes: bit for bit identical (sha256 %s)" % a["digest"][:16])
+    else:
+        for key in ("agg", "L2", "L5"):
+            x, y = np.array(a["dipole"][key]), np.array(b["dipole"][key])
+            print("    %s: max |diff| %r nAm (max |a| %r)" % (key, float(np.max(np.abs(x - y))),
+                                                            float(np.max(np.abs(x)))))
+        sa, sb = [tuple(s) for s in a["spikes"]], [tuple(s) for s in b["spikes"]]
+        print("    spikes: %d vs %d, %d in common" % (len(sa), len(sb), len(set(sa) & set(sb))))
+    compare_desc(a["desc"], b["desc"])
+
+
+def leaf_diffs(a, b, path=""):
+    """(path, a leaf, b leaf) for every place where a and b differ."""
+    if isinstance(a, dict) and isinstance(b, dict):
+        out = []
+        for k in list(a) + [k for k in b if k not in a]:
+            out += leaf_diffs(a.get(k), b.get(k), "%s/%s" % (path, k))
+        return out
+    if isinstance(a, list) and isinstance(b, list) and len(a) == len(b):
+        out = []
+        for i, (x, y) in enumerate(zip(a, b)):
+            out += leaf_diffs(x, y, "%s[%d]" % (path, i))
+        return out
+    return [] if a == b else [(path, a, b)]
+
+
+def print_leaf_diffs(a, b, indent, limit=12):
+    diffs = leaf_diffs(a, b)
+    numeric = [(p, x, y) for p, x, y in diffs if isinstance(x, (int, float)) and isinstance(y, (int, float))]
+    rel = [abs(x - y) / max(abs(x), abs(y)) for p, x, y in numeric]
+    print("%s%d leaves differ (%d numeric, max relative difference %r)" % (
+        indent, len(diffs), len(numeric), max(rel) if rel else None))
+    for p, x, y in diffs[:limit]:
+        print("%s  %s: %s vs %s" % (indent, p, json.dumps(x)[:100], json.dumps(y)[:100]))
+    if len(diffs) > limit:
+        print("%s  ..." % indent)
+
+
+def compare_desc(da, db):
+    """Prints how network description db differs from da, key by key."""
+    for key in sorted(set(da) | set(db)):
+        if da.get(key) == db.get(key):
+            print("    %s: same" % key)
+            continue
+        va, vb = da.get(key), db.get(key)
+        if key == "connectivity":
+            print("    connectivity: differs (%d vs %d entries)" % (len(va), len(vb)))
+            ka = {(c["src_type"], c["target_type"], c["loc"], c["receptor"]): c for c in va}
+            kb = {(c["src_type"], c["target_type"], c["loc"], c["receptor"]): c for c in vb}
+            for k in sorted(set(ka) | set(kb)):
+                if k not in ka or k not in kb:
+                    print("        %s only in %s" % (k, "first" if k in ka else "second"))
+                elif ka[k] != kb[k]:
+                    diff = [f for f in sorted(set(ka[k]) | set(kb[k])) if ka[k].get(f) != kb[k].get(f)]
+                    print("        %s: %s" % (k, ", ".join(
+                        "%s %s vs %s" % (f, json.dumps(ka[k].get(f))[:120], json.dumps(kb[k].get(f))[:120])
+                        for f in diff)))
+            order_a = [(c["src_type"], c["target_type"], c["loc"], c["receptor"]) for c in va]
+            order_b = [(c["src_type"], c["target_type"], c["loc"], c["receptor"]) for c in vb]
+            if order_a != order_b:
+                print("        (order differs)")
+        elif isinstance(va, dict) and isinstance(vb, dict):
+            print("    %s: differs" % key)
+            for k in sorted(set(va) | set(vb)):
+                if va.get(k) != vb.get(k):
+                    x, y = va.get(k), vb.get(k)
+                    if key == "cell_types":
+                        print("        %s:" % k)
+                        print_leaf_diffs(x, y, "          ")
+                    elif isinstance(x, dict) and isinstance(y, dict):
+                        sub = [f for f in sorted(set(x) | set(y)) if x.get(f) != y.get(f)]
+                        print("        %s: %s" % (k, "; ".join("%s %s vs %s" % (
+                            f, json.dumps(x.get(f))[:200], json.dumps(y.get(f))[:200]) for f in sub)))
+                    else:
+                        print("        %s: %s vs %s" % (k, json.dumps(x)[:200], json.dumps(y)[:200]))
+        else:
+            print("    %s: %s vs %s" % (key, json.dumps(va)[:200], json.dumps(vb)[:200]))
+
+
+def params_default_mode():
+    os.makedirs(DATA, exist_ok=True)
+    net, dpls, raws = run_model(params_default_network, n_trials=1)
+    check_postproc(net, dpls[0], raws[0])
+    assert net._params["tstop"] == 170 and net._params["dt"] == 0.025, (net._params["tstop"], net._params["dt"])
+    spikes = sorted_spikes(net)
+    write_dipole("hnn_params_default_dipole.csv", dpls[0])
+    write_spikes("hnn_params_default_spikes.csv", spikes)
+    print("network: jones_2009_model(params=default.json, add_drives_from_params=True), legacy_mode=%r" % (
+        net._legacy_mode,))
+    print_summary(net, spikes, dpls[0])
+    print("connections (src_type -> target_type loc receptor A_weight A_delay lamtha):")
+    for c in net.connectivity:
+        print("    %s -> %s %s %s %r %r %r" % (c["src_type"], c["target_type"], c["loc"], c["receptor"],
+                                            c["nc_dict"]["A_weight"], c["nc_dict"]["A_delay"],
+                                            c["nc_dict"]["lamtha"]))
+
+
+def config_mode():
+    os.makedirs(DATA, exist_ok=True)
+    fname = config_file()
+    net, dpls, raws = run_model(config_network, n_trials=1)
+    check_postproc(net, dpls[0], raws[0])
+    spikes = sorted_spikes(net)
+    write_dipole("hnn_config_dipole.csv", dpls[0])
+    write_spikes("hnn_config_spikes.csv", spikes)
+    print("network: read_network_configuration(%s)" % fname)
+    print_summary(net, spikes, dpls[0])
+    mine = result_of(net, dpls, raws)
+
+    # The file against what hnn-core's writer makes of the network it read:
+    # what a reader drops or recomputes.
+    with open(fname) as f:
+        stored = json.load(f)
+    stored_events = {name: len(d["events"]) for name, d in stored["external_drives"].items()}
+    print("events stored in the file per drive (trials): %s; after the run: %s" % (
+        stored_events, {name: len(d["events"]) for name, d in net.external_drives.items()}))
+    desc = dict(mine["desc"])
+    desc.pop("events")
+    print("--- the file vs network_to_dict(the network read from it, after the run)")
+    compare_desc(stored, desc)
+
+    # The same run in fresh processes: the config file again (determinism), the
+    # ERP reference network, the params-default network.
+    again = run_other(["model-digest", "config"])
+    assert again["digest"] == mine["digest"], "config run not reproducible"
+    print("config run again in a fresh process: bit for bit identical")
+    erp = run_other(["model-digest", "erp"])
+    compare_results("ERP reference (jones_2009_model + add_erp_drives_to_jones_model) vs config", erp, mine)
+    pdef = run_other(["model-digest", "params-default"])
+    compare_results("params-default (jones_2009_model(default.json, add_drives_from_params=True)) vs config",
+                    pdef, mine)
+
+
+def erp_trials_mode():
+    os.makedirs(DATA, exist_ok=True)
+    net, dpls, raws = run_model(erp_network, n_trials=2)
+    for trial in (0, 1):
+        check_postproc(net, dpls[trial], raws[trial])
+    spikes1 = sorted_spikes(net, 1)
+    write_dipole("hnn_erp_trial1_dipole.csv", dpls[1])
+    write_spikes("hnn_erp_trial1_spikes.csv", spikes1)
+    print("trial 1 (n_trials=2, trial_seed_offset = net._n_gids = %d):" % net._n_gids)
+    print_summary(net, spikes1, dpls[1])
+    spikes0 = sorted_spikes(net, 0)
+    print("trial 0: %d spikes (%s)" % (len(spikes0), ", ".join("%s %d" % kv for kv in spike_counts(net, spikes0).items())))
+
+    # Trial 0 must be the n_trials=1 run: a fresh process's run without
+    # record_vsec (digest-novsec) ...
+    digest0 = run_digest(net, dpls, raws[0], 0)
+    out = subprocess.run([sys.executable, SCRIPT, "digest-novsec"], check=True, capture_output=True, text=True)
+    other = [line.split()[1] for line in out.stdout.splitlines() if line.startswith("DIGEST ")]
+    assert other == [digest0], (other, digest0)
+    print("trial 0 vs the n_trials=1 run (fresh process): bit for bit identical (sha256 %s)" % digest0[:16])
+    # ... and the reference files' rows.
+    dpl0 = dpls[0]
+    rows = ["t_ms,L2,L5,agg"] + [",".join((fmt(dpl0.times[i]), fmt(dpl0.data["L2"][i]), fmt(dpl0.data["L5"][i]),
+                                           fmt(dpl0.data["agg"][i]))) for i in range(len(dpl0.times))]
+    srows = ["gid,t_ms"] + ["%d,%s" % (g, fmt(t)) for t, g in spikes0]
+    for fname, lines in (("hnn_erp_dipole.csv", rows), ("hnn_erp_spikes.csv", srows)):
+        path = os.path.join(DATA, fname)
+        if os.path.exists(path):
+            same = open(path).read() == "\n".join(lines) + "\n"
+            print("trial 0 vs %s: %s" % (fname, "identical" if same else "DIFFERENT"))
+            assert same, fname
+        else:
+            print("trial 0 vs %s: file missing, not compared" % fname)
+    # How trial 1's events differ from trial 0's.
+    for name, drive in net.external_drives.items():
+        e0 = [t for cell in drive["events"][0] for t in cell]
+        e1 = [t for cell in drive["events"][1] for t in cell]
+        print("drive %s: trial 0 %d events (mean %.3f ms), trial 1 %d events (mean %.3f ms)" % (
+            name, len(e0), sum(e0) / len(e0), len(e1), sum(e1) / len(e1)))
+
+
 def main():
     if os.environ.get(MPI_CHILD_ENV) == "1":
         run_mpi_child()
@@ -501,6 +871,14 @@ def main():
         time_run(args[1])
     elif args == ["digest-novsec"]:
         digest_novsec()
+    elif args == ["params-default"]:
+        params_default_mode()
+    elif args == ["config"]:
+        config_mode()
+    elif args == ["erp-trials"]:
+        erp_trials_mode()
+    elif len(args) == 2 and args[0] == "model-digest" and args[1] in MODEL_BUILDERS:
+        model_digest(args[1])
     else:
         raise SystemExit(__doc__)
 

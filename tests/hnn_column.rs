@@ -145,3 +145,20 @@ fn a_flat_parameter_file_sets_weights_and_evoked_drives() {
     assert!(on(r#""t0_input_prox": 50, "tstop_input_prox": 1001"#).contains("rhythmic input_prox"));
     assert!(on(r#""sync_evinput": true"#).contains("sync_evinput"));
 }
+
+#[test]
+fn a_second_trial_draws_hnn_cores_second_events_and_matches() {
+    let column = erp_column();
+    let events = column.drive_events(170.0, 1).unwrap();
+    let (spikes, dipole) = run(&column, &events, 170.0, 2);
+    let reference: Vec<Spike> =
+        csv("hnn_erp_trial1_spikes.csv").iter().map(|r| Spike { gid: r[0] as u64, time: r[1] }).collect();
+    assert_eq!(spikes.len(), reference.len());
+    for (a, b) in spikes.iter().zip(&reference) {
+        assert!(a.gid == b.gid && (a.time - b.time).abs() < 1e-3 * 0.025, "ours {a:?}, hnn-core {b:?}");
+    }
+    let rows = csv("hnn_erp_trial1_dipole.csv");
+    let peak = rows.iter().map(|r| r[3].abs()).fold(0.0, f64::max);
+    let worst = rows.iter().zip(&dipole.agg).map(|(r, x)| (r[3] - x).abs()).fold(0.0, f64::max);
+    assert!(worst <= 1e-6 * peak, "agg {worst} nAm off, peak {peak}");
+}

@@ -1,7 +1,9 @@
 //! Compiles hnn-core 0.6.1's seven channel files (ar, ca, cad, cat, hh2, kca, km) with neurite's
-//! NMODL compiler. The files are fetched from PyPI into the user's cache the
-//! first time (they are never committed); `NEURITE_HNN_MOD` names another
-//! directory that holds them.
+//! NMODL compiler, and tells the tests where hnn-core's model files are
+//! (`HNN_CORE_PARAM_DIR`: its param/default.json and neymotin2020_base.json).
+//! The files are fetched from PyPI into the user's cache the first time
+//! (they are never committed); `NEURITE_HNN_MOD` names another directory
+//! that holds the .mod files.
 
 use std::path::PathBuf;
 
@@ -35,6 +37,7 @@ fn mod_dir() -> PathBuf {
             .arg(&cache)
             .arg("--wildcards")
             .arg("*/hnn_core/mod/*.mod")
+            .arg("*/hnn_core/param/*.json")
             .status()
             .expect("tar runs");
         assert!(status.success(), "could not unpack hnn-core 0.6.1");
@@ -44,6 +47,21 @@ fn mod_dir() -> PathBuf {
 
 fn main() {
     let dir = mod_dir();
+    let param = dir.parent().expect("hnn_core/mod has a parent").join("param");
+    if !param.join("default.json").is_file() {
+        let sdist = param.parent().and_then(|p| p.parent()).and_then(|p| p.parent()).expect("cache layout");
+        let status = std::process::Command::new("tar")
+            .arg("xzf")
+            .arg(sdist.join("hnn_core-0.6.1.tar.gz"))
+            .arg("-C")
+            .arg(sdist)
+            .arg("--wildcards")
+            .arg("*/hnn_core/param/*.json")
+            .status()
+            .expect("tar runs");
+        assert!(status.success(), "could not unpack hnn-core 0.6.1's parameter files");
+    }
+    println!("cargo:rustc-env=HNN_CORE_PARAM_DIR={}", param.display());
     let mut builder = neurite_nmodl::Builder::new();
     for channel in CHANNELS {
         builder = builder.file(dir.join(format!("{channel}.mod")));

@@ -5,7 +5,7 @@
 
 use std::collections::HashMap;
 
-use super::cells::{self, BuiltCell, CellType, DipoleTerms, Receptor, SynapseGroup};
+use super::cells::{BuiltCell, CellTemplate, CellType, DipoleTerms, Receptor, SynapseGroup};
 use super::drives::{DriveDynamics, DriveSeeds, drive_cell_event_times};
 use super::params::Params;
 use crate::error::{NeuriteError, Result};
@@ -112,6 +112,8 @@ pub struct Column {
     pub mesh: (usize, usize),
     /// Positions of the cells of each type (grid units; z in µm).
     pub positions: Vec<(CellType, Vec<[f64; 3]>)>,
+    /// The template of each cell type.
+    pub templates: Vec<(CellType, CellTemplate)>,
     /// The position drive cells have (the grid's centre).
     pub origin: [f64; 3],
     /// Connections between cells, then those of the drives, in hnn-core's
@@ -169,8 +171,22 @@ impl Column {
             (CellType::L5Pyramidal, pyramidal(0.0)),
         ];
         let origin = [xs[(nx - 1) / 2], ys[(ny - 1) / 2], (z / 2.0).floor()];
-        let mut column =
-            Column { params, mesh: (nx, ny), positions, origin, connections: Vec::new(), drives: Vec::new() };
+        let lookup = |name: &str| params.cell_number(name);
+        let templates = vec![
+            (CellType::L2Basket, CellTemplate::basket(CellType::L2Basket)),
+            (CellType::L2Pyramidal, CellTemplate::l2_pyramidal(&lookup)?),
+            (CellType::L5Basket, CellTemplate::basket(CellType::L5Basket)),
+            (CellType::L5Pyramidal, CellTemplate::l5_pyramidal(&lookup)?),
+        ];
+        let mut column = Column {
+            params,
+            mesh: (nx, ny),
+            positions,
+            templates,
+            origin,
+            connections: Vec::new(),
+            drives: Vec::new(),
+        };
         use CellType::*;
         use Receptor::*;
         let proximal = || SynapseGroup::Proximal;
@@ -224,7 +240,9 @@ impl Column {
     /// `prng_seedcore_evprox_1`, ...; in hnn-core's order, by name): every
     /// cell type but distal drives' L5 basket cells is a target, with
     /// delays 0.1 ms (1 ms from proximal drives onto layer 5) and λ = 3.
-    /// Drives with zero weights stay, as in hnn-core (they number gids).
+    /// Drives with zero weights stay, as in hnn-core (they number gids);
+    /// event seeds are `prng_seedcore_*` plus the drive's first gid (the
+    /// HNN GUI's "absolute gid" seeds, as hnn-core applies them).
     /// The rhythmic, Gaussian and Poisson inputs of such files and tonic
     /// biases are refused when the file turns them on: not supported yet.
     pub fn from_params(params: Params) -> Result<Column> {
@@ -297,6 +315,12 @@ impl Column {
             };
             column.add_drive(drive)?;
         }
+        // The HNN GUI's seeds count from the drive's first gid, and the
+        // drives come before the local connections (they are added first).
+        for k in 0..column.drives.len() {
+            column.drives[k].event_seed += column.drive_gids(k).start as i64;
+        }
+        column.connections.sort_by_key(|c| matches!(c.source, Source::Cells(_)));
         Ok(column)
     }
 
@@ -424,7 +448,9 @@ impl Column {
                 reason: "a drive of that name was already added",
             });
         }
-        if drive.location == SynapseGroup::Distal && drive.targets.iter().any(|t| t.cell_type == CellType::L5Basket) {
+        if drive.location == SynapseGroup::Distal
+            && drive.targets.iter().any(|t| self.template(t.cell_type).is_ok_and(|x| x.distal.is_empty()))
+        {
             return Err(NeuriteError::InvalidParameter {
                 what: format!("drive `{}` onto L5_basket", drive.name),
                 value: f64::NAN,
@@ -542,6 +568,14 @@ impl Column {
         Ok(all)
     }
 
+    /// The template of `cell_type`.
+    pub fn template(&self, cell_type: CellType) -> Result<&CellTemplate> {
+        self.templates.iter().find(|(t, _)| *t == cell_type).map(|(_, t)| t).ok_or_else(|| NeuriteError::InvalidInput {
+            what: format!("cell type {}", cell_type.name()),
+            reason: "no template".into(),
+        })
+    }
+
     /// Position of gid `gid` (a drive cell is at the grid's centre).
     fn position(&self, gid: Gid) -> [f64; 3] {
         match self.cell_of(gid) {
@@ -554,7 +588,6 @@ impl Column {
     /// `keep` selects, spiking at `events` (one list per drive cell).
     pub fn build(&self, events: &DriveEvents, keep: impl Fn(Gid) -> bool) -> Result<BuiltColumn> {
         let threshold = self.params.number("threshold")?;
-        let lookup = |name: &str| self.params.cell_number(name);
         let mut network = Network::new();
         network.set_identity(format!("hnn column {} cells, {} drives", self.network_cell_count(), self.drives.len()));
         let mut built: HashMap<Gid, (CellType, BuiltCell)> = HashMap::new();
@@ -565,11 +598,8 @@ impl Column {
                 if !keep(gid) {
                     continue;
                 }
-                let cell = if cell_type.is_pyramidal() {
-                    cells::pyramidal(*cell_type, *pos, threshold, &lookup)?
-                } else {
-                    cells::basket(*cell_type, *pos, threshold)?
-                };
+                let cell =
+                    self.template(*cell_type)?.build(cell_type.name(), *pos, threshold, cell_type.is_pyramidal())?;
                 built.insert(gid, (*cell_type, cell));
             }
         }
@@ -609,7 +639,8 @@ impl Column {
                     let decay = (-distance.powi(2) / connection.lamtha.powi(2)).exp();
                     let weight = connection.weight * connection.gain * decay;
                     let delay = connection.delay / decay;
-                    for synapse in cell.synapses_at(*cell_type, &connection.location, connection.receptor)? {
+                    let template = self.template(*cell_type)?;
+                    for synapse in cell.synapses_at(template, &connection.location, connection.receptor)? {
                         let to = NetConTarget::PointProcess { gid: *target, point_process: synapse };
                         netcons.push((*source, to, weight, delay));
                     }

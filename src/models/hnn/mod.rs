@@ -4,6 +4,7 @@
 
 pub mod cells;
 pub mod column;
+pub mod config;
 pub mod dipole;
 pub mod drives;
 pub mod params;

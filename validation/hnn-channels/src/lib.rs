@@ -228,7 +228,10 @@ mod tests {
                 usetable as u8
             );
             let bound = if name == "v" { 1e-6 } else { 1e-9 };
-            assert!(worst <= bound, "{channels:?} {section} {mechanism} {name}: {worst} at step {at} (usetable {usetable})");
+            assert!(
+                worst <= bound,
+                "{channels:?} {section} {mechanism} {name}: {worst} at step {at} (usetable {usetable})"
+            );
         }
     }
 
