@@ -33,6 +33,33 @@ fn mul_add(a: f64, b: f64, c: f64) -> f64 {
     }
 }
 
+thread_local! {
+    /// The last (x, y, x^y) `pow` computed on this thread.
+    static LAST_POW: std::cell::Cell<(u64, u64, f64)> = const { std::cell::Cell::new((0, 0, 1.0)) };
+}
+
+/// C's `pow(x, y)`, the same value, with two shortcuts for what rate
+/// functions do at every step: `x^1` is x (exactly pow's answer), and a
+/// repeat of the last call on this thread gives the last answer (hnn-core's
+/// km/kca compute q10^((celsius - temp - tshift)/10) for every instance).
+#[inline]
+pub fn pow(x: f64, y: f64) -> f64 {
+    if y == 1.0 {
+        return x;
+    }
+    let (xb, yb) = (x.to_bits(), y.to_bits());
+    LAST_POW.with(|last| {
+        let (lx, ly, value) = last.get();
+        if lx == xb && ly == yb {
+            value
+        } else {
+            let value = x.powf(y);
+            last.set((xb, yb, value));
+            value
+        }
+    })
+}
+
 /// NEURON's `exp` (`hoc_Exp`) for the step loop: e^x to within 1 ulp of
 /// the correctly rounded value for -700 ≤ x ≤ 700, 0 below -700 and e^700
 /// above 700 (NEURON's range guard; NaN stays NaN). Vectorizes: the guard
@@ -111,6 +138,14 @@ pub fn erfc(x: f64) -> f64 {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn pow_gives_cs_pow_with_its_shortcuts() {
+        for (x, y) in [(2.3, 1.3), (2.3, 1.3), (0.5, 1.0), (f64::NAN, 1.0), (3.0, -1.67), (2.3, 1.3), (0.0, 0.5)] {
+            let (ours, c) = (pow(x, y), x.powf(y));
+            assert!(ours.to_bits() == c.to_bits() || (ours.is_nan() && c.is_nan()), "{x}^{y}: {ours} vs {c}");
+        }
+    }
 
     fn ulps(a: f64, b: f64) -> u64 {
         (a.to_bits() as i64 - b.to_bits() as i64).unsigned_abs()

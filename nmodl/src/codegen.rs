@@ -2502,7 +2502,7 @@ impl<'a> Generator<'a> {
                 if self.constant_value(right) == Some(2.0) {
                     return Ok(format!("{{ let x = {}; x * x }}", self.expr(left, scope)?));
                 }
-                format!("{}.powf({})", self.atom(left, scope)?, self.expr(right, scope)?)
+                format!("{}::math::pow({}, {})", self.neurite(), self.expr(left, scope)?, self.expr(right, scope)?)
             }
             Expr::Binary { op, left, right, .. } => match op {
                 BinaryOp::Add | BinaryOp::Sub | BinaryOp::Mul | BinaryOp::Div | BinaryOp::Rem => {
@@ -2520,7 +2520,6 @@ impl<'a> Generator<'a> {
         })
     }
 
-    /// An operand of `.powf`: parenthesized unless it is a plain name.
     /// The value of an expression of numbers, CONSTANTs and DEFINEs alone,
     /// computed as the generated code would compute it.
     fn constant_value(&self, e: &Expr) -> Option<f64> {
@@ -2542,11 +2541,6 @@ impl<'a> Generator<'a> {
             }
             _ => return None,
         })
-    }
-
-    fn atom(&self, e: &Expr, scope: &Scope) -> Result<String> {
-        let code = self.expr(e, scope)?;
-        Ok(if code.starts_with('(') { code } else { format!("({code})") })
     }
 
     fn read(&self, name: &Name, scope: &Scope) -> Result<String> {
@@ -2757,7 +2751,7 @@ impl<'a> Generator<'a> {
                 one(&name.text)?
             }
             "pow" => match a.as_slice() {
-                [x, y] => format!("({x}).powf({y})"),
+                [x, y] => format!("{}::math::pow({x}, {y})", self.neurite()),
                 _ => return unsupported(name.pos, "pow with other than two arguments"),
             },
             // CVODE's discontinuity hint; at a fixed step NEURON's answer
@@ -3707,7 +3701,7 @@ mod tests {
         assert!(code.contains(&literal(2.3f64.powf(1.3))), "{code}");
         assert!(!code.contains("(2.3_f64).powf"), "{code}");
         assert!(code.contains("{ let x = ((v / 48.0_f64)); x * x }"), "{code}");
-        assert!(code.contains("(v).powf(3.0_f64)"), "{code}");
+        assert!(code.contains("math::pow(v, 3.0_f64)"), "{code}");
     }
 
     #[test]
