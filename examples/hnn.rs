@@ -20,7 +20,7 @@ use std::path::PathBuf;
 use std::time::Instant;
 
 use clap::Parser;
-use neurite::models::hnn::{Column, Dipole, DriveEvents, Params, TrialOutput, simulate_trial};
+use neurite::models::hnn::{Column, Dipole, DriveEvents, Params, TrialOutput, simulate_trial_with_progress};
 use neurite::{Communicator, NeuriteError, SerialCommunicator, SimulationConfig, Spike};
 
 #[derive(Parser, Debug)]
@@ -31,10 +31,10 @@ struct Args {
     #[arg(long)]
     params: Option<PathBuf>,
     /// Simulated time, ms.
-    #[arg(long, default_value_t = 170.0)]
+    #[arg(long, default_value_t = 170.0, allow_negative_numbers = true)]
     tstop: f64,
     /// Time step, ms.
-    #[arg(long, default_value_t = 0.025)]
+    #[arg(long, default_value_t = 0.025, allow_negative_numbers = true)]
     dt: f64,
     /// Number of trials (each with its own drive events).
     #[arg(long, default_value_t = 1)]
@@ -115,11 +115,32 @@ fn run<C: Communicator>(args: &Args, mut comm: C) -> neurite::Result<()> {
             None => column.drive_events(args.tstop, trial)?,
         };
         let trial_started = Instant::now();
-        let output = if whole_trials {
-            simulate_trial(&column, &events, args.tstop, config, SerialCommunicator)
-        } else {
-            simulate_trial(&column, &events, args.tstop, config, &mut comm)
+        let bar = progress.then(|| {
+            let bar = indicatif::ProgressBar::new((args.tstop * 1000.0) as u64);
+            let style = indicatif::ProgressStyle::with_template("hnn: [{bar:30}] {msg}").expect("a valid template");
+            bar.set_style(style.progress_chars("=> "));
+            bar
+        });
+        let mut report = |t: f64| {
+            if let Some(bar) = &bar {
+                let rate = t / trial_started.elapsed().as_secs_f64().max(1e-9);
+                bar.set_position((t * 1000.0) as u64);
+                bar.set_message(format!(
+                    "trial {} of {}: {t:.0} of {} ms simulated, {rate:.0} ms/s",
+                    trial + 1,
+                    args.trials,
+                    args.tstop
+                ));
+            }
         };
+        let output = if whole_trials {
+            simulate_trial_with_progress(&column, &events, args.tstop, config, SerialCommunicator, &mut report)
+        } else {
+            simulate_trial_with_progress(&column, &events, args.tstop, config, &mut comm, &mut report)
+        };
+        if let Some(bar) = bar {
+            bar.finish_and_clear();
+        }
         let output = match output {
             Ok(output) => output,
             Err(err) => {
@@ -127,7 +148,7 @@ fn run<C: Communicator>(args: &Args, mut comm: C) -> neurite::Result<()> {
                 return Err(err);
             }
         };
-        if progress {
+        if std::io::stderr().is_terminal() && (rank == 0 || whole_trials) {
             let seconds = trial_started.elapsed().as_secs_f64();
             eprintln!(
                 "hnn: trial {} of {}: {} ms simulated in {seconds:.2} s ({:.0} ms/s)",

@@ -14,4 +14,4 @@ pub use cells::{CellType, Receptor, SynapseGroup};
 pub use column::{Column, Drive, DriveEvents, DriveKind, DriveTarget};
 pub use dipole::Dipole;
 pub use params::Params;
-pub use simulate::{TrialOutput, simulate_trial};
+pub use simulate::{TrialOutput, simulate_trial, simulate_trial_with_progress};

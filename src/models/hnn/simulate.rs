@@ -33,6 +33,19 @@ pub fn simulate_trial<C: Communicator>(
     config: SimulationConfig,
     comm: C,
 ) -> Result<TrialOutput> {
+    simulate_trial_with_progress(column, events, tstop, config, comm, &mut |_| {})
+}
+
+/// [`simulate_trial`], calling `progress(t)` (ms simulated) every 5 ms of
+/// simulated time (the same results: the run is only cut into pieces).
+pub fn simulate_trial_with_progress<C: Communicator>(
+    column: &Column,
+    events: &DriveEvents,
+    tstop: f64,
+    config: SimulationConfig,
+    comm: C,
+    progress: &mut dyn FnMut(f64),
+) -> Result<TrialOutput> {
     let config = SimulationConfig { celsius: column.params.number("celsius")?, ..config };
     let mut pc = ParallelContext::new(comm, config);
     let (id, nhost) = (pc.id(), pc.nhost());
@@ -48,7 +61,14 @@ pub fn simulate_trial<C: Communicator>(
         probes.push((*gid, *cell_type, sim.record_voltage_differences(*gid, terms, 1)?));
     }
     sim.finitialize_at_initial_voltages()?;
+    let mut piece = 1;
+    while 5.0 * (piece as f64) < tstop {
+        sim.run(5.0 * piece as f64)?;
+        progress(sim.time());
+        piece += 1;
+    }
     sim.run(tstop)?;
+    progress(sim.time());
     let spikes = sim.gather_spikes()?;
 
     // Every pyramidal cell's dipole to every rank, summed in gid order.
