@@ -33,31 +33,28 @@ fn mul_add(a: f64, b: f64, c: f64) -> f64 {
     }
 }
 
-thread_local! {
-    /// The last (x, y, x^y) `pow` computed on this thread.
-    static LAST_POW: std::cell::Cell<(u64, u64, f64)> = const { std::cell::Cell::new((0, 0, 1.0)) };
+/// C's `pow(x, y)` (NMODL's `x^y` and `pow(x, y)`). Calls whose arguments
+/// do not change during a kernel are computed once before its loop by the
+/// NMODL code generator.
+#[inline(always)]
+pub fn pow(x: f64, y: f64) -> f64 {
+    x.powf(y)
 }
 
-/// C's `pow(x, y)`, the same value, with two shortcuts for what rate
-/// functions do at every step: `x^1` is x (exactly pow's answer), and a
-/// repeat of the last call on this thread gives the last answer (hnn-core's
-/// km/kca compute q10^((celsius - temp - tshift)/10) for every instance).
-#[inline]
-pub fn pow(x: f64, y: f64) -> f64 {
-    if y == 1.0 {
-        return x;
+/// `pow(x, y)` for a y fixed during a kernel, with `y_is_one` (y == 1,
+/// known before the loop) answering x^1 without the call: hnn-core's kca
+/// raises a concentration to an exponent that is 1 (pow(x, 1) is x
+/// exactly). The test is passed in because LLVM, knowing pow(x, 1) = x,
+/// folds a test of y itself back into the call.
+#[inline(always)]
+pub fn pow_fixed_exponent(x: f64, y: f64, y_is_one: bool) -> f64 {
+    // The call is out of line so that LLVM does not compute it for every
+    // instance anyway (it may run a speculatable pow before the branch).
+    #[inline(never)]
+    fn call(x: f64, y: f64) -> f64 {
+        x.powf(y)
     }
-    let (xb, yb) = (x.to_bits(), y.to_bits());
-    LAST_POW.with(|last| {
-        let (lx, ly, value) = last.get();
-        if lx == xb && ly == yb {
-            value
-        } else {
-            let value = x.powf(y);
-            last.set((xb, yb, value));
-            value
-        }
-    })
+    if y_is_one { x } else { call(x, y) }
 }
 
 /// NEURON's `exp` (`hoc_Exp`) for the step loop: e^x to within 1 ulp of

@@ -2961,8 +2961,106 @@ fn sliced(body: &str, slices: &[(&str, bool)]) -> (String, String) {
         }
     }
     body = body.replace("for k in 0..self.count", "for k in 0..n");
+    let constant: Vec<String> = scalars.iter().filter(|(_, w)| !w).map(|(name, _)| format!("s_{name}")).collect();
+    body = hoist_invariant_pows(&body, &constant, &mut bindings);
+    // With an exponent of 1 the loop has no call left and vectorizes: one
+    // copy of the loop for each answer of the test.
+    if body.contains("h_exponent0_is_one)") {
+        let version = |answer: &str| body.replace("h_exponent0_is_one)", &format!("{answer})"));
+        body = format!("if h_exponent0_is_one {{\n{}}} else {{\n{}}}\n", version("true"), version("false"));
+    }
     body.push_str(&store_back);
     (bindings, body)
+}
+
+/// Moves the `pow` calls of a kernel loop whose arguments are only numbers
+/// and scalars the loop does not write (`q10^((celsius - temp)/10)`) before
+/// the loop: the same operations on the same values, once per call instead
+/// of once per instance.
+fn hoist_invariant_pows(body: &str, constant: &[String], bindings: &mut String) -> String {
+    let marker = "::math::pow(";
+    let mut out = String::with_capacity(body.len());
+    let mut rest = body;
+    let mut hoisted: Vec<String> = Vec::new();
+    let mut exponents = 0;
+    while let Some(at) = rest.find(marker) {
+        // The path before `::math::pow(` (`crate`, `neurite`, ...).
+        let start =
+            rest[..at].rfind(|c: char| !(c.is_ascii_alphanumeric() || c == '_' || c == ':')).map_or(0, |i| i + 1);
+        let open = at + marker.len();
+        let mut depth = 1;
+        let mut end = None;
+        for (i, c) in rest[open..].char_indices() {
+            match c {
+                '(' => depth += 1,
+                ')' => {
+                    depth -= 1;
+                    if depth == 0 {
+                        end = Some(open + i);
+                        break;
+                    }
+                }
+                _ => {}
+            }
+        }
+        let Some(end) = end else { break };
+        let arguments = &rest[open..end];
+        let is_invariant = |text: &str| {
+            text.chars().all(|c| c.is_ascii_alphanumeric() || "_ ()+-*/.,".contains(c))
+                && text
+                    .split(|c: char| !(c.is_ascii_alphanumeric() || c == '_'))
+                    .filter(|t| !t.is_empty())
+                    .all(|t| t.starts_with(|c: char| c.is_ascii_digit()) || constant.iter().any(|s| s == t))
+        };
+        let invariant = is_invariant(arguments);
+        // The exponent alone fixed: test once whether it is 1.
+        let exponent = top_level_comma(arguments)
+            .map(|comma| (&arguments[..comma], arguments[comma + 1..].trim()))
+            .filter(|(_, y)| !invariant && is_invariant(y))
+            // A number known now is not worth a test (and x^1 is folded).
+            .filter(|(_, y)| y.contains("s_"));
+        out.push_str(&rest[..start]);
+        let call = &rest[start..=end];
+        if let Some((x, y)) = exponent {
+            let k = exponents;
+            exponents += 1;
+            let path = &rest[start..at];
+            bindings.push_str(&format!(
+                "            let h_exponent{k} = {y};\n            let h_exponent{k}_is_one = std::hint::black_box(h_exponent{k}) == 1.0;\n"
+            ));
+            out.push_str(&format!("{path}::math::pow_fixed_exponent({x}, h_exponent{k}, h_exponent{k}_is_one)"));
+        } else if invariant {
+            let k = match hoisted.iter().position(|h| h == call) {
+                Some(k) => k,
+                None => {
+                    bindings.push_str(&format!("            let h_pow{} = {call};\n", hoisted.len()));
+                    hoisted.push(call.to_string());
+                    hoisted.len() - 1
+                }
+            };
+            out.push_str(&format!("h_pow{k}"));
+        } else {
+            out.push_str(call);
+        }
+        rest = &rest[end + 1..];
+    }
+    out.push_str(rest);
+    out
+}
+
+/// Where the comma between a call's two arguments is (not one inside
+/// parentheses).
+fn top_level_comma(arguments: &str) -> Option<usize> {
+    let mut depth = 0;
+    for (i, c) in arguments.char_indices() {
+        match c {
+            '(' => depth += 1,
+            ')' => depth -= 1,
+            ',' if depth == 0 => return Some(i),
+            _ => {}
+        }
+    }
+    None
 }
 
 /// Replaces `self.<name>` (the whole field name, not a longer one) by `with`.
@@ -3690,6 +3788,26 @@ mod tests {
         assert!(code.contains("mechanisms::printf::printf(\"s = %g\\n\", &[self.var_s[k]])"), "{code}");
         assert_eq!(c_unescape("a\\tb\\033[0m\\n"), "a\tb\u{1b}[0m\n");
         assert!(code.contains("fn ix(&mut self, k: usize, i: f64, len: usize) -> usize"), "{code}");
+    }
+
+    #[test]
+    fn powers_fixed_during_a_kernel_leave_its_loop() {
+        let code = translate(
+            "NEURON { SUFFIX k USEION ca READ cai GLOBAL q10, caix }\nPARAMETER { q10 = 2.3 caix = 1 }\n\
+             ASSIGNED { cai tadj a celsius }\nSTATE { n }\nBREAKPOINT { SOLVE s METHOD cnexp }\n\
+             DERIVATIVE s { tadj = q10^((celsius - 23)/10)  a = cai^caix  n' = (a - n)*tadj }",
+        )
+        .unwrap();
+        let state = &code[code.find("fn advance_state").unwrap()..];
+        let (hoisted, looped) = (state.find("let h_pow").unwrap(), state.find("for k in 0..n").unwrap());
+        assert!(hoisted < looped, "{state}");
+        assert!(state.contains("let h_exponent0 = s_var_caix;"), "{state}");
+        assert!(state.contains("if h_exponent0_is_one {"), "{state}");
+        assert!(
+            state.contains("pow_fixed_exponent(l_c, h_exponent0, true)") || state.contains("h_exponent0, true)"),
+            "{state}"
+        );
+        assert!(state.contains("h_exponent0, false)"), "{state}");
     }
 
     #[test]
