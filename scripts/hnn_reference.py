@@ -9,6 +9,7 @@ Usage (from the repository root; the script runs itself in a venv under
     python3 scripts/hnn_reference.py params-default   # tests/data/hnn_params_default_*.csv
     python3 scripts/hnn_reference.py config           # tests/data/hnn_config_*.csv
     python3 scripts/hnn_reference.py erp-trials       # tests/data/hnn_erp_trial1_*.csv
+    python3 scripts/hnn_reference.py drives-mix       # tests/data/hnn_drives_mix_*.csv
 
 Each mode is one fresh python process; the no-argument run writes only the
 hnn_erp_*.csv files below (the other modes are run one by one, see "Other
@@ -81,6 +82,16 @@ tstop=170.0, dt=0.025, n_trials=...) and the default backend, as above:
       the ERP run above with n_trials=2; only trial index 1 is written.  Trial
       0 is checked to be bit for bit the n_trials=1 run (a fresh process)
       and the rows of hnn_erp_dipole.csv / hnn_erp_spikes.csv.
+  drives-mix       hnn_drives_mix_{dipole,spikes,events}.csv
+      net = jones_2009_model() with three drives of other kinds (see
+      drives_mix_network): a bursty drive (10 drive cells, all-to-all,
+      proximal, L2/L5 pyramidal), a cell-specific Poisson drive (distal,
+      AMPA + NMDA, L2/L5 pyramidal) and an all-to-all evoked drive (5 drive
+      cells, proximal, L2/L5 basket).  hnn_drives_mix_events.csv
+      (drive,drive_gid,t_ms) holds every event time of every drive cell of
+      trial 0, by drive cell gid (net.external_drives[name]['events'][0], one
+      list per drive cell in gid order), in that order.  The run prints the
+      gid ranges and every connection each drive made.
 
 Installation
 ------------
@@ -857,6 +868,97 @@ def erp_trials_mode():
             name, len(e0), sum(e0) / len(e0), len(e1), sum(e1) / len(e1)))
 
 
+# ---------------------------------------------------------------------------
+# drives-mix mode
+# ---------------------------------------------------------------------------
+
+def drives_mix_network(hnn_core):
+    """jones_2009_model with a bursty, a Poisson and an all-to-all evoked drive."""
+    net = hnn_core.jones_2009_model()
+    net.add_bursty_drive(
+        "alpha_prox", tstart=50., tstart_std=0., burst_rate=10., burst_std=20., numspikes=2, spike_isi=10.,
+        n_drive_cells=10, cell_specific=False, location="proximal",
+        weights_ampa={"L2_pyramidal": 5.4e-5, "L5_pyramidal": 5.4e-5},
+        synaptic_delays={"L2_pyramidal": 0.1, "L5_pyramidal": 1.0}, event_seed=284)
+    net.add_poisson_drive(
+        "poisson", tstart=0., tstop=None, rate_constant={"L2_pyramidal": 40., "L5_pyramidal": 40.},
+        location="distal", weights_ampa={"L2_pyramidal": 0.0008, "L5_pyramidal": 0.0008},
+        weights_nmda={"L2_pyramidal": 0.0004, "L5_pyramidal": 0.0004},
+        synaptic_delays={"L2_pyramidal": 0.1, "L5_pyramidal": 0.1}, event_seed=1349)
+    net.add_evoked_drive(
+        "common", mu=40., sigma=2., numspikes=1, n_drive_cells=5, cell_specific=False, location="proximal",
+        weights_ampa={"L2_basket": 0.08, "L5_basket": 0.1}, synaptic_delays={"L2_basket": 0.1, "L5_basket": 1.0},
+        event_seed=300)
+    return net
+
+
+def drives_mix_mode():
+    os.makedirs(DATA, exist_ok=True)
+    net, dpls, raws = run_model(drives_mix_network, n_trials=1)
+    check_postproc(net, dpls[0], raws[0])
+    print("post-processing: the returned dipole equals Dipole(raw)._baseline_renormalize(%d, %d)"
+          "._convert_fAm_to_nAm() bit for bit (scale_applied %r)" % (net._N_pyr_x, net._N_pyr_y,
+                                                                     dpls[0].scale_applied))
+    spikes = sorted_spikes(net)
+    write_dipole("hnn_drives_mix_dipole.csv", dpls[0])
+    write_spikes("hnn_drives_mix_spikes.csv", spikes)
+
+    rows = []
+    n_events = {}
+    events_by_gid = {}
+    for name, drive in net.external_drives.items():
+        gids = list(net.gid_ranges[name])
+        events = drive["events"][0]
+        assert len(drive["events"]) == 1, (name, len(drive["events"]))
+        assert len(events) == len(gids) == drive["n_drive_cells"], (name, len(events), len(gids))
+        n_events[name] = 0
+        for gid, cell_events in zip(gids, events):
+            times = [float(t) for t in cell_events]
+            events_by_gid[gid] = times
+            n_events[name] += len(times)
+            rows += [(name, "%d" % gid, fmt(t)) for t in times]
+    write_csv("hnn_drives_mix_events.csv", "drive,drive_gid,t_ms", rows)
+
+    print("network: jones_2009_model() + add_bursty_drive('alpha_prox') + add_poisson_drive('poisson') "
+          "+ add_evoked_drive('common'), legacy_mode=%r" % (net._legacy_mode,))
+    print_summary(net, spikes, dpls[0])
+    print("connections of the drives (net.connectivity):")
+    for name in net.external_drives:
+        for c in net.connectivity:
+            if c["src_type"] != name:
+                continue
+            pairs = c["gid_pairs"]
+            targets = sorted(set(int(t) for tgts in pairs.values() for t in tgts))
+            first = min(pairs)
+            print("    %s -> %s loc=%s receptor=%s nc_dict=%s probability=%r sources=%d (gids %d-%d) "
+                  "targets=%d (gids %d-%d) pairs=%d first gid_pairs entry %d: %s" % (
+                      name, c["target_type"], c["loc"], c["receptor"],
+                      json.dumps({k: (float(v) if isinstance(v, (int, float)) else v)
+                                  for k, v in c["nc_dict"].items()}, default=str),
+                      c["probability"], len(pairs), min(pairs), max(pairs), len(targets), targets[0], targets[-1],
+                      sum(len(v) for v in pairs.values()), first, [int(t) for t in pairs[first]][:6]
+                      + (["..."] if len(pairs[first]) > 6 else [])))
+    print("events per drive (trial 0): " + ", ".join("%s %d" % kv for kv in n_events.items()))
+    # The drive cells' recorded spikes against their events.
+    spikes_by_gid = {}
+    for t, g in spikes:
+        spikes_by_gid.setdefault(g, []).append(t)
+    for name in net.external_drives:
+        gids = list(net.gid_ranges[name])
+        ev = sorted((t, g) for g in gids for t in events_by_gid[g])
+        ev_in = [(t, g) for t, g in ev if t <= TSTOP]
+        sp = sorted((t, g) for g in gids for t in spikes_by_gid.get(g, []))
+        # VecStim's events come back through NEURON's event queue, which
+        # computes them as t + (etime - t): equal to the last bits only.
+        same_gids = [g for t, g in sp] == [g for t, g in ev_in]
+        diff = max([abs(a[0] - b[0]) for a, b in zip(sp, ev_in)] or [0.0]) if same_gids else None
+        print("drive %s: %d events (%d at t <= %g ms, %d before t=0), %d drive cell spikes; spikes == events "
+              "at t <= tstop: %s (same gids in the same order: %s, %d of %d times bit for bit equal, "
+              "max |spike - event| %r ms)" % (
+                  name, len(ev), len(ev_in), TSTOP, sum(1 for t, g in ev if t < 0), len(sp), sp == ev_in,
+                  same_gids, sum(1 for a, b in zip(sp, ev_in) if a == b) if same_gids else 0, len(ev_in), diff))
+
+
 def main():
     if os.environ.get(MPI_CHILD_ENV) == "1":
         run_mpi_child()
@@ -877,6 +979,8 @@ def main():
         config_mode()
     elif args == ["erp-trials"]:
         erp_trials_mode()
+    elif args == ["drives-mix"]:
+        drives_mix_mode()
     elif len(args) == 2 and args[0] == "model-digest" and args[1] in MODEL_BUILDERS:
         model_digest(args[1])
     else:

@@ -162,3 +162,101 @@ fn a_second_trial_draws_hnn_cores_second_events_and_matches() {
     let worst = rows.iter().zip(&dipole.agg).map(|(r, x)| (r[3] - x).abs()).fold(0.0, f64::max);
     assert!(worst <= 1e-6 * peak, "agg {worst} nAm off, peak {peak}");
 }
+
+/// hnn-core's drives beyond the ERP's (`scripts/hnn_reference.py
+/// drives-mix`): a common rhythmic drive (10 drive cells each onto every L2
+/// and L5 pyramidal cell), a cell-specific Poisson drive with NMDA, and a
+/// common evoked drive onto the basket cells.
+fn drives_mix_column() -> Column {
+    use neurite::models::hnn::{CellType::*, Drive, DriveKind, DriveTarget, SynapseGroup};
+    let mut column = Column::jones_2009(Params::jones_2009()).unwrap();
+    let target = |cell_type, ampa, nmda, delay| DriveTarget { cell_type, ampa, nmda, delay };
+    column
+        .add_drive(Drive {
+            name: "alpha_prox".into(),
+            dynamics: DriveKind::Bursty {
+                tstart: 50.0,
+                tstart_std: 0.0,
+                tstop: None,
+                burst_rate: 10.0,
+                burst_std: 20.0,
+                numspikes: 2,
+                spike_isi: 10.0,
+            },
+            location: SynapseGroup::Proximal,
+            targets: vec![target(L2Pyramidal, Some(5.4e-5), None, 0.1), target(L5Pyramidal, Some(5.4e-5), None, 1.0)],
+            space_constant: 100.0,
+            event_seed: 284,
+            cell_specific: false,
+            n_drive_cells: 10,
+        })
+        .unwrap();
+    column
+        .add_drive(Drive {
+            name: "poisson".into(),
+            dynamics: DriveKind::Poisson {
+                tstart: 0.0,
+                tstop: None,
+                rates: vec![(L2Pyramidal, 40.0), (L5Pyramidal, 40.0)],
+            },
+            location: SynapseGroup::Distal,
+            targets: vec![
+                target(L2Pyramidal, Some(0.0008), Some(0.0004), 0.1),
+                target(L5Pyramidal, Some(0.0008), Some(0.0004), 0.1),
+            ],
+            space_constant: 100.0,
+            event_seed: 1349,
+            cell_specific: true,
+            n_drive_cells: 0,
+        })
+        .unwrap();
+    column
+        .add_drive(Drive {
+            name: "common".into(),
+            dynamics: DriveKind::Evoked { mu: 40.0, sigma: 2.0, numspikes: 1 },
+            location: SynapseGroup::Proximal,
+            targets: vec![target(L2Basket, Some(0.08), None, 0.1), target(L5Basket, Some(0.1), None, 1.0)],
+            space_constant: 3.0,
+            event_seed: 300,
+            cell_specific: false,
+            n_drive_cells: 5,
+        })
+        .unwrap();
+    column
+}
+
+#[test]
+fn common_rhythmic_and_poisson_drives_match_hnn_core() {
+    let column = drives_mix_column();
+    assert_eq!([column.drive_gids(0), column.drive_gids(1), column.drive_gids(2)], [270..280, 280..480, 480..485]);
+    let events = column.drive_events(170.0, 0).unwrap();
+    let mut reference: Vec<Vec<Vec<f64>>> = (0..3).map(|k| vec![Vec::new(); column.drive_cell_count(k)]).collect();
+    for line in data("hnn_drives_mix_events.csv").lines().skip(1) {
+        let f: Vec<&str> = line.split(',').collect();
+        let k = ["alpha_prox", "poisson", "common"].iter().position(|d| *d == f[0]).unwrap();
+        let gid: u64 = f[1].parse().unwrap();
+        reference[k][(gid - column.drive_gids(k).start) as usize].push(f[2].parse().unwrap());
+    }
+    let bits = |e: &DriveEvents| {
+        e.iter()
+            .map(|d| d.iter().map(|c| c.iter().map(|t| t.to_bits()).collect::<Vec<_>>()).collect::<Vec<_>>())
+            .collect::<Vec<_>>()
+    };
+    assert_eq!(bits(&events), bits(&reference), "drive events differ from hnn-core's");
+    let (spikes, dipole) = run(&column, &events, 170.0, 1);
+    let theirs: Vec<Spike> =
+        csv("hnn_drives_mix_spikes.csv").iter().map(|r| Spike { gid: r[0] as u64, time: r[1] }).collect();
+    assert_eq!(spikes.len(), theirs.len());
+    for (a, b) in spikes.iter().zip(&theirs) {
+        assert!(a.gid == b.gid && (a.time - b.time).abs() < 1e-3 * 0.025, "ours {a:?}, hnn-core {b:?}");
+    }
+    let rows = csv("hnn_drives_mix_dipole.csv");
+    for (c, ours, name) in [(1, &dipole.l2, "L2"), (2, &dipole.l5, "L5"), (3, &dipole.agg, "agg")] {
+        let peak = rows.iter().map(|r| r[c].abs()).fold(0.0, f64::max);
+        let worst = rows.iter().zip(ours).map(|(r, x)| (r[c] - x).abs()).fold(0.0, f64::max);
+        println!("drives mix {name}: largest difference {:e} of the peak", worst / peak);
+        assert!(worst <= 1e-6 * peak, "{name}: {worst} nAm off, peak {peak}");
+    }
+    let common = column.parse_drive_events("drive,target_gid,t_ms\ncommon,0,40\n", "e.csv").unwrap_err();
+    assert!(common.to_string().contains("common drive"), "{common}");
+}

@@ -47,8 +47,11 @@ pub struct Connection {
     pub pairs: Vec<(Gid, Vec<Gid>)>,
 }
 
-/// A drive whose every cell targets one cell (hnn-core's
-/// `cell_specific=True`, `n_drive_cells='n_cells'`).
+/// A drive: cells that spike at drawn times and excite the target types'
+/// cells; either one drive cell per target cell (hnn-core's
+/// `cell_specific=True`, `n_drive_cells='n_cells'`) or `n_drive_cells`
+/// cells each connected to every target cell (`cell_specific=False`, a
+/// common input).
 #[derive(Debug, Clone, PartialEq)]
 pub struct Drive {
     /// Its name (`evprox1`, ...).
@@ -64,6 +67,11 @@ pub struct Drive {
     pub space_constant: f64,
     /// Seed of its event times.
     pub event_seed: i64,
+    /// One drive cell per target cell (`true`), or `n_drive_cells` cells
+    /// each driving every target cell.
+    pub cell_specific: bool,
+    /// Number of drive cells of a common drive (unused when cell-specific).
+    pub n_drive_cells: usize,
 }
 
 /// How a drive's event times are drawn.
@@ -79,7 +87,7 @@ pub enum DriveKind {
         numspikes: usize,
     },
     /// Poisson times from `tstart` to `tstop` (ms; `None`: the simulation's
-    /// end) at a rate (Hz) per target type.
+    /// end) at a rate (Hz) per target type (a common drive's: the first).
     Poisson {
         /// Start, ms.
         tstart: f64,
@@ -87,6 +95,26 @@ pub enum DriveKind {
         tstop: Option<f64>,
         /// Rate per target type, Hz.
         rates: Vec<(CellType, f64)>,
+    },
+    /// Rhythmic bursts (hnn-core's `bursty`): bursts at `burst_rate` (Hz)
+    /// from `tstart` (drawn around it with `tstart_std`) to `tstop` (ms;
+    /// `None`: the end), each jittered by `burst_std` (ms), `numspikes`
+    /// events `spike_isi` (ms) apart.
+    Bursty {
+        /// First burst, ms.
+        tstart: f64,
+        /// Its standard deviation, ms.
+        tstart_std: f64,
+        /// End, ms (`None`: the end of the simulation).
+        tstop: Option<f64>,
+        /// Bursts per second, Hz.
+        burst_rate: f64,
+        /// Jitter of each burst, ms.
+        burst_std: f64,
+        /// Events per burst.
+        numspikes: usize,
+        /// Interval within a burst, ms.
+        spike_isi: f64,
     },
 }
 
@@ -312,6 +340,8 @@ impl Column {
                 targets,
                 space_constant: 3.0,
                 event_seed: number(format!("prng_seedcore_{name}"))? as i64,
+                cell_specific: true,
+                n_drive_cells: 0,
             };
             column.add_drive(drive)?;
         }
@@ -354,6 +384,9 @@ impl Column {
                 .iter()
                 .position(|d| d.name == drive)
                 .ok_or_else(|| bad(format!("no drive `{drive}` in this model")))?;
+            if !self.drives[k].cell_specific {
+                return Err(bad(format!("drive `{drive}` is a common drive: its cells have no single target")));
+            }
             let target: Gid = target.parse().map_err(|_| bad(format!("`{target}` is not a gid")))?;
             let time: f64 = time.parse().map_err(|_| bad(format!("`{time}` is not a time in ms")))?;
             if !(time.is_finite() && time >= 0.0) {
@@ -419,9 +452,15 @@ impl Column {
         None
     }
 
-    /// Number of drive cells of drive `k`: one per cell of its targets.
+    /// Number of drive cells of drive `k`: one per cell of its targets, or
+    /// a common drive's `n_drive_cells`.
     pub fn drive_cell_count(&self, k: usize) -> usize {
-        self.drives[k].targets.iter().map(|t| self.cell_count(t.cell_type)).sum()
+        let drive = &self.drives[k];
+        if drive.cell_specific {
+            drive.targets.iter().map(|t| self.cell_count(t.cell_type)).sum()
+        } else {
+            drive.n_drive_cells
+        }
     }
 
     /// Gids of drive `k`'s cells, after the network's and the earlier
@@ -457,15 +496,28 @@ impl Column {
                 reason: "L5 basket cells have no distal synapses",
             });
         }
+        if !drive.cell_specific && drive.n_drive_cells == 0 {
+            return Err(NeuriteError::InvalidParameter {
+                what: format!("drive `{}` n_drive_cells", drive.name),
+                value: 0.0,
+                reason: "a common drive needs at least one drive cell",
+            });
+        }
         let mut targets = drive.targets.clone();
         targets.sort_by_key(|t| t.cell_type);
         let k = self.drives.len();
         self.drives.push(Drive { targets: targets.clone(), ..drive });
-        let mut next = self.drive_gids(k).start;
+        let drive_gids: Vec<Gid> = self.drive_gids(k).collect();
+        let mut next = 0;
         for target in &targets {
             let cells: Vec<Gid> = self.cell_gids(target.cell_type).collect();
-            let sources: Vec<Gid> = (next..next + cells.len() as Gid).collect();
-            next += cells.len() as Gid;
+            let pairs: Vec<(Gid, Vec<Gid>)> = if self.drives[k].cell_specific {
+                let sources = &drive_gids[next..next + cells.len()];
+                next += cells.len();
+                sources.iter().zip(&cells).map(|(&s, &t)| (s, vec![t])).collect()
+            } else {
+                drive_gids.iter().map(|&s| (s, cells.clone())).collect()
+            };
             for (receptor, weight) in [(Receptor::Ampa, target.ampa), (Receptor::Nmda, target.nmda)] {
                 let Some(weight) = weight else { continue };
                 self.connections.push(Connection {
@@ -477,7 +529,7 @@ impl Column {
                     delay: target.delay,
                     lamtha: self.drives[k].space_constant,
                     gain: 1.0,
-                    pairs: sources.iter().zip(&cells).map(|(&s, &t)| (s, vec![t])).collect(),
+                    pairs: pairs.clone(),
                 });
             }
         }
@@ -500,6 +552,8 @@ impl Column {
             ],
             space_constant: 3.0,
             event_seed: 274,
+            cell_specific: true,
+            n_drive_cells: 0,
         })?;
         self.add_drive(Drive {
             name: "evprox1".into(),
@@ -513,6 +567,8 @@ impl Column {
             ],
             space_constant: 3.0,
             event_seed: 544,
+            cell_specific: true,
+            n_drive_cells: 0,
         })?;
         self.add_drive(Drive {
             name: "evprox2".into(),
@@ -526,6 +582,8 @@ impl Column {
             ],
             space_constant: 3.0,
             event_seed: 814,
+            cell_specific: true,
+            n_drive_cells: 0,
         })
     }
 
@@ -535,37 +593,67 @@ impl Column {
         let offset = self.gid_count() as i64;
         let mut all = Vec::with_capacity(self.drives.len());
         for (k, drive) in self.drives.iter().enumerate() {
-            let mut cells = Vec::with_capacity(self.drive_cell_count(k));
-            for target in &drive.targets {
-                let dynamics = match &drive.dynamics {
-                    DriveKind::Evoked { mu, sigma, numspikes } => {
-                        DriveDynamics::Evoked { mu: *mu, sigma: *sigma, numspikes: *numspikes }
-                    }
-                    DriveKind::Poisson { tstart, tstop: end, rates } => DriveDynamics::Poisson {
-                        tstart: *tstart,
-                        tstop: end.unwrap_or(tstop),
-                        rate: rates.iter().find(|(t, _)| *t == target.cell_type).map(|(_, r)| *r).ok_or_else(|| {
-                            NeuriteError::InvalidParameter {
-                                what: format!("drive `{}` rate for {}", drive.name, target.cell_type.name()),
-                                value: f64::NAN,
-                                reason: "a Poisson drive needs a rate for every target type",
-                            }
-                        })?,
-                    },
+            let count = self.drive_cell_count(k);
+            // The target type of each drive cell (a common drive's: any).
+            let types: Vec<Option<CellType>> = if drive.cell_specific {
+                drive
+                    .targets
+                    .iter()
+                    .flat_map(|t| std::iter::repeat_n(Some(t.cell_type), self.cell_count(t.cell_type)))
+                    .collect()
+            } else {
+                vec![None; count]
+            };
+            let mut cells = Vec::with_capacity(count);
+            for (index, target) in types.into_iter().enumerate() {
+                let dynamics = self.dynamics_for(drive, target, tstop)?;
+                let seeds = DriveSeeds {
+                    event_seed: drive.event_seed,
+                    trial_seed_offset: offset,
+                    trial: trial as i64,
+                    gid: index as i64,
                 };
-                for _ in 0..self.cell_count(target.cell_type) {
-                    let seeds = DriveSeeds {
-                        event_seed: drive.event_seed,
-                        trial_seed_offset: offset,
-                        trial: trial as i64,
-                        gid: cells.len() as i64,
-                    };
-                    cells.push(drive_cell_event_times(&dynamics, tstop, seeds)?);
-                }
+                cells.push(drive_cell_event_times(&dynamics, tstop, seeds)?);
             }
             all.push(cells);
         }
         Ok(all)
+    }
+
+    /// A drive's dynamics for a drive cell targeting `target` (`None`: a
+    /// common drive's cell, any target).
+    fn dynamics_for(&self, drive: &Drive, target: Option<CellType>, tstop: f64) -> Result<DriveDynamics> {
+        Ok(match &drive.dynamics {
+            DriveKind::Evoked { mu, sigma, numspikes } => {
+                DriveDynamics::Evoked { mu: *mu, sigma: *sigma, numspikes: *numspikes }
+            }
+            DriveKind::Poisson { tstart, tstop: end, rates } => {
+                let rate = match target {
+                    Some(t) => rates.iter().find(|(u, _)| *u == t).map(|(_, r)| *r),
+                    None => rates.first().map(|(_, r)| *r),
+                };
+                DriveDynamics::Poisson {
+                    tstart: *tstart,
+                    tstop: end.unwrap_or(tstop),
+                    rate: rate.ok_or_else(|| NeuriteError::InvalidParameter {
+                        what: format!("drive `{}` rate", drive.name),
+                        value: f64::NAN,
+                        reason: "a Poisson drive needs a rate for every target type",
+                    })?,
+                }
+            }
+            DriveKind::Bursty { tstart, tstart_std, tstop: end, burst_rate, burst_std, numspikes, spike_isi } => {
+                DriveDynamics::Bursty {
+                    tstart: *tstart,
+                    tstart_std: *tstart_std,
+                    tstop: end.unwrap_or(tstop),
+                    burst_rate: *burst_rate,
+                    burst_std: *burst_std,
+                    numspikes: *numspikes,
+                    spike_isi: *spike_isi,
+                }
+            }
+        })
     }
 
     /// The template of `cell_type`.

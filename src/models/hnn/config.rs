@@ -185,8 +185,8 @@ impl Column {
     /// positions, `celsius` and `threshold`; its drives re-created (their
     /// events are drawn again from their seeds); its connectivity as
     /// written. Errors name the JSON path. Not supported yet: cell types
-    /// other than hnn-core's four, bursty drives, drives that are not
-    /// cell-specific, connection probabilities below 1, tonic biases.
+    /// other than hnn-core's four, connection probabilities below 1, tonic
+    /// biases.
     pub fn from_network_configuration(text: &str, source: &str) -> Result<Column> {
         let value: Value = serde_json::from_str(text).map_err(|e| NeuriteError::InvalidInput {
             what: format!("{source}:{}:{}", e.line(), e.column()),
@@ -232,9 +232,11 @@ impl Column {
         }
         drives.sort_by_key(|(start, _, _)| *start);
         for (_, name, d) in drives {
-            if !d.get("cell_specific")?.value.as_bool().unwrap_or(false) {
-                return Err(unsupported(&d.get("cell_specific")?, "a drive that is not cell-specific"));
-            }
+            let cell_specific = d.get("cell_specific")?.value.as_bool().unwrap_or(false);
+            let n_drive_cells = match cell_specific {
+                true => 0,
+                false => d.get("n_drive_cells")?.number()? as usize,
+            };
             if d.get("probability")?.value.as_f64() != Some(1.0) {
                 return Err(unsupported(&d.get("probability")?, "a drive connection probability other than 1"));
             }
@@ -263,6 +265,15 @@ impl Column {
                         rates,
                     }
                 }
+                "bursty" => DriveKind::Bursty {
+                    tstart: dynamics.get("tstart")?.number()?,
+                    tstart_std: dynamics.get("tstart_std")?.number()?,
+                    tstop: dynamics.optional("tstop").map(|t| t.number()).transpose()?,
+                    burst_rate: dynamics.get("burst_rate")?.number()?,
+                    burst_std: dynamics.get("burst_std")?.number()?,
+                    numspikes: dynamics.get("numspikes")?.number()? as usize,
+                    spike_isi: dynamics.get("spike_isi")?.number()?,
+                },
                 other => return Err(unsupported(&d.get("type")?, &format!("a `{other}` drive"))),
             };
             let weights = |key: &str, cell_type: CellType| -> Result<Option<f64>> {
@@ -293,6 +304,8 @@ impl Column {
                 targets,
                 space_constant: 3.0,
                 event_seed: d.get("event_seed")?.number()? as i64,
+                cell_specific,
+                n_drive_cells,
             })?;
         }
         for (name, range) in ranges.entries()? {
