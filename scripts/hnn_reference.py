@@ -10,6 +10,7 @@ Usage (from the repository root; the script runs itself in a venv under
     python3 scripts/hnn_reference.py config           # tests/data/hnn_config_*.csv
     python3 scripts/hnn_reference.py erp-trials       # tests/data/hnn_erp_trial1_*.csv
     python3 scripts/hnn_reference.py drives-mix       # tests/data/hnn_drives_mix_*.csv
+    python3 scripts/hnn_reference.py params-file N20.json   # tests/data/hnn_params_N20_*.csv
 
 Each mode is one fresh python process; the no-argument run writes only the
 hnn_erp_*.csv files below (the other modes are run one by one, see "Other
@@ -92,6 +93,24 @@ tstop=170.0, dt=0.025, n_trials=...) and the default backend, as above:
       trial 0, by drive cell gid (net.external_drives[name]['events'][0], one
       list per drive cell in gid order), in that order.  The run prints the
       gid ranges and every connection each drive made.
+  params-file NAME hnn_params_<stem>_{dipole,spikes}.csv, or for runs longer
+                   than 170 ms hnn_params_<stem>_dipole_every4.csv (rows 0, 4,
+                   8, ... of the returned dipole only, to keep the file small)
+      NAME is a .json file of hnn-core's installed param/ folder (N20.json,
+      gamma_L5weak_L2weak.json, ...), <stem> NAME less ".json":
+          net = jones_2009_model(params=<hnn_core>/param/NAME,
+                                 add_drives_from_params=True)
+          dpls = simulate_dipole(net, tstop=<the file's tstop, as read>,
+                                 dt=<the file's dt, else 0.025>, n_trials=1)
+      (simulate_dipole has no default tstop; hnn-core's own examples read
+      these files with neymotin_2020_model(params) and add their drives by
+      hand, this mode takes the drives from the file instead.)  The run
+      prints what hnn-core made of the file: the keys Params dropped or
+      defaulted, create_pext's feeds, the drive specs (event seeds before
+      and after _add_drives_from_params adds the drive's first gid), the
+      tonic biases, the gid ranges, every drive's dynamics, weights, delays,
+      connections and event times (per target type for cell-specific ones),
+      the cell-to-cell connections and the spike counts.
 
 Installation
 ------------
@@ -283,10 +302,11 @@ def run_erp(record_vsec=False):
     return net, dpls, captured[0]
 
 
-def run_model(build, n_trials=1, record_vsec=False):
-    """simulate_dipole(build(hnn_core), tstop=TSTOP, dt=DT, n_trials) in this
-    process.  Returns (net, dpls, raws), raws[i] = (times, dpl_data) of trial i
-    as _simulate_single_trial returned them (see run_erp)."""
+def run_model(build, n_trials=1, record_vsec=False, tstop=TSTOP, dt=DT):
+    """simulate_dipole(build(hnn_core), tstop=tstop, dt=dt, n_trials) in this
+    process (TSTOP, DT unless told).  Returns (net, dpls, raws), raws[i] =
+    (times, dpl_data) of trial i as _simulate_single_trial returned them (see
+    run_erp)."""
     import numpy as np
 
     hnn_core = import_hnn_core()
@@ -303,7 +323,7 @@ def run_model(build, n_trials=1, record_vsec=False):
     backends._simulate_single_trial = capture
     try:
         net = build(hnn_core)
-        dpls = hnn_core.simulate_dipole(net, tstop=TSTOP, dt=DT, n_trials=n_trials, record_vsec=record_vsec)
+        dpls = hnn_core.simulate_dipole(net, tstop=tstop, dt=dt, n_trials=n_trials, record_vsec=record_vsec)
     finally:
         backends._simulate_single_trial = original
     assert len(captured) == n_trials == len(dpls), (len(captured), n_trials, len(dpls))
@@ -567,7 +587,7 @@ def config_file():
 MODEL_BUILDERS = {"erp": erp_network, "params-default": params_default_network, "config": config_network}
 
 
-def check_postproc(net, dpl, raw):
+def check_postproc(net, dpl, raw, tstop=TSTOP, dt=DT):
     """simulate_dipole's post-processing, re-done from the raw dipole with
     hnn-core's own methods, must give exactly what it returned (see the
     docstring; as in reference())."""
@@ -575,7 +595,7 @@ def check_postproc(net, dpl, raw):
     from hnn_core.dipole import Dipole
 
     times, dpl_data = raw
-    assert len(times) == int(round(TSTOP / DT)) + 1, len(times)
+    assert len(times) == int(round(tstop / dt)) + 1, len(times)
     assert np.array_equal(np.asarray(dpl.times), times)
     check = Dipole(times, dpl_data.copy())
     check._baseline_renormalize(net._N_pyr_x, net._N_pyr_y)
@@ -959,6 +979,200 @@ def drives_mix_mode():
                   same_gids, sum(1 for a, b in zip(sp, ev_in) if a == b) if same_gids else 0, len(ev_in), diff))
 
 
+# ---------------------------------------------------------------------------
+# params-file mode
+# ---------------------------------------------------------------------------
+
+# Dipoles of runs longer than this are written every PARAMS_FILE_STRIDE-th
+# sample only (rows 0, 4, 8, ... of what simulate_dipole returned), in a file
+# named ..._dipole_every4.csv, to keep it under ~400 KB.
+PARAMS_FILE_FULL_DIPOLE_MS = 170.0
+PARAMS_FILE_STRIDE = 4
+
+
+def params_file_path(name):
+    """<hnn_core>/param/<name>; name must be a plain file name there."""
+    folder = os.path.join(hnn_package_dir(), "param")
+    path = os.path.join(folder, name)
+    if os.path.basename(name) != name or not name.endswith(".json") or not os.path.isfile(path):
+        raise SystemExit("params-file: %r is not a .json file in %s (there: %s)" % (
+            name, folder, ", ".join(sorted(os.listdir(folder)))))
+    return path
+
+
+def params_file_network(path):
+    def build(hnn_core):
+        return hnn_core.jones_2009_model(params=path, add_drives_from_params=True)
+    return build
+
+
+def num(x):
+    """JSON-friendly plain numbers (numpy scalars, tuples) for printing."""
+    if isinstance(x, dict):
+        return {k: num(v) for k, v in x.items()}
+    if isinstance(x, (list, tuple)):
+        return [num(v) for v in x]
+    if hasattr(x, "item") and not isinstance(x, (str, bytes)):
+        return x.item()
+    return x
+
+
+def params_file_mode(name):
+    import warnings
+
+    import numpy as np
+
+    path = params_file_path(name)
+    stem = os.path.splitext(name)[0]
+    with open(path) as f:
+        file_params = json.load(f)
+    # simulate_dipole's tstop has no default: the file's, as it is (hnn-core's
+    # examples pass it the same way); dt the file's, else simulate_dipole's
+    # default 0.025.
+    tstop = file_params["tstop"]
+    dt = file_params.get("dt", 0.025)
+    os.makedirs(DATA, exist_ok=True)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", DeprecationWarning)  # jones_2009_model's
+        net, dpls, raws = run_model(params_file_network(path), n_trials=1, tstop=tstop, dt=dt)
+    check_postproc(net, dpls[0], raws[0], tstop=tstop, dt=dt)
+    dpl = dpls[0]
+    spikes = sorted_spikes(net)
+
+    n = len(dpl.times)
+    if float(tstop) > PARAMS_FILE_FULL_DIPOLE_MS:
+        dname = "hnn_params_%s_dipole_every%d.csv" % (stem, PARAMS_FILE_STRIDE)
+        rows = range(0, n, PARAMS_FILE_STRIDE)
+    else:
+        dname = "hnn_params_%s_dipole.csv" % stem
+        rows = range(n)
+    write_csv(dname, "t_ms,L2,L5,agg",
+              [(fmt(dpl.times[i]), fmt(dpl.data["L2"][i]), fmt(dpl.data["L5"][i]), fmt(dpl.data["agg"][i]))
+               for i in rows])
+    write_spikes("hnn_params_%s_spikes.csv" % stem, spikes)
+
+    print("network: jones_2009_model(params=%s, add_drives_from_params=True), legacy_mode=%r; "
+          "simulate_dipole(net, tstop=%r, dt=%r, n_trials=1): %d samples%s" % (
+              path, net._legacy_mode, tstop, dt, n,
+              (", dipole file has rows 0, %d, %d, ... (%d rows)" % (PARAMS_FILE_STRIDE, 2 * PARAMS_FILE_STRIDE,
+                                                                   len(rows)))
+              if len(rows) != n else ""))
+    print("post-processing: the returned dipole equals Dipole(raw)._baseline_renormalize(%d, %d)"
+          "._convert_fAm_to_nAm() bit for bit (scale_applied %r)" % (net._N_pyr_x, net._N_pyr_y,
+                                                                     dpl.scale_applied))
+
+    # What hnn-core's Params kept of the file: only keys of get_params_default
+    # (with this file's number of evoked inputs) survive, the others are dropped
+    # silently; missing ones get get_params_default's values.
+    from hnn_core import read_params
+
+    kept = read_params(path)  # as jones_2009_model read it (net._params, before simulate_dipole set keys)
+    dropped = sorted(k for k in file_params if k not in kept)
+    defaulted = sorted(k for k in kept if k not in file_params)
+    print("Params: %d keys in the file, %d kept; dropped (not in get_params_default): %s" % (
+        len(file_params), sum(1 for k in file_params if k in kept), dropped))
+    print("Params: defaulted (not in the file): %s" % json.dumps(
+        {k: num(kept[k]) for k in defaulted if not k.startswith(("L2Pyr_", "L5Pyr_"))
+         or "Gauss" in k or "Pois" in k}))
+    print("Params: threshold %r, celsius %r, N_pyr_x/y in the file %r/%r (unused: mesh_shape=%r)" % (
+        kept["threshold"], kept["celsius"], file_params.get("N_pyr_x"), file_params.get("N_pyr_y"),
+        (net._N_pyr_x, net._N_pyr_y)))
+
+    # What _add_drives_from_params worked from: create_pext's feeds (after
+    # _validate_feed) and the drive specs (event seeds before the absolute-gid
+    # adjustment), computed again here from a fresh read of the file.
+    from hnn_core.params import (_extract_bias_specs_from_hnn_params, _extract_drive_specs_from_hnn_params,
+                                 create_pext)
+
+    fresh = read_params(path)
+    p_common, p_unique = create_pext(read_params(path), fresh["tstop"])
+    for idx, feed in enumerate(p_common):
+        print("create_pext p_common[%d] (bursty%d, after _validate_feed): %s" % (idx, idx + 1, json.dumps(num(feed))))
+    for key, feed in p_unique.items():
+        print("create_pext p_unique[%s]: %s" % (key, json.dumps(num(feed))))
+    specs = _extract_drive_specs_from_hnn_params(fresh, list(net.cell_types.keys()), net._legacy_mode)
+    bias_specs = _extract_bias_specs_from_hnn_params(fresh, list(net.cell_types.keys()))
+    print("drive specs made (sorted names = creation order): %s; skipped: %s" % (
+        sorted(specs), sorted(set(["bursty1", "bursty2"] + list(p_unique)) - set(specs))))
+    print("bias specs: %s; Itonic keys in the file: %s; in Params: %s; net.external_biases: %s" % (
+        json.dumps(bias_specs), sorted(k for k in file_params if k.startswith("Itonic")),
+        sorted(k for k in kept if k.startswith("Itonic")), json.dumps(num(net.external_biases))))
+
+    print("gid ranges: " + ", ".join("%s %d-%d" % (k, r[0], r[-1]) for k, r in net.gid_ranges.items()))
+    print("drives (creation order = net.external_drives order = gid order):")
+    assert list(net.external_drives) == sorted(specs), (list(net.external_drives), sorted(specs))
+    for name, drive in net.external_drives.items():
+        rng = net.gid_ranges[name]
+        spec = specs[name]
+        assert drive["event_seed"] == spec["event_seed"] + rng[0], (name, drive["event_seed"], spec["event_seed"])
+        conns = [c for c in net.connectivity if c["src_type"] == name]
+        print("  %s: type=%s location=%s n_drive_cells=%r cell_specific=%r gids %d-%d "
+              "event_seed %r = %r (spec) + %d (first gid) conn_seed=%r probability=%r target_types=%s" % (
+                  name, drive["type"], drive["location"], drive["n_drive_cells"], drive["cell_specific"], rng[0],
+                  rng[-1], drive["event_seed"], spec["event_seed"], rng[0], drive["conn_seed"],
+                  drive["probability"], list(drive["target_types"])))
+        print("      dynamics=%s" % json.dumps(num(drive["dynamics"])))
+        print("      spec dynamics=%s space_constant=%r" % (json.dumps(num(spec["dynamics"])),
+                                                           spec["space_constant"]))
+        print("      weights_ampa=%s weights_nmda=%s synaptic_delays=%s" % (
+            json.dumps(num(drive["weights_ampa"])), json.dumps(num(drive["weights_nmda"])),
+            json.dumps(num(drive["synaptic_delays"]))))
+        for c in conns:
+            pairs = c["gid_pairs"]
+            srcs = sorted(int(s) for s in pairs)
+            tgts = sorted(set(int(t) for v in pairs.values() for t in v))
+            print("      conn -> %s loc=%s receptor=%s A_weight=%r A_delay=%r lamtha=%r gain=%r threshold=%r "
+                  "probability=%r: %d sources (%d-%d), %d targets (%d-%d), %d pairs" % (
+                      c["target_type"], c["loc"], c["receptor"], c["nc_dict"]["A_weight"], c["nc_dict"]["A_delay"],
+                      c["nc_dict"]["lamtha"], c["nc_dict"].get("gain"), c["nc_dict"].get("threshold"),
+                      c["probability"], len(srcs), srcs[0], srcs[-1], len(tgts), tgts[0], tgts[-1],
+                      sum(len(v) for v in pairs.values())))
+        events = drive["events"][0]
+        assert len(events) == len(rng), (name, len(events), len(rng))
+        total = sum(len(e) for e in events)
+        if drive["cell_specific"]:
+            by_type = {}
+            targets = drive_targets(net, name)
+            for gid, ev in zip(rng, events):
+                tgt = targets[gid]
+                t = net.gid_to_type(tgt)
+                by_type.setdefault(t, [0, 0, None])
+                by_type[t][0] += 1
+                by_type[t][1] += len(ev)
+                if by_type[t][2] is None:
+                    by_type[t][2] = (gid, tgt, [float(x) for x in ev[:4]])
+            print("      events: %d in all; per target type (drive cells, events, first cell gid -> target: "
+                  "first events): %s" % (total, json.dumps(by_type)))
+        else:
+            for gid, ev in zip(rng, events):
+                print("      events of drive cell %d: %s" % (gid, [float(x) for x in ev]))
+
+    print("connections (src_type -> target_type loc receptor A_weight A_delay lamtha):")
+    for c in net.connectivity:
+        if c["src_type"] in net.external_drives:
+            continue
+        print("    %s -> %s %s %s %r %r %r" % (c["src_type"], c["target_type"], c["loc"], c["receptor"],
+                                            c["nc_dict"]["A_weight"], c["nc_dict"]["A_delay"],
+                                            c["nc_dict"]["lamtha"]))
+    counts = spike_counts(net, spikes)
+    print("spikes per type: " + ", ".join("%s %d" % kv for kv in counts.items()) + " (total %d)" % len(spikes))
+    agg = np.asarray(dpl.data["agg"])
+    print("agg dipole: min %r nAm at %r ms, max %r nAm at %r ms" % (
+        float(agg.min()), float(dpl.times[agg.argmin()]), float(agg.max()), float(dpl.times[agg.argmax()])))
+    # The drive cells' recorded spikes against their events (as drives-mix).
+    spikes_by_gid = {}
+    for t, g in spikes:
+        spikes_by_gid.setdefault(g, []).append(t)
+    for name, drive in net.external_drives.items():
+        rng = list(net.gid_ranges[name])
+        ev = sorted((float(t), g) for g, e in zip(rng, drive["events"][0]) for t in e)
+        sp = sorted((t, g) for g in rng for t in spikes_by_gid.get(g, []))
+        same = [g for t, g in sp] == [g for t, g in ev]
+        print("drive %s: %d events, %d drive-cell spikes, same gids in the same order: %s, max |spike - event| %r ms"
+              % (name, len(ev), len(sp), same,
+                 max([abs(a[0] - b[0]) for a, b in zip(sp, ev)] or [0.0]) if same else None))
+
+
 def main():
     if os.environ.get(MPI_CHILD_ENV) == "1":
         run_mpi_child()
@@ -981,6 +1195,8 @@ def main():
         erp_trials_mode()
     elif args == ["drives-mix"]:
         drives_mix_mode()
+    elif len(args) == 2 and args[0] == "params-file":
+        params_file_mode(args[1])
     elif len(args) == 2 and args[0] == "model-digest" and args[1] in MODEL_BUILDERS:
         model_digest(args[1])
     else:

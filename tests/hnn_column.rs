@@ -121,29 +121,35 @@ fn bad_inputs_name_their_place() {
 }
 
 #[test]
-fn a_flat_parameter_file_sets_weights_and_evoked_drives() {
+fn a_flat_parameter_file_sets_weights_and_drives_as_hnn_core_reads_it() {
     let text = r#"{"sim_prefix": "test", "tstop": 170, "threshold": 0.0, "gbar_L2Pyr_L2Basket": 0.00123,
+        "sync_evinput": false, "Itonic_A_L2Pyr_soma": 1.0,
         "t_evprox_1": 26.61, "sigma_t_evprox_1": 2.47, "numspikes_evprox_1": 1, "prng_seedcore_evprox_1": 2,
-        "gbar_evprox_1_L2Pyr_ampa": 0.01525, "gbar_evprox_1_L2Pyr_nmda": 0.0,
-        "gbar_evprox_1_L2Basket_ampa": 0.08831, "gbar_evprox_1_L2Basket_nmda": 0.0,
-        "gbar_evprox_1_L5Pyr_ampa": 0.00865, "gbar_evprox_1_L5Pyr_nmda": 0.0,
-        "gbar_evprox_1_L5Basket_ampa": 0.19934, "gbar_evprox_1_L5Basket_nmda": 0.0,
-        "t_evdist_1": 63.53, "sigma_t_evdist_1": 3.85, "numspikes_evdist_1": 1, "prng_seedcore_evdist_1": 2,
-        "gbar_evdist_1_L2Pyr_ampa": 0.0, "gbar_evdist_1_L2Pyr_nmda": 0.0,
-        "gbar_evdist_1_L2Basket_ampa": 0.0, "gbar_evdist_1_L2Basket_nmda": 0.0,
-        "gbar_evdist_1_L5Pyr_ampa": 0.0, "gbar_evdist_1_L5Pyr_nmda": 0.0}"#;
+        "gbar_evprox_1_L2Pyr_ampa": 0.01525, "gbar_evprox_1_L2Basket_ampa": 0.08831,
+        "t_evdist_1": 63.53, "sigma_t_evdist_1": 3.85, "numspikes_evdist_1": 1, "prng_seedcore_evdist_1": 2}"#;
     let column = Column::from_params(Params::from_json_str(text, "test.json").unwrap()).unwrap();
     // hnn-core's order (by name); a drive without weight stays (it numbers gids).
     assert_eq!(column.drives.iter().map(|d| d.name.as_str()).collect::<Vec<_>>(), ["evdist1", "evprox1"]);
     assert_eq!([column.drive_cell_count(0), column.drive_cell_count(1)], [235, 270]);
-    let l2_basket_to_l2_pyramidal = column.connections.iter().find(|c| c.weight == 0.00123).unwrap();
-    assert_eq!(l2_basket_to_l2_pyramidal.pairs.len(), 100);
-    let on = |extra: &str| {
+    // Absolute-gid seeds: prng_seedcore plus the drive's first gid.
+    assert_eq!([column.drives[0].event_seed, column.drives[1].event_seed], [2 + 270, 2 + 505]);
+    let l2_pyramidal_to_l2_basket = column.connections.iter().find(|c| c.weight == 0.00123).unwrap();
+    assert_eq!(l2_pyramidal_to_l2_basket.pairs.len(), 100);
+    // A weight the file leaves out is hnn-core's default for files: 0.
+    assert!(column.connections.iter().any(|c| c.weight == 0.0 && c.lamtha == 50.0));
+    let with = |extra: &str| {
         let text = text.replacen('{', &format!("{{{extra},"), 1);
-        Column::from_params(Params::from_json_str(&text, "test.json").unwrap()).unwrap_err().to_string()
+        Column::from_params(Params::from_json_str(&text, "test.json").unwrap())
     };
-    assert!(on(r#""t0_input_prox": 50, "tstop_input_prox": 1001"#).contains("rhythmic input_prox"));
-    assert!(on(r#""sync_evinput": true"#).contains("sync_evinput"));
+    // The rhythmic input starts before it ends: a common drive of 10 cells.
+    let rhythmic = with(r#""t0_input_prox": 50, "tstop_input_prox": 1001"#).unwrap();
+    assert_eq!(rhythmic.drives[0].name, "bursty1");
+    assert_eq!(rhythmic.drive_cell_count(0), 10);
+    // sync_evinput: one drive cell for all targets.
+    let text_sync = text.replace(r#""sync_evinput": false"#, r#""sync_evinput": true"#);
+    let synced = Column::from_params(Params::from_json_str(&text_sync, "test.json").unwrap()).unwrap();
+    assert_eq!([synced.drive_cell_count(0), synced.drive_cell_count(1)], [1, 1]);
+    assert!(with(r#""L2Basket_Gauss_mu": 20"#).unwrap_err().to_string().contains("Gaussian"));
 }
 
 #[test]

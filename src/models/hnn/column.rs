@@ -262,48 +262,82 @@ impl Column {
     }
 
     /// hnn-core's `jones_2009_model(params, add_drives_from_params=True)`
-    /// for a flat parameter file: the connection weights, `threshold` and
-    /// `celsius` of `params`, and its evoked drives (`t_evprox_1`,
-    /// `sigma_t_evprox_1`, `numspikes_evprox_1`, `gbar_evprox_1_L2Pyr_ampa`,
-    /// `prng_seedcore_evprox_1`, ...; in hnn-core's order, by name): every
-    /// cell type but distal drives' L5 basket cells is a target, with
-    /// delays 0.1 ms (1 ms from proximal drives onto layer 5) and λ = 3.
-    /// Drives with zero weights stay, as in hnn-core (they number gids);
-    /// event seeds are `prng_seedcore_*` plus the drive's first gid (the
-    /// HNN GUI's "absolute gid" seeds, as hnn-core applies them).
-    /// The rhythmic, Gaussian and Poisson inputs of such files and tonic
-    /// biases are refused when the file turns them on: not supported yet.
+    /// for a flat parameter file (the HNN GUI's): the connection weights,
+    /// `threshold` and `celsius` of `params` (missing values take hnn-core's
+    /// defaults for files, weights 0), and its drives in hnn-core's order
+    /// (by name): the rhythmic inputs `input_prox` and `input_dist`
+    /// (`bursty1`, `bursty2`: common drives of `repeats_*` cells, λ = 100)
+    /// when they start before they end, the evoked inputs (`t_evprox_1`,
+    /// `sigma_t_evprox_1`, `gbar_evprox_1_L2Pyr_ampa`, ...; one drive cell per
+    /// target, or one for all with `sync_evinput`; delays 0.1 ms, 1 ms from
+    /// proximal drives onto layer 5; λ = 3), and the Poisson input
+    /// (`extpois`, cell-specific, rate `<type>_Pois_lamtha` Hz or 1 Hz when
+    /// that is not > 0, λ = 100) when `T_pois` ≥ `t0_pois`. Drives with zero
+    /// weights stay (they number gids); event seeds are `prng_seedcore_*`
+    /// plus the drive's first gid (the HNN GUI's "absolute gid" seeds). As in
+    /// hnn-core 0.6.1, keys it does not know (tonic biases `Itonic_*`) are
+    /// ignored; its Gaussian input is refused when the file turns it on.
     pub fn from_params(params: Params) -> Result<Column> {
         let mut column = Column::jones_2009(params)?;
-        let p = &column.params;
+        let p = column.params.clone();
         let tstop = p.number("tstop")?;
         let unsupported = |what: &str| NeuriteError::InvalidInput {
             what: format!("parameter file: {what}"),
-            reason: "this input is not supported yet (only evoked drives are)".into(),
+            reason: "this input is not supported yet".into(),
         };
-        for (feed, t0, end) in
-            [("prox", "t0_input_prox", "tstop_input_prox"), ("dist", "t0_input_dist", "tstop_input_dist")]
-        {
-            if let (Some(t0), Some(end)) = (p.get(t0), p.get(end))
-                && end.min(tstop) >= t0
-            {
-                return Err(unsupported(&format!("rhythmic input_{feed} ({t0} to {end} ms)")));
-            }
-        }
-        if p.get("L2Basket_Gauss_mu").is_some_and(|mu| mu <= tstop) {
+        // hnn-core decides on the L2 basket cells' mean alone.
+        if p.number("L2Basket_Gauss_mu")? <= tstop {
             return Err(unsupported("Gaussian input (L2Basket_Gauss_mu within tstop)"));
         }
-        if let (Some(t0), Some(end)) = (p.get("t0_pois"), p.get("T_pois"))
-            && end >= t0
-        {
-            return Err(unsupported("Poisson input (t0_pois to T_pois)"));
+        let mut drives: Vec<Drive> = Vec::new();
+        // Rhythmic inputs: one common bursty drive per feed.
+        for (k, feed) in ["prox", "dist"].iter().enumerate() {
+            let key = |name: &str| format!("{name}_{feed}");
+            let t0 = p.number(&key("t0_input"))?;
+            let end = p.number(&key("tstop_input"))?.min(tstop);
+            if end < t0 {
+                continue;
+            }
+            let proximal = *feed == "prox";
+            let mut targets = Vec::new();
+            for cell_type in CellType::ALL {
+                if !proximal && cell_type == CellType::L5Basket {
+                    continue;
+                }
+                let layer = if matches!(cell_type, CellType::L2Basket | CellType::L2Pyramidal) { "L2" } else { "L5" };
+                let weight = |r: &str| p.number(&format!("input_{feed}_A_weight_{}_{r}", cell_type.short_name()));
+                let delay = p.number(&format!("input_{feed}_A_delay_{layer}"))?;
+                if delay == -1.0 {
+                    return Err(unsupported(&format!("input_{feed}_A_delay_{layer} = -1")));
+                }
+                targets.push(DriveTarget {
+                    cell_type,
+                    ampa: Some(weight("ampa")?),
+                    nmda: Some(weight("nmda")?),
+                    delay,
+                });
+            }
+            drives.push(Drive {
+                name: format!("bursty{}", k + 1),
+                dynamics: DriveKind::Bursty {
+                    tstart: t0,
+                    tstart_std: p.number(&key("t0_input_stdev"))?,
+                    tstop: Some(end),
+                    burst_rate: p.number(&key("f_input"))?,
+                    burst_std: p.number(&key("f_stdev"))?,
+                    numspikes: p.number(&key("events_per_cycle"))? as usize,
+                    spike_isi: 10.0,
+                },
+                location: if proximal { SynapseGroup::Proximal } else { SynapseGroup::Distal },
+                targets,
+                space_constant: 100.0,
+                event_seed: p.number(&format!("prng_seedcore_input_{feed}"))? as i64,
+                cell_specific: false,
+                n_drive_cells: p.number(&key("repeats"))? as usize,
+            });
         }
-        if p.names().any(|k| k.starts_with("Itonic_")) {
-            return Err(unsupported("tonic bias (Itonic_...)"));
-        }
-        if p.get("sync_evinput").is_some_and(|s| s != 0.0) {
-            return Err(unsupported("sync_evinput (one drive cell for all targets)"));
-        }
+        // Evoked inputs.
+        let sync = p.number("sync_evinput")? != 0.0;
         let mut names: Vec<String> = p
             .names()
             .filter_map(|k| k.strip_prefix("t_").filter(|n| n.starts_with("evprox_") || n.starts_with("evdist_")))
@@ -311,7 +345,6 @@ impl Column {
             .collect();
         names.sort_by_key(|n| n.replace('_', ""));
         for name in names {
-            let p = &column.params;
             let number = |key: String| p.number(&key);
             let proximal = name.starts_with("evprox");
             let mut targets = Vec::new();
@@ -329,7 +362,7 @@ impl Column {
                     delay,
                 });
             }
-            let drive = Drive {
+            drives.push(Drive {
                 name: name.replace('_', ""),
                 dynamics: DriveKind::Evoked {
                     mu: number(format!("t_{name}"))?,
@@ -340,9 +373,40 @@ impl Column {
                 targets,
                 space_constant: 3.0,
                 event_seed: number(format!("prng_seedcore_{name}"))? as i64,
+                cell_specific: !sync,
+                n_drive_cells: 1,
+            });
+        }
+        // The Poisson input.
+        let (t0, end) = (p.number("t0_pois")?, p.number("T_pois")?);
+        if end >= t0 {
+            let mut targets = Vec::new();
+            let mut rates = Vec::new();
+            for cell_type in CellType::ALL {
+                let s = cell_type.short_name();
+                let rate = p.number(&format!("{s}_Pois_lamtha"))?;
+                rates.push((cell_type, if rate > 0.0 { rate } else { 1.0 }));
+                let delay = if cell_type == CellType::L2Pyramidal { 0.1 } else { 1.0 };
+                targets.push(DriveTarget {
+                    cell_type,
+                    ampa: Some(p.number(&format!("{s}_Pois_A_weight_ampa"))?),
+                    nmda: Some(p.number(&format!("{s}_Pois_A_weight_nmda"))?),
+                    delay,
+                });
+            }
+            drives.push(Drive {
+                name: "extpois".into(),
+                dynamics: DriveKind::Poisson { tstart: t0.max(0.0), tstop: Some(end.max(0.0)), rates },
+                location: SynapseGroup::Proximal,
+                targets,
+                space_constant: 100.0,
+                event_seed: p.number("prng_seedcore_extpois")? as i64,
                 cell_specific: true,
                 n_drive_cells: 0,
-            };
+            });
+        }
+        drives.sort_by(|a, b| a.name.cmp(&b.name));
+        for drive in drives {
             column.add_drive(drive)?;
         }
         // The HNN GUI's seeds count from the drive's first gid, and the

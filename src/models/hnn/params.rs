@@ -35,6 +35,44 @@ const NETWORK_DEFAULTS: &[(&str, f64)] = &[
     ("gbar_L5Basket_L5Basket", 0.02),
 ];
 
+/// hnn-core 0.6.1's defaults for what a parameter file leaves out
+/// (`get_params_default`): its `Params` fills every missing key from them
+/// (and keeps only keys it knows). Evoked drives' keys are handled apart.
+const FILE_DEFAULTS: &[(&str, f64)] = &[
+    ("tstop", 250.0),
+    ("dt", 0.025),
+    ("celsius", 37.0),
+    ("threshold", 0.0),
+    ("N_trials", 1.0),
+    ("dipole_scalefctr", 30000.0),
+    ("dipole_smooth_win", 15.0),
+    ("sync_evinput", 1.0),
+    ("t0_input_prox", 1000.0),
+    ("tstop_input_prox", 250.0),
+    ("f_input_prox", 10.0),
+    ("f_stdev_prox", 20.0),
+    ("events_per_cycle_prox", 2.0),
+    ("repeats_prox", 10.0),
+    ("t0_input_stdev_prox", 0.0),
+    ("input_prox_A_delay_L2", 0.1),
+    ("input_prox_A_delay_L5", 1.0),
+    ("t0_input_dist", 1000.0),
+    ("tstop_input_dist", 250.0),
+    ("f_input_dist", 10.0),
+    ("f_stdev_dist", 20.0),
+    ("events_per_cycle_dist", 2.0),
+    ("repeats_dist", 10.0),
+    ("t0_input_stdev_dist", 0.0),
+    ("input_dist_A_delay_L2", 5.0),
+    ("input_dist_A_delay_L5", 5.0),
+    ("t0_pois", 0.0),
+    ("T_pois", -1.0),
+    ("L2Basket_Gauss_mu", 2000.0),
+    ("L2Pyr_Gauss_mu", 2000.0),
+    ("L5Basket_Gauss_mu", 2000.0),
+    ("L5Pyr_Gauss_mu", 2000.0),
+];
+
 /// The pyramidal cells' values (hnn-core 0.6.1's `params_default.py`:
 /// geometry in µm, Ra in Ω·cm, cm in µF/cm², synapses in mV and ms,
 /// conductances in S/cm² or pS/µm² as the channel's gbar).
@@ -143,6 +181,9 @@ const CELL_DEFAULTS: &[(&str, f64)] = &[
 pub struct Params {
     /// Values read from a file (numbers; booleans as 0 and 1).
     values: BTreeMap<String, f64>,
+    /// Whether missing values come from hnn-core's defaults for files
+    /// (`get_params_default`) rather than from `default.json`.
+    file: bool,
     /// Where they came from (for messages).
     source: String,
 }
@@ -151,7 +192,7 @@ impl Params {
     /// The Jones 2009 defaults (hnn-core's `default.json` for what the
     /// column reads).
     pub fn jones_2009() -> Params {
-        Params { values: BTreeMap::new(), source: "the Jones 2009 defaults".into() }
+        Params { values: BTreeMap::new(), file: false, source: "the Jones 2009 defaults".into() }
     }
 
     /// Reads a flat parameter file (hnn-core's `.json` parameter files, as
@@ -186,7 +227,7 @@ impl Params {
                 values.insert(key, number);
             }
         }
-        Ok(Params { values, source: source.to_string() })
+        Ok(Params { values, file: true, source: source.to_string() })
     }
 
     /// Reads a flat parameter file from `path`.
@@ -202,6 +243,27 @@ impl Params {
     pub fn number(&self, name: &str) -> Result<f64> {
         if let Some(v) = self.values.get(name) {
             return Ok(*v);
+        }
+        if self.file {
+            // hnn-core's defaults: weights 0, the inputs' settings above,
+            // and for the rest (seeds, times) 0.
+            let zero =
+                ["gbar_", "input_prox_A_weight_", "input_dist_A_weight_", "prng_seedcore_", "t_ev", "sigma_t_ev"]
+                    .iter()
+                    .any(|p| name.starts_with(p))
+                    || name.ends_with("_Pois_A_weight_ampa")
+                    || name.ends_with("_Pois_A_weight_nmda")
+                    || name.ends_with("_Pois_lamtha")
+                    || name.ends_with("_Gauss_A_weight");
+            if let Some((_, v)) = FILE_DEFAULTS.iter().find(|(k, _)| *k == name) {
+                return Ok(*v);
+            }
+            if name.starts_with("numspikes_ev") {
+                return Ok(1.0);
+            }
+            if zero {
+                return Ok(0.0);
+            }
         }
         NETWORK_DEFAULTS.iter().chain(CELL_DEFAULTS).find(|(k, _)| *k == name).map(|(_, v)| *v).ok_or_else(|| {
             NeuriteError::InvalidInput { what: format!("{}: .{name}", self.source), reason: "missing parameter".into() }
