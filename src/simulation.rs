@@ -129,12 +129,17 @@ impl LocalSetup {
         let threads = config.threads.max(1);
         let cells: Vec<(Gid, &CellDescription)> = network.cells().collect();
         // Contiguous runs of gids per group keep neighbours together; each
-        // group gets about the same number of compartments (artificial cells
-        // count as one), so that a network with many spike sources still
-        // spreads its cable cells over the threads.
+        // group gets about the same work: nodes and mechanism instances
+        // (artificial cells count as one), so that a network with many spike
+        // sources, or with richer cells in one part, still spreads its work
+        // over the threads.
         let weight = |c: &CellDescription| -> usize {
             match c {
-                CellDescription::Cable(cell) => 1 + cell.sections().iter().map(|s| s.nseg() + 1).sum::<usize>(),
+                CellDescription::Cable(cell) => {
+                    let nodes: usize =
+                        cell.sections().iter().map(|s| s.nseg() * (2 + s.density_mechanisms().len()) + 1).sum();
+                    1 + nodes + cell.point_processes().len()
+                }
                 _ => 1,
             }
         };
