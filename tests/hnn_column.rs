@@ -116,7 +116,10 @@ fn bad_inputs_name_their_place() {
     assert!(params("{\"gbar_L2Pyr_L2Basket\": [1]}").contains(".gbar_L2Pyr_L2Basket"));
     assert!(params("[1, 2]").contains("one JSON object"));
     let empty = Params::from_json_str("{}", "empty.json").unwrap();
-    assert_eq!(empty.number("gbar_L2Pyr_L2Basket").unwrap(), 0.0005);
+    // A file's missing weight is hnn-core's default for files (0); the Jones
+    // 2009 model's own is default.json's.
+    assert_eq!(empty.number("gbar_L2Pyr_L2Basket").unwrap(), 0.0);
+    assert_eq!(Params::jones_2009().number("gbar_L2Pyr_L2Basket").unwrap(), 0.0005);
     assert!(empty.number("no_such_key").unwrap_err().to_string().contains(".no_such_key"));
 }
 
