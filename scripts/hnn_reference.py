@@ -11,6 +11,7 @@ Usage (from the repository root; the script runs itself in a venv under
     python3 scripts/hnn_reference.py erp-trials       # tests/data/hnn_erp_trial1_*.csv
     python3 scripts/hnn_reference.py drives-mix       # tests/data/hnn_drives_mix_*.csv
     python3 scripts/hnn_reference.py params-file N20.json   # tests/data/hnn_params_N20_*.csv
+    python3 scripts/hnn_reference.py bias             # tests/data/hnn_bias_*.csv
 
 Each mode is one fresh python process; the no-argument run writes only the
 hnn_erp_*.csv files below (the other modes are run one by one, see "Other
@@ -111,6 +112,23 @@ tstop=170.0, dt=0.025, n_trials=...) and the default backend, as above:
       tonic biases, the gid ranges, every drive's dynamics, weights, delays,
       connections and event times (per target type for cell-specific ones),
       the cell-to-cell connections and the spike counts.
+  bias             hnn_bias_{dipole,spikes}.csv
+      the ERP network with two tonic biases:
+          net = jones_2009_model()
+          add_erp_drives_to_jones_model(net)
+          net.add_tonic_bias(amplitude={'L2_pyramidal': 0.3, 'L5_basket': -0.1},
+                             t0=20.0, tstop=None)
+      (hnn-core 0.6.1's signature: add_tonic_bias(*, cell_type=None,
+      section='soma', bias_name='tonic', amplitude, t0=0, tstop=None)).
+      simulate_dipole replaces tstop=None by its own tstop (170.0) in
+      net.external_biases; NetworkBuilder then gives every cell of a biased
+      type, right after cell.build() (sections, synapses, biophysics, dipole)
+      and before its recordings and spike-detector NetCon, one
+      h.IClamp(soma(0.5)) per bias with delay=t0, dur=tstop - t0, amp=the
+      amplitude (nA).  The run prints net.external_biases before and after
+      simulate_dipole, every IClamp as created (read back from NEURON, with
+      the point processes already on its segment), and how the dipole and
+      spikes compare with hnn_erp_*.csv (the same network without biases).
 
 Installation
 ------------
@@ -1173,6 +1191,118 @@ def params_file_mode(name):
                  max([abs(a[0] - b[0]) for a, b in zip(sp, ev)] or [0.0]) if same else None))
 
 
+# ---------------------------------------------------------------------------
+# bias mode
+# ---------------------------------------------------------------------------
+
+BIAS_AMPLITUDE = {"L2_pyramidal": 0.3, "L5_basket": -0.1}
+BIAS_T0 = 20.0
+
+
+def bias_network(hnn_core):
+    net = erp_network(hnn_core)
+    net.add_tonic_bias(amplitude=dict(BIAS_AMPLITUDE), t0=BIAS_T0, tstop=None)
+    return net
+
+
+def bias_mode():
+    import numpy as np
+
+    os.makedirs(DATA, exist_ok=True)
+
+    # Every IClamp hnn-core makes, read back from NEURON right after
+    # Cell.create_tonic_bias made it (reading changes nothing), with the
+    # point processes its segment had then.
+    made = []
+    original = []
+
+    def create_tonic_bias(self, *args, **kwargs):
+        before = len(self.tonic_biases)
+        original[0](self, *args, **kwargs)
+        assert len(self.tonic_biases) == before + 1
+        stim = self.tonic_biases[-1]
+        seg = stim.get_segment()
+        made.append({
+            "gid": int(self.gid), "args": num(list(args)), "kwargs": num(kwargs),
+            "sec": seg.sec.name(), "x": float(seg.x), "nseg": int(seg.sec.nseg),
+            "delay": float(stim.delay), "dur": float(stim.dur), "amp": float(stim.amp),
+            "others": sorted(pp.hname().split("[")[0] for pp in seg.point_processes() if pp.hname() != stim.hname()),
+        })
+
+    biases_before = {}
+
+    def build(hnn_core):
+        from hnn_core.cell import Cell
+
+        original.append(Cell.create_tonic_bias)
+        Cell.create_tonic_bias = create_tonic_bias
+        net = bias_network(hnn_core)
+        biases_before.update(json.loads(json.dumps(num(net.external_biases))))
+        return net
+
+    try:
+        net, dpls, raws = run_model(build, n_trials=1)
+    finally:
+        if original:
+            from hnn_core.cell import Cell
+
+            Cell.create_tonic_bias = original[0]
+    check_postproc(net, dpls[0], raws[0])
+    spikes = sorted_spikes(net)
+    write_dipole("hnn_bias_dipole.csv", dpls[0])
+    write_spikes("hnn_bias_spikes.csv", spikes)
+
+    print("network: jones_2009_model() + add_erp_drives_to_jones_model + add_tonic_bias(amplitude=%s, t0=%r, "
+          "tstop=None); simulate_dipole(net, tstop=%r, dt=%r, n_trials=1): %d samples" % (
+              json.dumps(BIAS_AMPLITUDE), BIAS_T0, TSTOP, DT, len(dpls[0].times)))
+    print("post-processing: the returned dipole equals Dipole(raw)._baseline_renormalize(%d, %d)"
+          "._convert_fAm_to_nAm() bit for bit (scale_applied %r)" % (net._N_pyr_x, net._N_pyr_y,
+                                                                     dpls[0].scale_applied))
+    print("net.external_biases before simulate_dipole: %s" % json.dumps(biases_before))
+    print("net.external_biases after simulate_dipole:  %s" % json.dumps(num(net.external_biases)))
+    print_summary(net, spikes, dpls[0])
+
+    by_type = {}
+    for m in made:
+        t = net.gid_to_type(m["gid"])
+        key = json.dumps({k: m[k] for k in ("args", "kwargs", "sec", "x", "nseg", "delay", "dur", "amp", "others")})
+        by_type.setdefault(t, {}).setdefault(key, []).append(m["gid"])
+    print("IClamps made by Cell.create_tonic_bias: %d" % len(made))
+    for t, kinds in by_type.items():
+        gids = sorted(g for v in kinds.values() for g in v)
+        rng = list(net.gid_ranges[t])
+        print("  %s: %d IClamps on gids %d-%d (every cell of the type: %s, one each: %s)" % (
+            t, len(gids), gids[0], gids[-1], gids == rng, len(set(gids)) == len(gids)))
+        for key, g in kinds.items():
+            print("    %d x %s" % (len(g), key))
+    assert sorted(by_type) == sorted(BIAS_AMPLITUDE), sorted(by_type)
+
+    # Against the unbiased ERP reference files (same network, no biases).
+    erp_dipole = os.path.join(DATA, "hnn_erp_dipole.csv")
+    erp_spikes = os.path.join(DATA, "hnn_erp_spikes.csv")
+    if os.path.exists(erp_dipole) and os.path.exists(erp_spikes):
+        ref = np.loadtxt(erp_dipole, delimiter=",", skiprows=1)
+        times = np.asarray(dpls[0].times)
+        assert np.array_equal(ref[:, 0], times)
+        for col, key in ((1, "L2"), (2, "L5"), (3, "agg")):
+            diff = np.nonzero(ref[:, col] != np.asarray(dpls[0].data[key]))[0]
+            print("vs hnn_erp_dipole.csv %s: %s" % (key, "identical" if len(diff) == 0 else
+                                                    "bit for bit identical up to t=%r ms, first different at "
+                                                    "t=%r ms (row %d)" % (float(times[diff[0] - 1]) if diff[0] else None,
+                                                                          float(times[diff[0]]), diff[0] + 1)))
+        with open(erp_spikes) as f:
+            next(f)
+            ref_spikes = [(float(t), int(g)) for g, t in (line.strip().split(",") for line in f)]
+        ref_counts = spike_counts(net, ref_spikes)
+        print("vs hnn_erp_spikes.csv: spikes per type ERP -> bias: " + ", ".join(
+            "%s %d -> %d" % (k, ref_counts[k], v) for k, v in spike_counts(net, spikes).items()))
+        first = next((i for i, (a, b) in enumerate(zip(ref_spikes, spikes)) if a != b), None)
+        print("vs hnn_erp_spikes.csv: first difference at sorted spike %s (ERP %s, bias %s)" % (
+            first, ref_spikes[first] if first is not None else None, spikes[first] if first is not None else None))
+    else:
+        print("hnn_erp_dipole.csv / hnn_erp_spikes.csv missing, not compared")
+
+
 def main():
     if os.environ.get(MPI_CHILD_ENV) == "1":
         run_mpi_child()
@@ -1195,6 +1325,8 @@ def main():
         erp_trials_mode()
     elif args == ["drives-mix"]:
         drives_mix_mode()
+    elif args == ["bias"]:
+        bias_mode()
     elif len(args) == 2 and args[0] == "params-file":
         params_file_mode(args[1])
     elif len(args) == 2 and args[0] == "model-digest" and args[1] in MODEL_BUILDERS:

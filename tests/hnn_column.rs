@@ -269,3 +269,25 @@ fn common_rhythmic_and_poisson_drives_match_hnn_core() {
     let common = column.parse_drive_events("drive,target_gid,t_ms\ncommon,0,40\n", "e.csv").unwrap_err();
     assert!(common.to_string().contains("common drive"), "{common}");
 }
+
+#[test]
+fn tonic_biases_match_hnn_core() {
+    use neurite::models::hnn::CellType;
+    let mut column = erp_column();
+    column.add_tonic_bias(CellType::L2Pyramidal, 0.3, 20.0, None).unwrap();
+    column.add_tonic_bias(CellType::L5Basket, -0.1, 20.0, None).unwrap();
+    assert!(column.add_tonic_bias(CellType::L5Basket, 0.1, 0.0, None).is_err(), "one bias per type");
+    assert!(column.add_tonic_bias(CellType::L2Basket, 0.1, 30.0, Some(10.0)).is_err(), "tstop before t0");
+    let events = column.drive_events(170.0, 0).unwrap();
+    let (spikes, dipole) = run(&column, &events, 170.0, 1);
+    let theirs: Vec<Spike> =
+        csv("hnn_bias_spikes.csv").iter().map(|r| Spike { gid: r[0] as u64, time: r[1] }).collect();
+    assert_eq!(spikes.len(), theirs.len());
+    for (a, b) in spikes.iter().zip(&theirs) {
+        assert!(a.gid == b.gid && (a.time - b.time).abs() < 1e-3 * 0.025, "ours {a:?}, hnn-core {b:?}");
+    }
+    let rows = csv("hnn_bias_dipole.csv");
+    let peak = rows.iter().map(|r| r[3].abs()).fold(0.0, f64::max);
+    let worst = rows.iter().zip(&dipole.agg).map(|(r, x)| (r[3] - x).abs()).fold(0.0, f64::max);
+    assert!(worst <= 1e-6 * peak, "agg {worst} nAm off, peak {peak}");
+}

@@ -149,6 +149,25 @@ pub struct Column {
     pub connections: Vec<Connection>,
     /// The drives, in the order they were added.
     pub drives: Vec<Drive>,
+    /// Tonic currents into the cells of a type (hnn-core's
+    /// `add_tonic_bias`).
+    pub biases: Vec<TonicBias>,
+}
+
+/// A constant current into every cell of a type (hnn-core's tonic bias):
+/// an IClamp at the middle of `section` from `t0` to `tstop`.
+#[derive(Debug, Clone, PartialEq)]
+pub struct TonicBias {
+    /// The cell type.
+    pub cell_type: CellType,
+    /// The section (`soma`).
+    pub section: String,
+    /// Amplitude, nA.
+    pub amplitude: f64,
+    /// Start, ms.
+    pub t0: f64,
+    /// End, ms (`None`: the end of the simulation).
+    pub tstop: Option<f64>,
 }
 
 /// Event times (ms) of every drive cell of every drive: `[drive][cell]`.
@@ -214,6 +233,7 @@ impl Column {
             origin,
             connections: Vec::new(),
             drives: Vec::new(),
+            biases: Vec::new(),
         };
         use CellType::*;
         use Receptor::*;
@@ -736,9 +756,37 @@ impl Column {
         }
     }
 
-    /// Builds the cells `keep` selects, their NetCons, and the drive cells
-    /// `keep` selects, spiking at `events` (one list per drive cell).
-    pub fn build(&self, events: &DriveEvents, keep: impl Fn(Gid) -> bool) -> Result<BuiltColumn> {
+    /// Adds a tonic bias (hnn-core's `add_tonic_bias`): `amplitude` nA into
+    /// the soma's middle of every cell of `cell_type` from `t0` to `tstop`
+    /// ms (`None`: the end of the simulation). One per cell type.
+    pub fn add_tonic_bias(&mut self, cell_type: CellType, amplitude: f64, t0: f64, tstop: Option<f64>) -> Result<()> {
+        let bad = |what: &str, value: f64, reason: &'static str| NeuriteError::InvalidParameter {
+            what: format!("tonic bias of {} {what}", cell_type.name()),
+            value,
+            reason,
+        };
+        if self.biases.iter().any(|b| b.cell_type == cell_type) {
+            return Err(bad("", f64::NAN, "a bias for this cell type was already added"));
+        }
+        if !amplitude.is_finite() {
+            return Err(bad("amplitude (nA)", amplitude, "must be finite"));
+        }
+        if !(t0.is_finite() && t0 >= 0.0) {
+            return Err(bad("t0 (ms)", t0, "must be finite and >= 0"));
+        }
+        if let Some(end) = tstop
+            && !(end.is_finite() && end >= t0)
+        {
+            return Err(bad("tstop (ms)", end, "must be finite and >= t0"));
+        }
+        self.biases.push(TonicBias { cell_type, section: "soma".into(), amplitude, t0, tstop });
+        Ok(())
+    }
+
+    /// Builds the cells `keep` selects for a simulation of `tstop` ms, their
+    /// NetCons and tonic biases, and the drive cells `keep` selects, spiking
+    /// at `events` (one list per drive cell).
+    pub fn build(&self, events: &DriveEvents, tstop: f64, keep: impl Fn(Gid) -> bool) -> Result<BuiltColumn> {
         let threshold = self.params.number("threshold")?;
         let mut network = Network::new();
         network.set_identity(format!("hnn column {} cells, {} drives", self.network_cell_count(), self.drives.len()));
@@ -750,8 +798,19 @@ impl Column {
                 if !keep(gid) {
                     continue;
                 }
-                let cell =
+                let mut cell =
                     self.template(*cell_type)?.build(cell_type.name(), *pos, threshold, cell_type.is_pyramidal())?;
+                for bias in self.biases.iter().filter(|b| b.cell_type == *cell_type) {
+                    let section = cell.cell.find_section(&bias.section).ok_or_else(|| NeuriteError::InvalidInput {
+                        what: format!("tonic bias of {}", cell_type.name()),
+                        reason: format!("no section `{}`", bias.section),
+                    })?;
+                    let clamp =
+                        cell.cell.add_point_process(crate::morphology::Location::new(section, 0.5), "IClamp")?;
+                    cell.cell.set_point_parameter(clamp, "del", bias.t0)?;
+                    cell.cell.set_point_parameter(clamp, "dur", bias.tstop.unwrap_or(tstop) - bias.t0)?;
+                    cell.cell.set_point_parameter(clamp, "amp", bias.amplitude)?;
+                }
                 built.insert(gid, (*cell_type, cell));
             }
         }

@@ -184,9 +184,9 @@ impl Column {
     /// as `read_network_configuration` does: the file's cell templates,
     /// positions, `celsius` and `threshold`; its drives re-created (their
     /// events are drawn again from their seeds); its connectivity as
-    /// written. Errors name the JSON path. Not supported yet: cell types
-    /// other than hnn-core's four, connection probabilities below 1, tonic
-    /// biases.
+    /// written; tonic biases. Errors name the JSON path. Not supported yet:
+    /// cell types other than hnn-core's four, connection probabilities below
+    /// 1, biases outside the soma.
     pub fn from_network_configuration(text: &str, source: &str) -> Result<Column> {
         let value: Value = serde_json::from_str(text).map_err(|e| NeuriteError::InvalidInput {
             what: format!("{source}:{}:{}", e.line(), e.column()),
@@ -204,10 +204,23 @@ impl Column {
         );
         let mut column = Column::jones_2009(Params::from_json_str(&flat, source)?)?;
         column.mesh = (root.get("N_pyr_x")?.number()? as usize, root.get("N_pyr_y")?.number()? as usize);
-        if let Some(biases) = root.optional("external_biases")
-            && !biases.object().map(|o| o.is_empty()).unwrap_or(true)
-        {
-            return Err(unsupported(&biases, "a tonic bias"));
+        if let Some(biases) = root.optional("external_biases") {
+            for (name, per_type) in biases.entries()? {
+                if name != "tonic" {
+                    return Err(unsupported(&per_type, &format!("a bias `{name}`")));
+                }
+                for (cell_type, b) in per_type.entries()? {
+                    let cell_type = CellType::from_name(cell_type).ok_or_else(|| b.error("unknown cell type"))?;
+                    let section = b.optional("section").map_or(Ok("soma"), |s| s.text())?;
+                    if section != "soma" {
+                        return Err(unsupported(&b, "a bias outside the soma"));
+                    }
+                    let tstop = b.optional("tstop").map(|t| t.number()).transpose()?;
+                    column
+                        .add_tonic_bias(cell_type, b.get("amplitude")?.number()?, b.get("t0")?.number()?, tstop)
+                        .map_err(|e| b.error(e.to_string()))?;
+                }
+            }
         }
 
         // Cell types, in the file's order, with their positions.

@@ -52,7 +52,7 @@ pub fn simulate_trial_with_progress<C: Communicator>(
     for gid in round_robin(column.gid_count() as Gid, id, nhost) {
         pc.set_gid2node(gid, id)?;
     }
-    let built = column.build(events, |gid| pc.gid_exists(gid))?;
+    let built = column.build(events, tstop, |gid| pc.gid_exists(gid))?;
     pc.add_network(built.network)?;
     pc.set_maxstep(10.0)?;
     let sim = pc.setup()?;
