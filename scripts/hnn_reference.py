@@ -409,19 +409,9 @@ def reference():
     dpl = dpls[0]
     times, dpl_data = raw
     n = len(times)
-    assert n == int(round(TSTOP / DT)) + 1, n
-    assert np.array_equal(np.asarray(dpl.times), times)
-
     # simulate_dipole's post-processing, re-done from the raw dipole with
     # hnn-core's own methods, must give exactly what it returned ...
-    from hnn_core.dipole import Dipole
-
-    check = Dipole(times, dpl_data.copy())
-    check._baseline_renormalize(net._N_pyr_x, net._N_pyr_y)
-    check._convert_fAm_to_nAm()
-    for key in ("agg", "L2", "L5"):
-        assert np.array_equal(check.data[key], dpl.data[key]), key
-    assert dpl.scale_applied == 1
+    check_postproc(net, dpl, raw)
     # ... and the formulas of the docstring agree to rounding.
     npyr = net._N_pyr_x * net._N_pyr_y
     l2 = (dpl_data[:, 1] - npyr * 0.0443) * 1e-6
@@ -434,14 +424,12 @@ def reference():
     assert np.allclose(l2 + l5, dpl.data["agg"], rtol=1e-12, atol=1e-12)
     assert np.allclose(dpl_data[:, 0], dpl_data[:, 1] + dpl_data[:, 2], rtol=0, atol=1e-9)
 
-    write_csv("hnn_erp_dipole.csv", "t_ms,L2,L5,agg",
-              [(fmt(times[i]), fmt(dpl.data["L2"][i]), fmt(dpl.data["L5"][i]), fmt(dpl.data["agg"][i]))
-               for i in range(n)])
+    write_dipole("hnn_erp_dipole.csv", dpl)
     write_csv("hnn_erp_dipole_raw.csv", "t_ms,L2,L5",
               [(fmt(times[i]), fmt(dpl_data[i, 1]), fmt(dpl_data[i, 2])) for i in range(n)])
 
     spikes = sorted_spikes(net)
-    write_csv("hnn_erp_spikes.csv", "gid,t_ms", [("%d" % g, fmt(t)) for t, g in spikes])
+    write_spikes("hnn_erp_spikes.csv", spikes)
 
     rows = []
     for drive_name, drive in net.external_drives.items():

@@ -66,6 +66,9 @@ import sys  # noqa: E402
 import tempfile  # noqa: E402
 import time  # noqa: E402
 
+from peers_common import cpu_model, log, neurite_revision  # noqa: E402
+from peers_common import mpi_env as run_env  # noqa: E402
+
 HERE = os.path.dirname(os.path.abspath(__file__))
 ROOT = os.path.dirname(os.path.dirname(HERE))
 SELF = os.path.abspath(__file__)
@@ -85,10 +88,6 @@ LABEL = {
     "neurite-t2": "neurite, 1 rank, 2 threads (`--threads 2`)",
     "neurite-mpi2": "neurite, 2 MPI ranks (mpiexec included)",
 }
-
-
-def log(msg):
-    print(msg, file=sys.stderr, flush=True)
 
 
 # ---------------------------------------------------------------------------
@@ -164,17 +163,6 @@ def hnn_serial_child():
 # environment
 # ---------------------------------------------------------------------------
 
-def cpu_model():
-    try:
-        with open("/proc/cpuinfo") as f:
-            for line in f:
-                if line.startswith("model name"):
-                    return line.split(":", 1)[1].strip()
-    except OSError:
-        pass
-    return platform.processor() or platform.machine()
-
-
 def loadavg():
     try:
         with open("/proc/loadavg") as f:
@@ -198,32 +186,12 @@ def builds_running():
     return found
 
 
-def neurite_revision():
-    env = dict(os.environ, GIT_OPTIONAL_LOCKS="0")  # read-only: no index refresh
-    try:
-        rev = subprocess.run(["git", "rev-parse", "--short", "HEAD"], cwd=ROOT, env=env,
-                             capture_output=True, text=True, check=True).stdout.strip()
-        dirty = subprocess.run(["git", "status", "--porcelain", "--untracked-files=no"],
-                               cwd=ROOT, env=env, capture_output=True, text=True).stdout.strip()
-        return rev + (" + uncommitted changes" if dirty else "")
-    except (OSError, subprocess.CalledProcessError):
-        return "unknown"
-
-
 def mpi_version():
     try:
         out = subprocess.run(["mpiexec", "--version"], capture_output=True, text=True).stdout
         return out.strip().splitlines()[0] if out.strip() else "unknown"
     except OSError:
         return "mpiexec not found"
-
-
-def run_env():
-    env = dict(os.environ)
-    if hasattr(os, "geteuid") and os.geteuid() == 0:  # Open MPI refuses root otherwise
-        env.setdefault("OMPI_ALLOW_RUN_AS_ROOT", "1")
-        env.setdefault("OMPI_ALLOW_RUN_AS_ROOT_CONFIRM", "1")
-    return env
 
 
 def build_neurite(args, workdir, commands):
@@ -380,6 +348,8 @@ def shown(cmd, workdir):
             part = "$WORK" + part[len(workdir):]
         elif part.startswith(ROOT + os.sep):
             part = os.path.relpath(part, ROOT)
+        elif part.startswith(tempfile.gettempdir() + os.sep):
+            part = "$TMPDIR" + part[len(tempfile.gettempdir()):]
         out.append(shlex.quote(part) if not part.startswith("$") else part)
     return " ".join(out)
 

@@ -319,24 +319,19 @@ impl Column {
                 continue;
             }
             let proximal = *feed == "prox";
-            let mut targets = Vec::new();
-            for cell_type in CellType::ALL {
-                if !proximal && cell_type == CellType::L5Basket {
-                    continue;
-                }
-                let layer = if matches!(cell_type, CellType::L2Basket | CellType::L2Pyramidal) { "L2" } else { "L5" };
-                let weight = |r: &str| p.number(&format!("input_{feed}_A_weight_{}_{r}", cell_type.short_name()));
-                let delay = p.number(&format!("input_{feed}_A_delay_{layer}"))?;
-                if delay == -1.0 {
-                    return Err(unsupported(&format!("input_{feed}_A_delay_{layer} = -1")));
-                }
-                targets.push(DriveTarget {
-                    cell_type,
-                    ampa: Some(weight("ampa")?),
-                    nmda: Some(weight("nmda")?),
-                    delay,
-                });
-            }
+            let targets = flat_targets(
+                &p,
+                proximal,
+                |t, r| format!("input_{feed}_A_weight_{}_{r}", t.short_name()),
+                |t| {
+                    let layer = if matches!(t, CellType::L2Basket | CellType::L2Pyramidal) { "L2" } else { "L5" };
+                    let delay = p.number(&format!("input_{feed}_A_delay_{layer}"))?;
+                    if delay == -1.0 {
+                        return Err(unsupported(&format!("input_{feed}_A_delay_{layer} = -1")));
+                    }
+                    Ok(delay)
+                },
+            )?;
             drives.push(Drive {
                 name: format!("bursty{}", k + 1),
                 dynamics: DriveKind::Bursty {
@@ -367,21 +362,15 @@ impl Column {
         for name in names {
             let number = |key: String| p.number(&key);
             let proximal = name.starts_with("evprox");
-            let mut targets = Vec::new();
-            for cell_type in CellType::ALL {
-                if !proximal && cell_type == CellType::L5Basket {
-                    continue;
-                }
-                let weight = |receptor: &str| number(format!("gbar_{name}_{}_{receptor}", cell_type.short_name()));
-                let layer5 = matches!(cell_type, CellType::L5Basket | CellType::L5Pyramidal);
-                let delay = if proximal && layer5 { 1.0 } else { 0.1 };
-                targets.push(DriveTarget {
-                    cell_type,
-                    ampa: Some(weight("ampa")?),
-                    nmda: Some(weight("nmda")?),
-                    delay,
-                });
-            }
+            let targets = flat_targets(
+                &p,
+                proximal,
+                |t, r| format!("gbar_{name}_{}_{r}", t.short_name()),
+                |t| {
+                    let layer5 = matches!(t, CellType::L5Basket | CellType::L5Pyramidal);
+                    Ok(if proximal && layer5 { 1.0 } else { 0.1 })
+                },
+            )?;
             drives.push(Drive {
                 name: name.replace('_', ""),
                 dynamics: DriveKind::Evoked {
@@ -400,19 +389,16 @@ impl Column {
         // The Poisson input.
         let (t0, end) = (p.number("t0_pois")?, p.number("T_pois")?);
         if end >= t0 {
-            let mut targets = Vec::new();
+            let targets = flat_targets(
+                &p,
+                true,
+                |t, r| format!("{}_Pois_A_weight_{r}", t.short_name()),
+                |t| Ok(if t == CellType::L2Pyramidal { 0.1 } else { 1.0 }),
+            )?;
             let mut rates = Vec::new();
             for cell_type in CellType::ALL {
-                let s = cell_type.short_name();
-                let rate = p.number(&format!("{s}_Pois_lamtha"))?;
+                let rate = p.number(&format!("{}_Pois_lamtha", cell_type.short_name()))?;
                 rates.push((cell_type, if rate > 0.0 { rate } else { 1.0 }));
-                let delay = if cell_type == CellType::L2Pyramidal { 0.1 } else { 1.0 };
-                targets.push(DriveTarget {
-                    cell_type,
-                    ampa: Some(p.number(&format!("{s}_Pois_A_weight_ampa"))?),
-                    nmda: Some(p.number(&format!("{s}_Pois_A_weight_nmda"))?),
-                    delay,
-                });
             }
             drives.push(Drive {
                 name: "extpois".into(),
@@ -871,4 +857,28 @@ impl Column {
         }
         Ok(BuiltColumn { network, dipoles })
     }
+}
+
+/// A flat file's drive targets: every cell type (L5 basket cells only for
+/// proximal drives), AMPA and NMDA weights from the keys `weight_key(type,
+/// receptor)` gives (zeros included: hnn-core connects them), delays from
+/// `delay`.
+fn flat_targets(
+    p: &Params,
+    proximal: bool,
+    weight_key: impl Fn(CellType, &str) -> String,
+    delay: impl Fn(CellType) -> Result<f64>,
+) -> Result<Vec<DriveTarget>> {
+    CellType::ALL
+        .into_iter()
+        .filter(|&t| proximal || t != CellType::L5Basket)
+        .map(|cell_type| {
+            Ok(DriveTarget {
+                cell_type,
+                ampa: Some(p.number(&weight_key(cell_type, "ampa"))?),
+                nmda: Some(p.number(&weight_key(cell_type, "nmda"))?),
+                delay: delay(cell_type)?,
+            })
+        })
+        .collect()
 }
