@@ -84,10 +84,10 @@ fn mechanisms(c: &mut Criterion) {
         mechanism.initialize(&v, &GLOBALS, &mut EventOutbox::default());
         let (mut rhs, mut d) = (vec![0.0; n], vec![0.0; n]);
         group.bench_function(format!("{name}/current"), |bench| {
-            bench.iter(|| mechanism.current(black_box(&v), &mut rhs, &mut d, &GLOBALS))
+            bench.iter(|| mechanism.current(0..n, black_box(&v), &mut rhs, &mut d, &GLOBALS))
         });
         group.bench_function(format!("{name}/state"), |bench| {
-            bench.iter(|| mechanism.advance_state(black_box(&v), &GLOBALS))
+            bench.iter(|| mechanism.advance_state(0..n, black_box(&v), &GLOBALS))
         });
     }
     group.finish();

@@ -253,10 +253,47 @@ enum InstanceNodes {
     /// group's arrays directly.
     Contiguous { start: usize },
     /// Anything else: voltages are gathered into `v`, and the kernel's
-    /// `rhs`/`d` contributions added back node by node.
-    Scattered { nodes: Vec<usize>, v: Vec<f64>, rhs: Vec<f64>, d: Vec<f64> },
+    /// `rhs`/`d` contributions added back node by node; but when the nodes
+    /// rise in long runs (a density mechanism on most sections of
+    /// interleaved cells), `runs` is not empty and kernels are called run by
+    /// run on slices of the group's arrays, as for Contiguous.
+    Scattered { nodes: Vec<usize>, runs: Vec<NodeRun>, v: Vec<f64>, rhs: Vec<f64>, d: Vec<f64> },
     /// Artificial cells have no node.
     Detached,
+}
+
+/// Instances `instance..instance + len` sit on nodes `node..node + len`.
+#[derive(Debug, Clone, Copy)]
+struct NodeRun {
+    node: usize,
+    instance: usize,
+    len: usize,
+}
+
+impl NodeRun {
+    fn nodes(&self) -> std::ops::Range<usize> {
+        self.node..self.node + self.len
+    }
+
+    fn instances(&self) -> std::ops::Range<usize> {
+        self.instance..self.instance + self.len
+    }
+}
+
+/// Runs of consecutive nodes in `nodes` when each node is above the one
+/// before and runs average at least 16 instances (then a kernel call per
+/// run on slices of the group's arrays beats gathering and scattering node
+/// by node); empty otherwise.
+fn node_runs(nodes: &[usize]) -> Vec<NodeRun> {
+    let mut runs: Vec<NodeRun> = Vec::new();
+    for (k, &node) in nodes.iter().enumerate() {
+        match runs.last_mut() {
+            Some(run) if node == run.node + run.len => run.len += 1,
+            Some(run) if node < run.node + run.len => return Vec::new(),
+            _ => runs.push(NodeRun { node, instance: k, len: 1 }),
+        }
+    }
+    if runs.len() * 16 > nodes.len() { Vec::new() } else { runs }
 }
 
 /// One mechanism type of the group.
@@ -410,15 +447,27 @@ impl Slot {
         match &mut self.nodes {
             InstanceNodes::Contiguous { start } => {
                 let range = *start..*start + count;
-                self.mechanism.current(&v[range.clone()], &mut rhs[range.clone()], &mut d[range], globals);
+                self.mechanism.current(0..count, &v[range.clone()], &mut rhs[range.clone()], &mut d[range], globals);
             }
-            InstanceNodes::Scattered { nodes, v: v_inst, rhs: rhs_inst, d: d_inst } => {
+            InstanceNodes::Scattered { runs, .. } if !runs.is_empty() => {
+                for run in runs.iter() {
+                    let nodes = run.nodes();
+                    self.mechanism.current(
+                        run.instances(),
+                        &v[nodes.clone()],
+                        &mut rhs[nodes.clone()],
+                        &mut d[nodes],
+                        globals,
+                    );
+                }
+            }
+            InstanceNodes::Scattered { nodes, v: v_inst, rhs: rhs_inst, d: d_inst, .. } => {
                 for (vi, &node) in v_inst.iter_mut().zip(nodes.iter()) {
                     *vi = v[node];
                 }
                 rhs_inst.fill(0.0);
                 d_inst.fill(0.0);
-                self.mechanism.current(v_inst, rhs_inst, d_inst, globals);
+                self.mechanism.current(0..count, v_inst, rhs_inst, d_inst, globals);
                 // rhs + (0 - i) rounds exactly as rhs - i: the same bits as
                 // writing in place.
                 for ((&node, r), g) in nodes.iter().zip(rhs_inst.iter()).zip(d_inst.iter()) {
@@ -457,14 +506,35 @@ impl Slot {
         }
     }
 
+    /// SOLVE of every instance with the voltages `v` of the group's nodes.
+    fn advance_state(&mut self, v: &[f64], globals: &StepGlobals) {
+        match &self.nodes {
+            InstanceNodes::Scattered { runs, .. } if !runs.is_empty() => {
+                for run in runs.iter() {
+                    self.mechanism.advance_state(run.instances(), &v[run.nodes()], globals);
+                }
+            }
+            _ => {
+                let count = self.mechanism.len();
+                self.with_voltages(v, |m, v| m.advance_state(0..count, v, globals))
+            }
+        }
+    }
+
     /// Runs `f` with the voltage of each instance.
     fn with_voltages(&mut self, v: &[f64], f: impl FnOnce(&mut dyn Mechanism, &[f64])) {
         let count = self.mechanism.len();
         match &mut self.nodes {
             InstanceNodes::Contiguous { start } => f(self.mechanism.as_mut(), &v[*start..*start + count]),
-            InstanceNodes::Scattered { nodes, v: v_inst, .. } => {
-                for (vi, &node) in v_inst.iter_mut().zip(nodes.iter()) {
-                    *vi = v[node];
+            InstanceNodes::Scattered { nodes, runs, v: v_inst, .. } => {
+                if runs.is_empty() {
+                    for (vi, &node) in v_inst.iter_mut().zip(nodes.iter()) {
+                        *vi = v[node];
+                    }
+                } else {
+                    for run in runs.iter() {
+                        v_inst[run.instances()].copy_from_slice(&v[run.nodes()]);
+                    }
                 }
                 f(self.mechanism.as_mut(), v_inst)
             }
@@ -489,7 +559,10 @@ pub(crate) enum ProbeSource {
         index: usize,
         variable: mechanisms::IonVariable,
     },
-    /// Σ coefficient · (v[from] − v[to]), in the terms' order.
+    /// Σ coefficient · (v[from] − v[to]): four partial sums over the terms
+    /// taken in turn, then (s0 + s1) + (s2 + s3) (a fixed order: the same
+    /// bits on any decomposition; four chains of additions run in parallel
+    /// where one would wait on each addition).
     VoltageDifferences {
         terms: Vec<(usize, usize, f64)>,
     },
@@ -611,8 +684,9 @@ impl SlotPlan {
             InstanceNodes::Contiguous { start: if order.is_empty() { 0 } else { node(0) } }
         } else {
             let n = order.len();
-            let sorted = (0..n).map(node).collect();
-            InstanceNodes::Scattered { nodes: sorted, v: vec![0.0; n], rhs: vec![0.0; n], d: vec![0.0; n] }
+            let sorted: Vec<usize> = (0..n).map(node).collect();
+            let runs = node_runs(&sorted);
+            InstanceNodes::Scattered { nodes: sorted, runs, v: vec![0.0; n], rhs: vec![0.0; n], d: vec![0.0; n] }
         };
         self.nodes = Vec::new();
         nodes
@@ -1243,7 +1317,7 @@ impl CellGroup {
             for s in 0..self.slots.len() {
                 self.slots[s].load_ions(&self.ions, Phase::State);
                 load_pointers(&mut self.slots, s, None, &self.v, &self.ions);
-                self.slots[s].with_voltages(&self.v, |m, v| m.advance_state(v, &end));
+                self.slots[s].advance_state(&self.v, &end);
                 store_pointers(&mut self.slots, s, None, &mut self.v, &mut self.ions);
                 let slot = &mut self.slots[s];
                 slot.store_ions(&mut self.ions, Phase::State, celsius);
@@ -1659,7 +1733,18 @@ impl CellGroup {
                 }
                 ProbeSource::Ion { ion, index, variable } => self.ions[*ion].column(*variable)[*index],
                 ProbeSource::VoltageDifferences { terms } => {
-                    terms.iter().fold(0.0, |sum, &(from, to, c)| sum + c * (self.v[from] - self.v[to]))
+                    let term = |&(from, to, c): &(usize, usize, f64)| c * (self.v[from] - self.v[to]);
+                    let mut sums = [0.0; 4];
+                    let mut quads = terms.chunks_exact(4);
+                    for quad in &mut quads {
+                        for (sum, t) in sums.iter_mut().zip(quad) {
+                            *sum += term(t);
+                        }
+                    }
+                    for (sum, t) in sums.iter_mut().zip(quads.remainder()) {
+                        *sum += term(t);
+                    }
+                    (sums[0] + sums[1]) + (sums[2] + sums[3])
                 }
             };
             probe.trace.times.push(self.t);

@@ -122,10 +122,49 @@ impl Ord for Event {
     }
 }
 
-/// Time-ordered queue of pending events.
-#[derive(Debug, Default, Clone)]
+/// Buckets per ms of the queue's calendar: a power of two, so that
+/// `time * BUCKETS_PER_MS` is exact and bucket order never contradicts time
+/// order.
+const BUCKETS_PER_MS: f64 = 32.0;
+/// Buckets held in the ring (32 ms ahead of the earliest); later events
+/// wait in a heap until the ring reaches them.
+const RING: usize = 1024;
+
+/// The calendar bucket of an event due at `time` ms; `None` for times the
+/// calendar does not hold (infinite, NaN, beyond ±2^57 ms).
+fn bucket(time: f64) -> Option<i64> {
+    let scaled = (time * BUCKETS_PER_MS).floor();
+    (scaled.abs() < (1u64 << 62) as f64).then_some(scaled as i64)
+}
+
+/// Time-ordered queue of pending events: a calendar of 1/32 ms buckets.
+///
+/// A network's events are mostly due within a few ms of being sent, so a
+/// push lands in its bucket of a ring in O(1), and a bucket is sorted once
+/// when its time comes; this replaced a binary heap whose pops were 6% of
+/// a cortical column's run. The delivery order is the heap's: time, then
+/// [`EventKey`].
+///
+/// Invariant: every event in `due` is earlier than every event in the ring,
+/// and every event in the ring earlier than every event in `far`.
+#[derive(Debug, Clone)]
 pub struct EventQueue {
-    heap: BinaryHeap<Event>,
+    /// Events of buckets below `ring_start`, sorted latest first (the next
+    /// event is the last).
+    due: Vec<Event>,
+    /// Bucket b in `ring_start .. ring_start + RING` is `ring[b mod RING]`,
+    /// unsorted.
+    ring: Vec<Vec<Event>>,
+    ring_start: i64,
+    in_ring: usize,
+    /// Events beyond the ring, or outside the calendar's times.
+    far: BinaryHeap<Event>,
+}
+
+impl Default for EventQueue {
+    fn default() -> Self {
+        EventQueue { due: Vec::new(), ring: vec![Vec::new(); RING], ring_start: 0, in_ring: 0, far: BinaryHeap::new() }
+    }
 }
 
 impl EventQueue {
@@ -136,28 +175,105 @@ impl EventQueue {
 
     /// Adds an event.
     pub fn push(&mut self, event: Event) {
-        self.heap.push(event);
+        let Some(b) = bucket(event.time) else {
+            if event.time.is_sign_positive() {
+                self.far.push(event); // after every calendar time
+            } else {
+                let at = self.due.partition_point(|e| e < &event);
+                self.due.insert(at, event); // before every calendar time
+            }
+            return;
+        };
+        if self.is_empty() {
+            // Nothing pending: the ring may start anywhere.
+            self.ring_start = b;
+        }
+        if b < self.ring_start {
+            // Earlier than anything in the ring: among the sorted ones.
+            let at = self.due.partition_point(|e| e < &event);
+            self.due.insert(at, event);
+        } else if b < self.ring_start + RING as i64 {
+            self.ring[b.rem_euclid(RING as i64) as usize].push(event);
+            self.in_ring += 1;
+        } else {
+            self.far.push(event);
+        }
     }
 
     /// Removes and returns the earliest event if it is due at or before
     /// `until` (ms).
     pub fn pop_due(&mut self, until: f64) -> Option<Event> {
-        if self.heap.peek().is_some_and(|e| e.time <= until) { self.heap.pop() } else { None }
+        if self.due.is_empty() {
+            self.load_next_bucket(until);
+        }
+        if self.due.last().is_some_and(|e| e.time <= until) {
+            return self.due.pop();
+        }
+        if self.due.is_empty() && self.in_ring == 0 && self.far.peek().is_some_and(|e| e.time <= until) {
+            // Only times the calendar does not hold are left.
+            return self.far.pop();
+        }
+        None
+    }
+
+    /// Moves the earliest bucket of the ring into `due` if it may hold an
+    /// event due at `until` (a later bucket cannot: bucket order is time
+    /// order).
+    fn load_next_bucket(&mut self, until: f64) {
+        let limit = bucket(until).unwrap_or(if until > 0.0 { i64::MAX } else { i64::MIN });
+        if self.in_ring == 0 {
+            // Jump to the first far event's bucket.
+            match self.far.peek().and_then(|e| bucket(e.time)) {
+                Some(b) if b <= limit => self.ring_start = b,
+                _ => return,
+            }
+            self.take_from_far();
+        }
+        while self.ring_start <= limit {
+            let slot = self.ring_start.rem_euclid(RING as i64) as usize;
+            // Out of the ring before it moves on: the slot is then the
+            // ring's last bucket, which far events may enter.
+            std::mem::swap(&mut self.due, &mut self.ring[slot]);
+            self.in_ring -= self.due.len();
+            self.ring_start += 1;
+            self.take_from_far();
+            if !self.due.is_empty() {
+                self.due.sort_unstable();
+                return;
+            }
+        }
+    }
+
+    /// Moves the far events that the ring now reaches into it.
+    fn take_from_far(&mut self) {
+        let end = self.ring_start + RING as i64;
+        while let Some(b) = self.far.peek().and_then(|e| bucket(e.time))
+            && b < end
+        {
+            let event = self.far.pop().expect("peeked");
+            self.ring[b.rem_euclid(RING as i64) as usize].push(event);
+            self.in_ring += 1;
+        }
     }
 
     /// Number of pending events.
     pub fn len(&self) -> usize {
-        self.heap.len()
+        self.due.len() + self.in_ring + self.far.len()
     }
 
     /// Whether nothing is pending.
     pub fn is_empty(&self) -> bool {
-        self.heap.is_empty()
+        self.len() == 0
     }
 
     /// Drops every pending event.
     pub fn clear(&mut self) {
-        self.heap.clear();
+        self.due.clear();
+        for bucket in &mut self.ring {
+            bucket.clear();
+        }
+        self.in_ring = 0;
+        self.far.clear();
     }
 }
 
@@ -214,5 +330,65 @@ mod tests {
         assert!(queue.pop_due(0.999).is_none());
         assert!(queue.pop_due(1.0).is_some());
         assert!(queue.is_empty());
+    }
+
+    #[test]
+    fn the_calendar_delivers_as_a_heap_would() {
+        // Random pushes (near, beyond the ring, far ahead, at the same times,
+        // during deliveries, at odd times) against a binary heap.
+        let mut state = 0x2545_f491_4f6c_dd1du64;
+        let mut random = move || {
+            state ^= state << 13;
+            state ^= state >> 7;
+            state ^= state << 17;
+            (state >> 11) as f64 / (1u64 << 53) as f64
+        };
+        let (mut queue, mut heap) = (EventQueue::new(), BinaryHeap::new());
+        let mut t = 0.0;
+        let mut index = 0;
+        let mut push = |queue: &mut EventQueue, heap: &mut BinaryHeap<Event>, sent: f64, time: f64| {
+            index += 1;
+            let e = event(time, EventKey::netcon(sent, index % 7, index as u32));
+            queue.push(e);
+            heap.push(e);
+        };
+        for step in 0..4000 {
+            let until = t + 0.0125;
+            for _ in 0..(random() * 6.0) as usize {
+                let r = random();
+                let time = match (random() * 10.0) as u32 {
+                    0 => t + 0.025 * (r * 4.0).floor(), // on the step grid
+                    1 => t + 40.0 + r * 100.0,          // beyond the ring
+                    2 if step % 97 == 0 => f64::INFINITY,
+                    3 => until,
+                    _ => t + r * 5.0,
+                };
+                push(&mut queue, &mut heap, t, time);
+            }
+            loop {
+                let expected = if heap.peek().is_some_and(|e: &Event| e.time <= until) { heap.pop() } else { None };
+                let got = queue.pop_due(until);
+                assert_eq!(got.map(|e| (e.time, e.key)), expected.map(|e| (e.time, e.key)), "step {step}");
+                let Some(e) = got else { break };
+                if random() < 0.2 {
+                    // A delivery sends an event due at once or soon.
+                    let time = e.time.max(t) + (random() * 2.0).floor() * 0.01;
+                    push(&mut queue, &mut heap, t, time);
+                }
+            }
+            assert_eq!(queue.len(), heap.len());
+            t += 0.025;
+            if step == 2000 {
+                // A jump (as after a long quiet period) and a reset.
+                t += 500.0;
+            }
+        }
+        queue.clear();
+        assert!(queue.is_empty() && queue.pop_due(f64::INFINITY).is_none());
+        queue.push(event(-3.0, EventKey::netcon(0.0, 0, 0)));
+        queue.push(event(f64::NEG_INFINITY, EventKey::netcon(0.0, 0, 1)));
+        queue.push(event(1e300, EventKey::netcon(0.0, 0, 2)));
+        let order: Vec<f64> = std::iter::from_fn(|| queue.pop_due(f64::INFINITY)).map(|e| e.time).collect();
+        assert_eq!(order, [f64::NEG_INFINITY, -3.0, 1e300]);
     }
 }

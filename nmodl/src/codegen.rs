@@ -511,6 +511,7 @@ impl<'a> Generator<'a> {
         )
         .ok();
         writeln!(out, "    use {n}::math::{{exact_exp, exp}};").ok();
+        writeln!(out, "    use std::ops::Range;").ok();
         writeln!(out).ok();
         if !self.kinetic_constants.is_empty() {
             out.push_str(&self.kinetic_constants);
@@ -969,14 +970,16 @@ impl<'a> Generator<'a> {
         let mut out = String::new();
         writeln!(
             out,
-            "        fn current(&mut self, v: &[f64], rhs: &mut [f64], d: &mut [f64], globals: &StepGlobals) {{"
+            "        fn current(&mut self, instances: Range<usize>, v: &[f64], rhs: &mut [f64], d: &mut [f64], globals: &StepGlobals) {{"
         )
         .ok();
         if self.currents.is_empty() && statements.is_empty() {
+            writeln!(out, "            let _ = (instances, v, rhs, d, globals);").ok();
             writeln!(out, "        }}").ok();
             return Ok(out);
         }
         writeln!(out, "            (self.dt, self.celsius) = (globals.dt, globals.celsius);").ok();
+        writeln!(out, "            let (lo, n) = (instances.start, instances.len());").ok();
         out.push_str(&self.check_tables_call());
         let mut kernel = String::new();
         let out_full = std::mem::take(&mut out);
@@ -1091,7 +1094,10 @@ impl<'a> Generator<'a> {
                 }
             }
             if body.is_empty() {
-                return Ok("        fn advance_state(&mut self, _v: &[f64], _globals: &StepGlobals) {}\n".into());
+                return Ok(
+                    "        fn advance_state(&mut self, _instances: Range<usize>, _v: &[f64], _globals: &StepGlobals) {}\n"
+                        .into(),
+                );
             }
             if cached_now > cached_before {
                 // The second mode's caches are the first's.
@@ -1119,7 +1125,7 @@ impl<'a> Generator<'a> {
             _ => unreachable!("one or two modes"),
         };
         Ok(format!(
-            "        fn advance_state(&mut self, v: &[f64], globals: &StepGlobals) {{\n            let dt = globals.dt;\n            (self.dt, self.celsius) = (globals.dt, globals.celsius);\n{refresh}{body}        }}\n"
+            "        fn advance_state(&mut self, instances: Range<usize>, v: &[f64], globals: &StepGlobals) {{\n            let dt = globals.dt;\n            (self.dt, self.celsius) = (globals.dt, globals.celsius);\n            let (lo, n) = (instances.start, instances.len());\n{refresh}{body}        }}\n"
         ))
     }
 
@@ -2866,12 +2872,14 @@ fn function_table_field(name: &str) -> String {
     format!("function_table_{name}")
 }
 
-/// Rewrites a kernel's loop body to use local slices of the columns it
-/// touches (`var_g[k]` instead of `self.var_g[k]`), bound to the instance
-/// count once before the loop, so the compiler sees plain loops over equal
-/// lengths and vectorizes them as it does neurite's hand-written kernels.
-/// Bodies that call FUNCTIONs or PROCEDUREs (methods on `self`) are left
-/// as they are. Returns (bindings, body).
+/// Rewrites a kernel's loop over the instances `lo..lo + n` (the kernel
+/// defines both; `slices` are indexed from 0 for instance `lo`) to use
+/// local slices of the columns it touches (`var_g[k]` instead of
+/// `self.var_g[k]`), bound to the range once before the loop, so the
+/// compiler sees plain loops over equal lengths and vectorizes them as it
+/// does neurite's hand-written kernels. Bodies that call FUNCTIONs or
+/// PROCEDUREs (methods on `self`) keep the instance index and reach
+/// `slices` at `k - lo`. Returns (bindings, body).
 fn sliced(body: &str, slices: &[(&str, bool)]) -> (String, String) {
     if body.contains("self.f_")
         || body.contains("self.p_")
@@ -2883,7 +2891,11 @@ fn sliced(body: &str, slices: &[(&str, bool)]) -> (String, String) {
         || body.contains("self.ix(")
         || body.contains("[k*")
     {
-        return (String::new(), body.to_string());
+        let mut body = body.replace("for k in 0..self.count", "for k in lo..lo + n");
+        for (name, _) in slices {
+            body = replace_indexed(&body, name, &format!("{name}[k - lo]"));
+        }
+        return (String::new(), body);
     }
     // Fields used: per-instance columns (`self.x[k]`), tables
     // (`self.table_f[c][i]`) and scalars (`self.x`), each with whether the
@@ -2914,7 +2926,7 @@ fn sliced(body: &str, slices: &[(&str, bool)]) -> (String, String) {
         }
         rest = tail;
     }
-    let mut bindings = String::from("            let n = self.count;\n");
+    let mut bindings = String::new();
     for (name, mutable) in slices {
         let m = if *mutable { "mut " } else { "" };
         bindings.push_str(&format!("            let {name} = &{m}{name}[..n];\n"));
@@ -2927,7 +2939,7 @@ fn sliced(body: &str, slices: &[(&str, bool)]) -> (String, String) {
     let (mut loads, mut stores) = (String::new(), String::new());
     for (name, written) in &columns {
         let m = if *written { "mut " } else { "" };
-        bindings.push_str(&format!("            let {name} = &{m}self.{name}[..n];\n"));
+        bindings.push_str(&format!("            let {name} = &{m}self.{name}[lo..lo + n];\n"));
         if *written {
             body = body.replace(&format!("self.{name}[k]"), &format!("c_{name}"));
             loads.push_str(&format!("                let mut c_{name} = {name}[k];\n"));
@@ -3064,6 +3076,22 @@ fn top_level_comma(arguments: &str) -> Option<usize> {
 }
 
 /// Replaces `self.<name>` (the whole field name, not a longer one) by `with`.
+/// `text` with `{name}[k]` replaced by `with` where `name` is a whole
+/// identifier (not the end of `var_v`, not a field `self.v`).
+fn replace_indexed(text: &str, name: &str, with: &str) -> String {
+    let pattern = format!("{name}[k]");
+    let mut out = String::with_capacity(text.len());
+    let mut rest = text;
+    while let Some(at) = rest.find(&pattern) {
+        out.push_str(&rest[..at]);
+        let joined = out.ends_with(|c: char| c.is_ascii_alphanumeric() || c == '_' || c == '.');
+        out.push_str(if joined { &pattern } else { with });
+        rest = &rest[at + pattern.len()..];
+    }
+    out.push_str(rest);
+    out
+}
+
 fn replace_field(text: &str, name: &str, with: &str) -> String {
     let pattern = format!("self.{name}");
     let mut out = String::with_capacity(text.len());

@@ -19,6 +19,7 @@ pub mod generated {
 }
 
 use crate::error::NeuriteError;
+use std::ops::Range;
 
 /// Where a mechanism lives.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
@@ -346,14 +347,18 @@ pub trait Mechanism: Send {
     /// NMODL INITIAL: states to their steady state at the voltages `v` (mV,
     /// one per instance).
     fn initialize(&mut self, v: &[f64], globals: &StepGlobals, outbox: &mut EventOutbox);
-    /// NMODL BREAKPOINT: for each instance k, subtract the current from
-    /// `rhs[k]` and add its conductance `di/dv` to `d[k]` (mA/cm² and S/cm²
-    /// of the instance's node), `di/dv` from a 1 µV difference as NEURON
-    /// computes it. `v`, `rhs` and `d` have one entry per instance.
-    fn current(&mut self, v: &[f64], rhs: &mut [f64], d: &mut [f64], globals: &StepGlobals);
-    /// NMODL SOLVE: advance states by `dt` with the new voltages `v` (one
-    /// per instance).
-    fn advance_state(&mut self, v: &[f64], globals: &StepGlobals);
+    /// NMODL BREAKPOINT for the instances `instances`: for each, subtract
+    /// the current from its entry of `rhs` and add its conductance `di/dv`
+    /// to its entry of `d` (mA/cm² and S/cm² of the instance's node),
+    /// `di/dv` from a 1 µV difference as NEURON computes it. `v`, `rhs` and
+    /// `d` have one entry per instance of the range: entry j is instance
+    /// `instances.start + j` (the cell group passes slices of its own node
+    /// arrays where a run of instances sits on a run of nodes).
+    fn current(&mut self, instances: Range<usize>, v: &[f64], rhs: &mut [f64], d: &mut [f64], globals: &StepGlobals);
+    /// NMODL SOLVE: advance the states of the instances `instances` by `dt`
+    /// with the new voltages `v` (mV; entry j is instance
+    /// `instances.start + j`).
+    fn advance_state(&mut self, instances: Range<usize>, v: &[f64], globals: &StepGlobals);
     /// NMODL NET_RECEIVE: an event of a NetCon (flag 0) or a self event
     /// (flag != 0) arrives at `instance` at time `t` (ms). `weights` is the
     /// NetCon's weight vector, one entry per NET_RECEIVE argument (see
