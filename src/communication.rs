@@ -405,6 +405,25 @@ mod mpi_backend {
     use super::Communicator;
     use crate::error::{NeuriteError, Result};
 
+    /// Open MPI's default choice of point-to-point layer (PML) probes UCX
+    /// and OFI for network devices in MPI_Init: about 0.2 s of every job's
+    /// start on a machine without them (an HNN run's 2-rank start went from
+    /// 0.3 to 0.1 s). When Open MPI's launcher says that every rank is on
+    /// this node (or there is no launcher: a singleton), the job can only
+    /// use shared memory, which Open MPI's `ob1` PML does: it is chosen then,
+    /// unless the user chose a PML (`OMPI_MCA_pml`). Jobs over several nodes
+    /// keep Open MPI's choice; other MPI libraries ignore the variable.
+    fn prefer_shared_memory_transport() {
+        let var = |name: &str| std::env::var(name).ok();
+        let one_node = var("OMPI_COMM_WORLD_SIZE") == var("OMPI_COMM_WORLD_LOCAL_SIZE");
+        if one_node && std::env::var_os("OMPI_MCA_pml").is_none() {
+            // SAFETY: MPI is initialized by `launch` (or a program's own
+            // call of `init`) first thing in `main`, before any thread that
+            // could read the environment exists.
+            unsafe { std::env::set_var("OMPI_MCA_pml", "ob1") };
+        }
+    }
+
     /// The MPI environment of this process (rsmpi's universe). MPI is
     /// finalized only by [`MpiEnvironment::finish`]; an environment dropped
     /// any other way (an error returned past it, an early return) ends the
@@ -420,6 +439,7 @@ mod mpi_backend {
         /// this rank's communicator on MPI_COMM_WORLD; `None` if MPI was
         /// already initialized.
         pub fn init() -> Option<(MpiEnvironment, MpiCommunicator)> {
+            prefer_shared_memory_transport();
             let universe = mpi::initialize()?;
             let world = universe.world();
             let default_hook = std::panic::take_hook();
