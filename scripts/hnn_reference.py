@@ -11,6 +11,7 @@ Usage (from the repository root; the script runs itself in a venv under
     python3 scripts/hnn_reference.py erp-trials       # tests/data/hnn_erp_trial1_*.csv
     python3 scripts/hnn_reference.py drives-mix       # tests/data/hnn_drives_mix_*.csv
     python3 scripts/hnn_reference.py params-file N20.json   # tests/data/hnn_params_N20_*.csv
+    python3 scripts/hnn_reference.py params-file tests/data/hnn_params_gauss.json   # ..._gauss_*.csv
     python3 scripts/hnn_reference.py bias             # tests/data/hnn_bias_*.csv
 
 Each mode is one fresh python process; the no-argument run writes only the
@@ -98,7 +99,10 @@ tstop=170.0, dt=0.025, n_trials=...) and the default backend, as above:
                    than 170 ms hnn_params_<stem>_dipole_every4.csv (rows 0, 4,
                    8, ... of the returned dipole only, to keep the file small)
       NAME is a .json file of hnn-core's installed param/ folder (N20.json,
-      gamma_L5weak_L2weak.json, ...), <stem> NAME less ".json":
+      gamma_L5weak_L2weak.json, ...), <stem> NAME less ".json"; or one of
+      this repository's tests/data/hnn_params_<stem>.json (hnn_params_gauss.json:
+      a few keys of ours, the rest hnn-core's defaults for files; its
+      Gaussian input, extgauss, is on):
           net = jones_2009_model(params=<hnn_core>/param/NAME,
                                  add_drives_from_params=True)
           dpls = simulate_dipole(net, tstop=<the file's tstop, as read>,
@@ -997,7 +1001,13 @@ PARAMS_FILE_STRIDE = 4
 
 
 def params_file_path(name):
-    """<hnn_core>/param/<name>; name must be a plain file name there."""
+    """<hnn_core>/param/<name> for a plain file name there; a path of this
+    repository's tests/data/hnn_params_*.json as it is."""
+    if name.startswith(os.path.join("tests", "data", "hnn_params_")) and name.endswith(".json"):
+        path = os.path.join(ROOT, name)
+        if not os.path.isfile(path):
+            raise SystemExit("params-file: no file %s" % path)
+        return path
     folder = os.path.join(hnn_package_dir(), "param")
     path = os.path.join(folder, name)
     if os.path.basename(name) != name or not name.endswith(".json") or not os.path.isfile(path):
@@ -1029,7 +1039,9 @@ def params_file_mode(name):
     import numpy as np
 
     path = params_file_path(name)
-    stem = os.path.splitext(name)[0]
+    stem = os.path.splitext(os.path.basename(name))[0]
+    if stem.startswith("hnn_params_"):  # tests/data/hnn_params_<stem>.json
+        stem = stem[len("hnn_params_"):]
     with open(path) as f:
         file_params = json.load(f)
     # simulate_dipole's tstop has no default: the file's, as it is (hnn-core's

@@ -152,7 +152,41 @@ fn a_flat_parameter_file_sets_weights_and_drives_as_hnn_core_reads_it() {
     let text_sync = text.replace(r#""sync_evinput": false"#, r#""sync_evinput": true"#);
     let synced = Column::from_params(Params::from_json_str(&text_sync, "test.json").unwrap()).unwrap();
     assert_eq!([synced.drive_cell_count(0), synced.drive_cell_count(1)], [1, 1]);
-    assert!(with(r#""L2Basket_Gauss_mu": 20"#).unwrap_err().to_string().contains("Gaussian"));
+    // The Gaussian input is on when the L2 basket cells' mean is within
+    // tstop: one drive cell per cell, after the evoked drives by name.
+    let gauss = with(r#""L2Basket_Gauss_mu": 20"#).unwrap();
+    assert_eq!(gauss.drives.iter().map(|d| d.name.as_str()).collect::<Vec<_>>(), ["evdist1", "evprox1", "extgauss"]);
+    assert_eq!(gauss.drive_cell_count(2), 270);
+}
+
+/// Spikes at hnn-core's steps and the agg dipole within 1e-6 of its peak,
+/// against tests/data/<prefix>_{spikes,dipole}.csv.
+fn assert_matches_hnn_core(spikes: &[Spike], dipole: &Dipole, prefix: &str) {
+    let theirs: Vec<Spike> =
+        csv(&format!("{prefix}_spikes.csv")).iter().map(|r| Spike { gid: r[0] as u64, time: r[1] }).collect();
+    assert_eq!(spikes.len(), theirs.len(), "{prefix}: spike counts differ");
+    for (a, b) in spikes.iter().zip(&theirs) {
+        assert!(a.gid == b.gid && (a.time - b.time).abs() < 1e-3 * 0.025, "{prefix}: ours {a:?}, hnn-core {b:?}");
+    }
+    let rows = csv(&format!("{prefix}_dipole.csv"));
+    assert_eq!(dipole.agg.len(), rows.len());
+    let peak = rows.iter().map(|r| r[3].abs()).fold(0.0, f64::max);
+    let worst = rows.iter().zip(&dipole.agg).map(|(r, x)| (r[3] - x).abs()).fold(0.0, f64::max);
+    println!("{prefix}: {} spikes, agg largest difference {:e} of the peak", spikes.len(), worst / peak);
+    assert!(worst <= 1e-6 * peak, "{prefix}: agg {worst} nAm off, peak {peak}");
+}
+
+#[test]
+fn a_flat_files_gaussian_input_matches_hnn_core() {
+    // hnn_params_gauss.json: a few keys (the rest hnn-core's defaults for
+    // files) with the Gaussian input on; scripts/hnn_reference.py
+    // params-file tests/data/hnn_params_gauss.json made the reference.
+    let params = Params::from_json_str(&data("hnn_params_gauss.json"), "hnn_params_gauss.json").unwrap();
+    let column = Column::from_params(params).unwrap();
+    assert_eq!(column.drives.iter().map(|d| d.name.as_str()).collect::<Vec<_>>(), ["extgauss"]);
+    let events = column.drive_events(170.0, 0).unwrap();
+    let (spikes, dipole) = run(&column, &events, 170.0, 1);
+    assert_matches_hnn_core(&spikes, &dipole, "hnn_params_gauss");
 }
 
 #[test]
@@ -160,17 +194,7 @@ fn a_second_trial_draws_hnn_cores_second_events_and_matches() {
     let column = erp_column();
     let events = column.drive_events(170.0, 1).unwrap();
     let (spikes, dipole) = run(&column, &events, 170.0, 2);
-    let reference: Vec<Spike> =
-        csv("hnn_erp_trial1_spikes.csv").iter().map(|r| Spike { gid: r[0] as u64, time: r[1] }).collect();
-    assert_eq!(spikes.len(), reference.len());
-    for (a, b) in spikes.iter().zip(&reference) {
-        assert!(a.gid == b.gid && (a.time - b.time).abs() < 1e-3 * 0.025, "ours {a:?}, hnn-core {b:?}");
-    }
-    let rows = csv("hnn_erp_trial1_dipole.csv");
-    let peak = rows.iter().map(|r| r[3].abs()).fold(0.0, f64::max);
-    let worst = rows.iter().zip(&dipole.agg).map(|(r, x)| (r[3] - x).abs()).fold(0.0, f64::max);
-    println!("tonic biases: agg largest difference {:e} of the peak", worst / peak);
-    assert!(worst <= 1e-6 * peak, "agg {worst} nAm off, peak {peak}");
+    assert_matches_hnn_core(&spikes, &dipole, "hnn_erp_trial1");
 }
 
 /// hnn-core's drives beyond the ERP's (`scripts/hnn_reference.py
@@ -281,15 +305,5 @@ fn tonic_biases_match_hnn_core() {
     assert!(column.add_tonic_bias(CellType::L2Basket, 0.1, 30.0, Some(10.0)).is_err(), "tstop before t0");
     let events = column.drive_events(170.0, 0).unwrap();
     let (spikes, dipole) = run(&column, &events, 170.0, 1);
-    let theirs: Vec<Spike> =
-        csv("hnn_bias_spikes.csv").iter().map(|r| Spike { gid: r[0] as u64, time: r[1] }).collect();
-    assert_eq!(spikes.len(), theirs.len());
-    for (a, b) in spikes.iter().zip(&theirs) {
-        assert!(a.gid == b.gid && (a.time - b.time).abs() < 1e-3 * 0.025, "ours {a:?}, hnn-core {b:?}");
-    }
-    let rows = csv("hnn_bias_dipole.csv");
-    let peak = rows.iter().map(|r| r[3].abs()).fold(0.0, f64::max);
-    let worst = rows.iter().zip(&dipole.agg).map(|(r, x)| (r[3] - x).abs()).fold(0.0, f64::max);
-    println!("tonic biases: agg largest difference {:e} of the peak", worst / peak);
-    assert!(worst <= 1e-6 * peak, "agg {worst} nAm off, peak {peak}");
+    assert_matches_hnn_core(&spikes, &dipole, "hnn_bias");
 }

@@ -296,7 +296,8 @@ impl Column {
     /// weights stay (they number gids); event seeds are `prng_seedcore_*`
     /// plus the drive's first gid (the HNN GUI's "absolute gid" seeds). As in
     /// hnn-core 0.6.1, keys it does not know (tonic biases `Itonic_*`) are
-    /// ignored; its Gaussian input is refused when the file turns it on.
+    /// ignored. The Gaussian input (`extgauss`) is added when
+    /// `L2Basket_Gauss_mu` ≤ tstop, as hnn-core does (see the code).
     pub fn from_params(params: Params) -> Result<Column> {
         let mut column = Column::jones_2009(params)?;
         let p = column.params.clone();
@@ -305,11 +306,38 @@ impl Column {
             what: format!("parameter file: {what}"),
             reason: "this input is not supported yet".into(),
         };
-        // hnn-core decides on the L2 basket cells' mean alone.
-        if p.number("L2Basket_Gauss_mu")? <= tstop {
-            return Err(unsupported("Gaussian input (L2Basket_Gauss_mu within tstop)"));
-        }
         let mut drives: Vec<Drive> = Vec::new();
+        // The Gaussian input, when the L2 basket cells' mean is within tstop
+        // (hnn-core decides on it alone): an evoked drive of 50 events per
+        // cell (the GUI's fixed number) around the L2 basket cells' mean and
+        // deviation for every target, AMPA only. Its delay onto each type
+        // is that type's `_Gauss_mu`: hnn-core 0.6.1 reads the mean's place
+        // of the GUI's tuple as the delay.
+        if p.number("L2Basket_Gauss_mu")? <= tstop {
+            let mut targets = flat_targets(
+                &p,
+                true,
+                |t, _| format!("{}_Gauss_A_weight", t.short_name()),
+                |t| p.number(&format!("{}_Gauss_mu", t.short_name())),
+            )?;
+            for target in &mut targets {
+                target.nmda = None;
+            }
+            drives.push(Drive {
+                name: "extgauss".into(),
+                dynamics: DriveKind::Evoked {
+                    mu: p.number("L2Basket_Gauss_mu")?,
+                    sigma: p.number("L2Basket_Gauss_sigma")?,
+                    numspikes: 50,
+                },
+                location: SynapseGroup::Proximal,
+                targets,
+                space_constant: 100.0,
+                event_seed: p.number("prng_seedcore_extgauss")? as i64,
+                cell_specific: true,
+                n_drive_cells: 1,
+            });
+        }
         // Rhythmic inputs: one common bursty drive per feed.
         for (k, feed) in ["prox", "dist"].iter().enumerate() {
             let key = |name: &str| format!("{name}_{feed}");

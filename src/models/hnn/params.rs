@@ -71,6 +71,10 @@ const FILE_DEFAULTS: &[(&str, f64)] = &[
     ("L2Pyr_Gauss_mu", 2000.0),
     ("L5Basket_Gauss_mu", 2000.0),
     ("L5Pyr_Gauss_mu", 2000.0),
+    ("L2Basket_Gauss_sigma", 3.6),
+    ("L2Pyr_Gauss_sigma", 3.6),
+    ("L5Basket_Gauss_sigma", 2.0),
+    ("L5Pyr_Gauss_sigma", 4.8),
 ];
 
 /// The pyramidal cells' values (hnn-core 0.6.1's `params_default.py`:
