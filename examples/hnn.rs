@@ -276,13 +276,17 @@ fn write_spikes(path: &std::path::Path, outputs: &[(usize, TrialOutput)]) -> neu
     })
 }
 
-/// The dipole (agg, L2, L5) above a raster of the network cells' spikes.
+/// The dipole (agg, L2, L5) above a raster of the network cells' spikes,
+/// with axis labels and a legend.
 fn plot(path: &std::path::Path, dipole: &Dipole, spikes: &[Spike], cells: u64) -> neurite::Result<()> {
     use plotters::prelude::*;
     let io = |e: String| NeuriteError::Io { path: path.display().to_string(), message: e };
-    let root = BitMapBackend::new(path, (1000, 700)).into_drawing_area();
+    // plotters draws text only with a registered font.
+    plotters::style::register_font("sans-serif", FontStyle::Normal, epaint_default_fonts::UBUNTU_LIGHT)
+        .map_err(|_| io("the built-in font could not be read".into()))?;
+    let root = BitMapBackend::new(path, (1000, 760)).into_drawing_area();
     root.fill(&WHITE).map_err(|e| io(e.to_string()))?;
-    let (upper, lower) = root.split_vertically(400);
+    let (upper, lower) = root.split_vertically(430);
     let tstop = dipole.times.last().copied().unwrap_or(1.0);
     let (lo, hi) = dipole
         .l2
@@ -292,26 +296,76 @@ fn plot(path: &std::path::Path, dipole: &Dipole, spikes: &[Spike], cells: u64) -
         .fold((f64::INFINITY, f64::NEG_INFINITY), |(a, b), &x| (a.min(x), b.max(x)));
     let pad = 0.05 * (hi - lo).max(1e-9);
     let mut chart = ChartBuilder::on(&upper)
-        .margin(20)
+        .margin(15)
+        .caption("Current dipole", ("sans-serif", 22))
+        .x_label_area_size(40)
+        .y_label_area_size(70)
         .build_cartesian_2d(0.0..tstop, (lo - pad)..(hi + pad))
         .map_err(|e| io(e.to_string()))?;
-    chart.configure_mesh().disable_mesh().draw().map_err(|e| io(e.to_string()))?;
-    for (series, color) in [(&dipole.agg, BLACK), (&dipole.l2, GREEN), (&dipole.l5, RED)] {
+    chart
+        .configure_mesh()
+        .disable_mesh()
+        .x_desc("t (ms)")
+        .x_label_formatter(&|t| format!("{t:.0}"))
+        .y_desc("dipole (nAm)")
+        .draw()
+        .map_err(|e| io(e.to_string()))?;
+    for (series, color, name) in [(&dipole.agg, BLACK, "aggregate"), (&dipole.l2, GREEN, "L2"), (&dipole.l5, RED, "L5")]
+    {
         chart
             .draw_series(LineSeries::new(dipole.times.iter().copied().zip(series.iter().copied()), &color))
-            .map_err(|e| io(e.to_string()))?;
+            .map_err(|e| io(e.to_string()))?
+            .label(name)
+            .legend(move |(x, y)| PathElement::new(vec![(x, y), (x + 20, y)], color));
     }
+    chart
+        .configure_series_labels()
+        .position(SeriesLabelPosition::UpperLeft)
+        .background_style(WHITE.mix(0.8))
+        .border_style(BLACK)
+        .draw()
+        .map_err(|e| io(e.to_string()))?;
     let mut raster = ChartBuilder::on(&lower)
-        .margin(20)
+        .margin(15)
+        .caption("Spikes", ("sans-serif", 22))
+        .x_label_area_size(40)
+        .y_label_area_size(70)
         .build_cartesian_2d(0.0..tstop, 0.0..cells as f64)
         .map_err(|e| io(e.to_string()))?;
-    raster.configure_mesh().disable_mesh().draw().map_err(|e| io(e.to_string()))?;
-    let colors = [BLUE, GREEN, CYAN, RED];
     raster
-        .draw_series(spikes.iter().filter(|s| s.gid < cells).map(|s| {
-            let color = colors[[35, 135, 170, u64::MAX].iter().position(|&b| s.gid < b).unwrap_or(3)];
-            Circle::new((s.time, s.gid as f64), 1, color.filled())
-        }))
+        .configure_mesh()
+        .disable_mesh()
+        .x_desc("t (ms)")
+        .x_label_formatter(&|t| format!("{t:.0}"))
+        .y_desc("gid")
+        .y_label_formatter(&|gid| format!("{gid:.0}"))
+        .draw()
+        .map_err(|e| io(e.to_string()))?;
+    let types = [
+        ("L2 basket", 35, BLUE),
+        ("L2 pyramidal", 135, GREEN),
+        ("L5 basket", 170, CYAN),
+        ("L5 pyramidal", u64::MAX, RED),
+    ];
+    for (k, &(name, _, color)) in types.iter().enumerate() {
+        let first = if k == 0 { 0 } else { types[k - 1].1 };
+        raster
+            .draw_series(
+                spikes
+                    .iter()
+                    .filter(|s| s.gid < cells && s.gid >= first && s.gid < types[k].1)
+                    .map(|s| Circle::new((s.time, s.gid as f64), 1, color.filled())),
+            )
+            .map_err(|e| io(e.to_string()))?
+            .label(name)
+            .legend(move |(x, y)| Circle::new((x + 10, y), 3, color.filled()));
+    }
+    raster
+        .configure_series_labels()
+        .position(SeriesLabelPosition::UpperLeft)
+        .background_style(WHITE.mix(0.8))
+        .border_style(BLACK)
+        .draw()
         .map_err(|e| io(e.to_string()))?;
     root.present().map_err(|e| io(e.to_string()))?;
     Ok(())

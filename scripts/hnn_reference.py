@@ -13,6 +13,7 @@ Usage (from the repository root; the script runs itself in a venv under
     python3 scripts/hnn_reference.py params-file N20.json   # tests/data/hnn_params_N20_*.csv
     python3 scripts/hnn_reference.py params-file tests/data/hnn_params_gauss.json   # ..._gauss_*.csv
     python3 scripts/hnn_reference.py bias             # tests/data/hnn_bias_*.csv
+    python3 scripts/hnn_reference.py probability      # tests/data/hnn_probability_*.csv
 
 Each mode is one fresh python process; the no-argument run writes only the
 hnn_erp_*.csv files below (the other modes are run one by one, see "Other
@@ -116,6 +117,12 @@ tstop=170.0, dt=0.025, n_trials=...) and the default backend, as above:
       tonic biases, the gid ranges, every drive's dynamics, weights, delays,
       connections and event times (per target type for cell-specific ones),
       the cell-to-cell connections and the spike counts.
+  probability      hnn_probability_{dipole,spikes,pairs}.csv
+      jones_2009_model() with connections kept at random by hnn-core's
+      _connection_probability (np.random.default_rng(conn_seed).choice):
+      see probability_network.  hnn_probability_pairs.csv lists every pair
+      of the probabilistic connections (connection index in
+      net.connectivity, src/target type, receptor, src gid, target gid).
   bias             hnn_bias_{dipole,spikes}.csv
       the ERP network with two tonic biases:
           net = jones_2009_model()
@@ -990,6 +997,62 @@ def drives_mix_mode():
 
 
 # ---------------------------------------------------------------------------
+# probability mode
+# ---------------------------------------------------------------------------
+
+def probability_network(hnn_core):
+    """jones_2009_model with connections kept at random (probability < 1,
+    given conn_seeds): a cell-specific evoked drive with a probability per
+    target type, a common evoked drive with one probability, and a local
+    connection L2 pyramidal -> L5 pyramidal (distal AMPA) at 0.25."""
+    net = hnn_core.jones_2009_model()
+    net.add_evoked_drive(
+        "evprox_p", mu=26.61, sigma=2.47, numspikes=1, cell_specific=True, location="proximal",
+        weights_ampa={"L2_basket": 0.08831, "L2_pyramidal": 0.01525, "L5_basket": 0.19934, "L5_pyramidal": 0.00865},
+        weights_nmda={"L2_pyramidal": 0.001},
+        synaptic_delays={"L2_basket": 0.1, "L2_pyramidal": 0.1, "L5_basket": 1.0, "L5_pyramidal": 1.0},
+        probability={"L2_basket": 0.5, "L2_pyramidal": 0.3, "L5_basket": 1.0, "L5_pyramidal": 0.65},
+        event_seed=274, conn_seed=11)
+    net.add_evoked_drive(
+        "evdist_p", mu=63.53, sigma=3.85, numspikes=1, n_drive_cells=4, cell_specific=False, location="distal",
+        weights_ampa={"L2_pyramidal": 0.00507, "L5_pyramidal": 0.0425},
+        weights_nmda={"L2_pyramidal": 0.00502, "L5_pyramidal": 0.0},
+        synaptic_delays={"L2_pyramidal": 0.1, "L5_pyramidal": 0.1},
+        probability=0.4, event_seed=2, conn_seed=5)
+    net.add_connection("L2_pyramidal", "L5_pyramidal", "distal", "ampa", weight=0.0005, delay=1.0, lamtha=3.0,
+                       probability=0.25, conn_seed=19)
+    return net
+
+
+def probability_mode():
+    os.makedirs(DATA, exist_ok=True)
+    net, dpls, raws = run_model(probability_network, n_trials=1)
+    check_postproc(net, dpls[0], raws[0])
+    spikes = sorted_spikes(net)
+    write_dipole("hnn_probability_dipole.csv", dpls[0])
+    write_spikes("hnn_probability_spikes.csv", spikes)
+    # Every pair kept, connection by connection (in net.connectivity's
+    # order, the probabilistic ones only).
+    rows = []
+    for index, c in enumerate(net.connectivity):
+        if c["probability"] == 1.0:
+            continue
+        for src, targets in c["gid_pairs"].items():
+            rows += [("%d" % index, c["src_type"], c["target_type"], c["receptor"], "%d" % int(src), "%d" % int(t))
+                     for t in targets]
+    write_csv("hnn_probability_pairs.csv", "connection,src_type,target_type,receptor,src_gid,target_gid", rows)
+    print("network: jones_2009_model() + add_evoked_drive('evprox_p', probability per type, conn_seed=11) "
+          "+ add_evoked_drive('evdist_p', probability=0.4, conn_seed=5) + add_connection(L2_pyramidal -> "
+          "L5_pyramidal distal ampa, probability=0.25, conn_seed=19), legacy_mode=%r" % (net._legacy_mode,))
+    print_summary(net, spikes, dpls[0])
+    for index, c in enumerate(net.connectivity):
+        if c["probability"] != 1.0:
+            n = sum(len(v) for v in c["gid_pairs"].values())
+            print("    connection %d: %s -> %s %s probability=%r: %d pairs from %d sources" % (
+                index, c["src_type"], c["target_type"], c["receptor"], c["probability"], n, len(c["gid_pairs"])))
+
+
+# ---------------------------------------------------------------------------
 # params-file mode
 # ---------------------------------------------------------------------------
 
@@ -1327,6 +1390,8 @@ def main():
         drives_mix_mode()
     elif args == ["bias"]:
         bias_mode()
+    elif args == ["probability"]:
+        probability_mode()
     elif len(args) == 2 and args[0] == "params-file":
         params_file_mode(args[1])
     elif len(args) == 2 and args[0] == "model-digest" and args[1] in MODEL_BUILDERS:

@@ -27,6 +27,7 @@ pub mod mechanisms;
 pub mod models;
 pub mod morphology;
 pub mod network;
+pub mod numpy_generator;
 pub mod numpy_random;
 pub mod parallel;
 pub mod random123;

@@ -204,7 +204,7 @@ fn a_second_trial_draws_hnn_cores_second_events_and_matches() {
 fn drives_mix_column() -> Column {
     use neurite::models::hnn::{CellType::*, Drive, DriveKind, DriveTarget, SynapseGroup};
     let mut column = Column::jones_2009(Params::jones_2009()).unwrap();
-    let target = |cell_type, ampa, nmda, delay| DriveTarget { cell_type, ampa, nmda, delay };
+    let target = |cell_type, ampa, nmda, delay| DriveTarget { cell_type, ampa, nmda, delay, probability: 1.0 };
     column
         .add_drive(Drive {
             name: "alpha_prox".into(),
@@ -223,6 +223,7 @@ fn drives_mix_column() -> Column {
             event_seed: 284,
             cell_specific: false,
             n_drive_cells: 10,
+            conn_seed: 3,
         })
         .unwrap();
     column
@@ -242,6 +243,7 @@ fn drives_mix_column() -> Column {
             event_seed: 1349,
             cell_specific: true,
             n_drive_cells: 0,
+            conn_seed: 3,
         })
         .unwrap();
     column
@@ -254,6 +256,7 @@ fn drives_mix_column() -> Column {
             event_seed: 300,
             cell_specific: false,
             n_drive_cells: 5,
+            conn_seed: 3,
         })
         .unwrap();
     column
@@ -306,4 +309,100 @@ fn tonic_biases_match_hnn_core() {
     let events = column.drive_events(170.0, 0).unwrap();
     let (spikes, dipole) = run(&column, &events, 170.0, 1);
     assert_matches_hnn_core(&spikes, &dipole, "hnn_bias");
+}
+
+/// hnn-core's connections kept at random (`scripts/hnn_reference.py
+/// probability`): a cell-specific evoked drive with a probability per target
+/// type (conn_seed 11), a common evoked drive at 0.4 (conn_seed 5), and L2
+/// pyramidal -> L5 pyramidal distal AMPA at 0.25 (conn_seed 19).
+fn probability_column() -> Column {
+    use neurite::models::hnn::{
+        CellType::*, Connection, Drive, DriveKind, DriveTarget, Receptor, Source, SynapseGroup,
+    };
+    let mut column = Column::jones_2009(Params::jones_2009()).unwrap();
+    let target = |cell_type, ampa, nmda, delay, probability| DriveTarget { cell_type, ampa, nmda, delay, probability };
+    column
+        .add_drive(Drive {
+            name: "evprox_p".into(),
+            dynamics: DriveKind::Evoked { mu: 26.61, sigma: 2.47, numspikes: 1 },
+            location: SynapseGroup::Proximal,
+            targets: vec![
+                target(L2Basket, Some(0.08831), None, 0.1, 0.5),
+                target(L2Pyramidal, Some(0.01525), Some(0.001), 0.1, 0.3),
+                target(L5Basket, Some(0.19934), None, 1.0, 1.0),
+                target(L5Pyramidal, Some(0.00865), None, 1.0, 0.65),
+            ],
+            space_constant: 3.0,
+            event_seed: 274,
+            cell_specific: true,
+            n_drive_cells: 0,
+            conn_seed: 11,
+        })
+        .unwrap();
+    column
+        .add_drive(Drive {
+            name: "evdist_p".into(),
+            dynamics: DriveKind::Evoked { mu: 63.53, sigma: 3.85, numspikes: 1 },
+            location: SynapseGroup::Distal,
+            targets: vec![
+                target(L2Pyramidal, Some(0.00507), Some(0.00502), 0.1, 0.4),
+                target(L5Pyramidal, Some(0.0425), Some(0.0), 0.1, 0.4),
+            ],
+            space_constant: 3.0,
+            event_seed: 2,
+            cell_specific: false,
+            n_drive_cells: 4,
+            conn_seed: 5,
+        })
+        .unwrap();
+    let mut local = Connection {
+        source: Source::Cells(L2Pyramidal),
+        target: L5Pyramidal,
+        location: SynapseGroup::Distal,
+        receptor: Receptor::Ampa,
+        weight: 0.0005,
+        delay: 1.0,
+        lamtha: 3.0,
+        gain: 1.0,
+        pairs: column.all_to_all_pairs(L2Pyramidal, L5Pyramidal, true),
+    };
+    local.keep_with_probability(0.25, 19).unwrap();
+    column.connections.push(local);
+    column
+}
+
+#[test]
+fn connections_kept_with_a_probability_are_hnn_cores_and_match() {
+    use neurite::models::hnn::{CellType, Source};
+    let column = probability_column();
+    // hnn-core's pairs, grouped by connection in its order.
+    let mut theirs: Vec<(String, Vec<(u64, u64)>)> = Vec::new();
+    for line in data("hnn_probability_pairs.csv").lines().skip(1) {
+        let f: Vec<&str> = line.split(',').collect();
+        let pair = (f[4].parse().unwrap(), f[5].parse().unwrap());
+        match theirs.last_mut() {
+            Some((index, pairs)) if index == f[0] => pairs.push(pair),
+            _ => theirs.push((f[0].to_string(), vec![pair])),
+        }
+    }
+    // Ours in the same order: the drives' (all but onto L5 basket, kept at
+    // probability 1) and the local connection.
+    let ours: Vec<Vec<(u64, u64)>> = column
+        .connections
+        .iter()
+        .filter(|c| matches!(c.source, Source::Drive(_)) && c.target != CellType::L5Basket)
+        .chain(column.connections.last())
+        .map(|c| c.pairs.iter().flat_map(|(s, targets)| targets.iter().map(move |&t| (*s, t))).collect())
+        .collect();
+    assert_eq!(ours.len(), theirs.len());
+    for (k, (a, (index, b))) in ours.iter().zip(&theirs).enumerate() {
+        assert_eq!(a, b, "connection {k} (hnn-core's connectivity[{index}])");
+    }
+    let events = column.drive_events(170.0, 0).unwrap();
+    let (spikes, dipole) = run(&column, &events, 170.0, 1);
+    assert_matches_hnn_core(&spikes, &dipole, "hnn_probability");
+    // A probability outside (0, 1] is an error naming the connection.
+    let mut bad = column.connections[0].clone();
+    let error = bad.keep_with_probability(1.5, 0).unwrap_err().to_string();
+    assert!(error.contains("probability") && error.contains("1.5"), "{error}");
 }

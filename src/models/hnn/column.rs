@@ -10,6 +10,7 @@ use super::drives::{DriveDynamics, DriveSeeds, drive_cell_event_times};
 use super::params::Params;
 use crate::error::{NeuriteError, Result};
 use crate::network::{Gid, NetConTarget, Network};
+use crate::numpy_generator::NumpyGenerator;
 
 /// Where a connection's spikes come from.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -47,6 +48,46 @@ pub struct Connection {
     pub pairs: Vec<(Gid, Vec<Gid>)>,
 }
 
+impl Connection {
+    /// Keeps a random subset of the connection's (source, target) pairs, as
+    /// hnn-core's `add_connection(..., probability, conn_seed)` does: the
+    /// pairs in source order, then each source's targets, are numbered; NumPy's
+    /// `default_rng(conn_seed).choice(range(n), round(n·probability),
+    /// replace=False)` picks those kept (rounding half to even, as
+    /// `np.round`); sources left without targets are dropped. `probability`
+    /// must be in (0, 1]; 1 keeps every pair (hnn-core draws nothing then).
+    pub fn keep_with_probability(&mut self, probability: f64, conn_seed: u64) -> Result<()> {
+        if !(probability > 0.0 && probability <= 1.0) {
+            return Err(NeuriteError::InvalidParameter {
+                what: format!("connection probability onto {}", self.target.name()),
+                value: probability,
+                reason: "must be in (0, 1]",
+            });
+        }
+        if probability == 1.0 {
+            return Ok(());
+        }
+        let n: usize = self.pairs.iter().map(|(_, targets)| targets.len()).sum();
+        let keep_count = (n as f64 * probability).round_ties_even() as u64;
+        let chosen = NumpyGenerator::new(conn_seed)
+            .choice_without_replacement(n as u64, keep_count)
+            .expect("round(n·p) <= n for p <= 1");
+        let mut kept = vec![false; n];
+        for index in chosen {
+            kept[index as usize] = true;
+        }
+        let mut index = 0;
+        for (_, targets) in self.pairs.iter_mut() {
+            targets.retain(|_| {
+                index += 1;
+                kept[index - 1]
+            });
+        }
+        self.pairs.retain(|(_, targets)| !targets.is_empty());
+        Ok(())
+    }
+}
+
 /// A drive: cells that spike at drawn times and excite the target types'
 /// cells; either one drive cell per target cell (hnn-core's
 /// `cell_specific=True`, `n_drive_cells='n_cells'`) or `n_drive_cells`
@@ -72,6 +113,10 @@ pub struct Drive {
     pub cell_specific: bool,
     /// Number of drive cells of a common drive (unused when cell-specific).
     pub n_drive_cells: usize,
+    /// Seed of the choice of connections kept where a target's
+    /// `probability` is below 1 (hnn-core's `conn_seed`, 3 by default); the
+    /// k-th target type (in the column's order) uses `conn_seed + k`.
+    pub conn_seed: u64,
 }
 
 /// How a drive's event times are drawn.
@@ -129,6 +174,9 @@ pub struct DriveTarget {
     pub nmda: Option<f64>,
     /// Delay at distance 0, ms.
     pub delay: f64,
+    /// Probability that a drive cell connects to a target cell (1: all;
+    /// see [`Connection::keep_with_probability`]).
+    pub probability: f64,
 }
 
 /// The column: its cells, connections and drives.
@@ -261,11 +309,7 @@ impl Column {
         ];
         for (source, target, location, receptor, weight, lamtha, autapses) in table {
             let weight = column.params.number(weight)?;
-            let targets: Vec<Gid> = column.cell_gids(target).collect();
-            let pairs = column
-                .cell_gids(source)
-                .map(|s| (s, targets.iter().copied().filter(|&t| autapses || t != s).collect()))
-                .collect();
+            let pairs = column.all_to_all_pairs(source, target, autapses);
             column.connections.push(Connection {
                 source: Source::Cells(source),
                 target,
@@ -336,6 +380,7 @@ impl Column {
                 event_seed: p.number("prng_seedcore_extgauss")? as i64,
                 cell_specific: true,
                 n_drive_cells: 1,
+                conn_seed: 3,
             });
         }
         // Rhythmic inputs: one common bursty drive per feed.
@@ -377,6 +422,7 @@ impl Column {
                 event_seed: p.number(&format!("prng_seedcore_input_{feed}"))? as i64,
                 cell_specific: false,
                 n_drive_cells: p.number(&key("repeats"))? as usize,
+                conn_seed: 3,
             });
         }
         // Evoked inputs.
@@ -412,6 +458,7 @@ impl Column {
                 event_seed: number(format!("prng_seedcore_{name}"))? as i64,
                 cell_specific: !sync,
                 n_drive_cells: 1,
+                conn_seed: 3,
             });
         }
         // The Poisson input.
@@ -437,6 +484,7 @@ impl Column {
                 event_seed: p.number("prng_seedcore_extpois")? as i64,
                 cell_specific: true,
                 n_drive_cells: 0,
+                conn_seed: 3,
             });
         }
         drives.sort_by(|a, b| a.name.cmp(&b.name));
@@ -607,7 +655,7 @@ impl Column {
         self.drives.push(Drive { targets: targets.clone(), ..drive });
         let drive_gids: Vec<Gid> = self.drive_gids(k).collect();
         let mut next = 0;
-        for target in &targets {
+        for (increment, target) in targets.iter().enumerate() {
             let cells: Vec<Gid> = self.cell_gids(target.cell_type).collect();
             let pairs: Vec<(Gid, Vec<Gid>)> = if self.drives[k].cell_specific {
                 let sources = &drive_gids[next..next + cells.len()];
@@ -618,7 +666,7 @@ impl Column {
             };
             for (receptor, weight) in [(Receptor::Ampa, target.ampa), (Receptor::Nmda, target.nmda)] {
                 let Some(weight) = weight else { continue };
-                self.connections.push(Connection {
+                let mut connection = Connection {
                     source: Source::Drive(k),
                     target: target.cell_type,
                     location: self.drives[k].location.clone(),
@@ -628,17 +676,30 @@ impl Column {
                     lamtha: self.drives[k].space_constant,
                     gain: 1.0,
                     pairs: pairs.clone(),
-                });
+                };
+                // AMPA and NMDA draw from the same seed: the same pairs.
+                connection.keep_with_probability(target.probability, self.drives[k].conn_seed + increment as u64)?;
+                self.connections.push(connection);
             }
         }
         Ok(())
+    }
+
+    /// Every cell of `source` onto every cell of `target` (a cell onto
+    /// itself only with `allow_autapses`), by source gid: the pairs of
+    /// hnn-core's `add_connection` between two cell types.
+    pub fn all_to_all_pairs(&self, source: CellType, target: CellType, allow_autapses: bool) -> Vec<(Gid, Vec<Gid>)> {
+        let targets: Vec<Gid> = self.cell_gids(target).collect();
+        self.cell_gids(source)
+            .map(|s| (s, targets.iter().copied().filter(|&t| allow_autapses || t != s).collect()))
+            .collect()
     }
 
     /// hnn-core's `add_erp_drives_to_jones_model`: a distal drive at
     /// 63.53 ms and proximal ones at 26.61 and 137.12 ms.
     pub fn add_erp_drives(&mut self) -> Result<()> {
         use CellType::*;
-        let target = |cell_type, ampa, nmda, delay| DriveTarget { cell_type, ampa, nmda, delay };
+        let target = |cell_type, ampa, nmda, delay| DriveTarget { cell_type, ampa, nmda, delay, probability: 1.0 };
         self.add_drive(Drive {
             name: "evdist1".into(),
             dynamics: DriveKind::Evoked { mu: 63.53, sigma: 3.85, numspikes: 1 },
@@ -652,6 +713,7 @@ impl Column {
             event_seed: 274,
             cell_specific: true,
             n_drive_cells: 0,
+            conn_seed: 3,
         })?;
         self.add_drive(Drive {
             name: "evprox1".into(),
@@ -667,6 +729,7 @@ impl Column {
             event_seed: 544,
             cell_specific: true,
             n_drive_cells: 0,
+            conn_seed: 3,
         })?;
         self.add_drive(Drive {
             name: "evprox2".into(),
@@ -682,6 +745,7 @@ impl Column {
             event_seed: 814,
             cell_specific: true,
             n_drive_cells: 0,
+            conn_seed: 3,
         })
     }
 
@@ -844,8 +908,17 @@ impl Column {
                     reason: "must be one per drive cell",
                 });
             }
+            // A cell-specific drive's cell whose connections were all left
+            // out by a probability below 1 is not made (as hnn-core's
+            // NetworkBuilder): it neither exists nor spikes.
+            let connected: std::collections::HashSet<Gid> = self
+                .connections
+                .iter()
+                .filter(|c| c.source == Source::Drive(k))
+                .flat_map(|c| c.pairs.iter().map(|(source, _)| *source))
+                .collect();
             for (gid, times) in gids.zip(drive_events) {
-                if keep(gid) {
+                if keep(gid) && (!self.drives[k].cell_specific || connected.contains(&gid)) {
                     network.add_spike_source(gid, times.clone())?;
                 }
             }
@@ -906,6 +979,7 @@ fn flat_targets(
                 ampa: Some(p.number(&weight_key(cell_type, "ampa"))?),
                 nmda: Some(p.number(&weight_key(cell_type, "nmda"))?),
                 delay: delay(cell_type)?,
+                probability: 1.0,
             })
         })
         .collect()

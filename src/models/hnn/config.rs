@@ -184,9 +184,9 @@ impl Column {
     /// as `read_network_configuration` does: the file's cell templates,
     /// positions, `celsius` and `threshold`; its drives re-created (their
     /// events are drawn again from their seeds); its connectivity as
-    /// written; tonic biases. Errors name the JSON path. Not supported yet:
-    /// cell types other than hnn-core's four, connection probabilities below
-    /// 1, biases outside the soma.
+    /// written (with the pairs a probability below 1 kept); tonic biases.
+    /// Errors name the JSON path. Not supported yet: cell types other than
+    /// hnn-core's four, biases outside the soma.
     pub fn from_network_configuration(text: &str, source: &str) -> Result<Column> {
         let value: Value = serde_json::from_str(text).map_err(|e| NeuriteError::InvalidInput {
             what: format!("{source}:{}:{}", e.line(), e.column()),
@@ -250,9 +250,6 @@ impl Column {
                 true => 0,
                 false => d.get("n_drive_cells")?.number()? as usize,
             };
-            if d.get("probability")?.value.as_f64() != Some(1.0) {
-                return Err(unsupported(&d.get("probability")?, "a drive connection probability other than 1"));
-            }
             let dynamics = d.get("dynamics")?;
             let kind = match d.get("type")?.text()? {
                 "evoked" | "gaussian" => DriveKind::Evoked {
@@ -303,11 +300,17 @@ impl Column {
                     Value::Object(_) => delays.get(cell_type.name())?.number()?,
                     _ => delays.number()?,
                 };
+                let probabilities = d.get("probability")?;
+                let probability = match probabilities.value {
+                    Value::Object(_) => probabilities.get(cell_type.name())?.number()?,
+                    _ => probabilities.number()?,
+                };
                 targets.push(DriveTarget {
                     cell_type,
                     ampa: weights("weights_ampa", cell_type)?,
                     nmda: weights("weights_nmda", cell_type)?,
                     delay,
+                    probability,
                 });
             }
             column.add_drive(Drive {
@@ -319,6 +322,10 @@ impl Column {
                 event_seed: d.get("event_seed")?.number()? as i64,
                 cell_specific,
                 n_drive_cells,
+                conn_seed: match d.optional("conn_seed") {
+                    Some(seed) if !seed.value.is_null() => seed.number()? as u64,
+                    _ => 3,
+                },
             })?;
         }
         for (name, range) in ranges.entries()? {
@@ -335,12 +342,13 @@ impl Column {
             }
         }
 
-        // The connectivity as written (it replaces the drives' own).
+        // The connectivity as written (it replaces the drives' own), pairs
+        // kept by a probability below 1 included. (hnn-core 0.6.1's reader
+        // passes such a connection's probability to add_connection again,
+        // without a seed: it drops another random part of the pairs at each
+        // reading. neurite keeps the network the file holds.)
         column.connections.clear();
         for c in root.get("connectivity")?.items()? {
-            if c.get("probability")?.value.as_f64() != Some(1.0) {
-                return Err(unsupported(&c.get("probability")?, "a connection probability other than 1"));
-            }
             let source_at = c.get("src_type")?;
             let source_name = source_at.text()?;
             let source = match CellType::from_name(source_name) {

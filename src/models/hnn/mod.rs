@@ -11,7 +11,7 @@ pub mod params;
 pub mod simulate;
 
 pub use cells::{CellType, Receptor, SynapseGroup};
-pub use column::{Column, Drive, DriveEvents, DriveKind, DriveTarget, TonicBias};
+pub use column::{Column, Connection, Drive, DriveEvents, DriveKind, DriveTarget, Source, TonicBias};
 pub use dipole::Dipole;
 pub use params::Params;
 pub use simulate::{TrialOutput, simulate_trial, simulate_trial_with_progress};
