@@ -157,13 +157,23 @@ pub struct EventQueue {
     ring: Vec<Vec<Event>>,
     ring_start: i64,
     in_ring: usize,
+    /// At least the latest bucket holding an event in the ring (reset when
+    /// the ring is found empty).
+    ring_high: i64,
     /// Events beyond the ring, or outside the calendar's times.
     far: BinaryHeap<Event>,
 }
 
 impl Default for EventQueue {
     fn default() -> Self {
-        EventQueue { due: Vec::new(), ring: vec![Vec::new(); RING], ring_start: 0, in_ring: 0, far: BinaryHeap::new() }
+        EventQueue {
+            due: Vec::new(),
+            ring: vec![Vec::new(); RING],
+            ring_start: 0,
+            in_ring: 0,
+            ring_high: i64::MIN,
+            far: BinaryHeap::new(),
+        }
     }
 }
 
@@ -184,8 +194,10 @@ impl EventQueue {
             }
             return;
         };
-        if self.is_empty() {
-            // Nothing pending: the ring may start anywhere.
+        if b < self.ring_start && self.ring_may_start_at(b) {
+            // Move the ring back rather than sort into `due`: events queued
+            // far ahead first (a model's fixed inputs) must not leave every
+            // nearer event to a sorted insertion.
             self.ring_start = b;
         }
         if b < self.ring_start {
@@ -195,6 +207,7 @@ impl EventQueue {
         } else if b < self.ring_start + RING as i64 {
             self.ring[b.rem_euclid(RING as i64) as usize].push(event);
             self.in_ring += 1;
+            self.ring_high = self.ring_high.max(b);
         } else {
             self.far.push(event);
         }
@@ -244,6 +257,17 @@ impl EventQueue {
         }
     }
 
+    /// Whether the ring can start at bucket `b`, below its start, keeping
+    /// the order: every event in `due` is before `b`, and the ring's slots
+    /// from `b` on hold no event of a later round.
+    fn ring_may_start_at(&mut self, b: i64) -> bool {
+        if self.in_ring == 0 {
+            self.ring_high = i64::MIN;
+        }
+        let due_before = self.due.first().is_none_or(|latest| bucket(latest.time).is_none_or(|d| d < b));
+        due_before && self.ring_high < b + RING as i64
+    }
+
     /// Moves the far events that the ring now reaches into it.
     fn take_from_far(&mut self) {
         let end = self.ring_start + RING as i64;
@@ -253,6 +277,7 @@ impl EventQueue {
             let event = self.far.pop().expect("peeked");
             self.ring[b.rem_euclid(RING as i64) as usize].push(event);
             self.in_ring += 1;
+            self.ring_high = self.ring_high.max(b);
         }
     }
 
@@ -273,6 +298,7 @@ impl EventQueue {
             bucket.clear();
         }
         self.in_ring = 0;
+        self.ring_high = i64::MIN;
         self.far.clear();
     }
 }
@@ -352,6 +378,12 @@ mod tests {
             queue.push(e);
             heap.push(e);
         };
+        // A model's fixed inputs first, in no particular order, as far as
+        // 150 ms ahead (beyond the ring's 32 ms).
+        for _ in 0..300 {
+            let time = random() * 150.0;
+            push(&mut queue, &mut heap, 0.0, time);
+        }
         for step in 0..4000 {
             let until = t + 0.0125;
             for _ in 0..(random() * 6.0) as usize {

@@ -97,7 +97,6 @@ struct LocalSetup {
     groups: Vec<CellGroup>,
     owner: HashMap<Gid, usize>,
     netcons_by_source: HashMap<Gid, Vec<LocalNetCon>>,
-    min_delay: f64,
     max_step: f64,
     pool: Option<rayon::ThreadPool>,
 }
@@ -174,7 +173,6 @@ impl LocalSetup {
             }
         }
         let mut netcons_by_source: HashMap<Gid, Vec<LocalNetCon>> = HashMap::new();
-        let mut min_delay = f64::INFINITY;
         for &(id, nc) in network.netcons() {
             if nc.delay < config.dt {
                 return Err(NeuriteError::InvalidParameter {
@@ -196,7 +194,6 @@ impl LocalSetup {
                     .map(|(_, t)| *t)
                     .ok_or(NeuriteError::UnknownGid { gid })?,
             };
-            min_delay = min_delay.min(nc.delay);
             let weights = groups[group].add_netcon(target, nc.weight);
             netcons_by_source.entry(nc.source).or_default().push(LocalNetCon {
                 id,
@@ -220,7 +217,7 @@ impl LocalSetup {
         } else {
             None
         };
-        Ok(LocalSetup { groups, owner, netcons_by_source, min_delay, max_step: config.max_step, pool })
+        Ok(LocalSetup { groups, owner, netcons_by_source, max_step: config.max_step, pool })
     }
 }
 
@@ -230,8 +227,14 @@ pub struct Simulation<C: Communicator = SerialCommunicator> {
     groups: Vec<CellGroup>,
     /// gid -> group that owns it.
     owner: HashMap<Gid, usize>,
-    /// Source gid -> NetCons on this rank, sorted by id.
+    /// Source gid -> NetCons on this rank, sorted by id (spike sources'
+    /// NetCons are in `scheduled` instead).
     netcons_by_source: HashMap<Gid, Vec<LocalNetCon>>,
+    /// The events of the NetCons here from spike sources (on any rank),
+    /// whose spike times the model fixes: queued at initialization, so
+    /// they need no exchange and do not bound the exchange interval. The
+    /// same events, at the same times with the same keys, as if exchanged.
+    scheduled: Vec<(usize, Event)>,
     min_delay: f64,
     steps_per_interval: u64,
     initialized: bool,
@@ -350,7 +353,31 @@ impl<C: Communicator> Simulation<C> {
         });
         agree(&mut comm, sources_ok)?;
 
-        let min_delay = comm.all_reduce_min(local.min_delay)?;
+        // Every spike source's spike times (they are fixed by the model):
+        // the NetCons from them here get their events at initialization.
+        let source_spikes = all_gather_source_spikes(&mut comm, network)?;
+        let mut scheduled: Vec<(usize, Event)> = Vec::new();
+        for (gid, times) in &source_spikes {
+            let Some(netcons) = local.netcons_by_source.remove(gid) else { continue };
+            for nc in &netcons {
+                for &time in times {
+                    let event = Event {
+                        time: time + nc.delay,
+                        key: EventKey::netcon(time, *gid, nc.id.index),
+                        target: nc.target,
+                        weights: nc.weights,
+                        flag: 0.0,
+                    };
+                    scheduled.push((nc.group, event));
+                }
+            }
+        }
+        // In time order: deterministic, and the queues fill front to back.
+        scheduled.sort_by(|a, b| b.1.cmp(&a.1).then(a.0.cmp(&b.0)));
+        // The interval: the smallest delay of the NetCons whose spikes are
+        // exchanged (every delay was checked against dt above).
+        let exchanged_min = local.netcons_by_source.values().flatten().map(|nc| nc.delay).fold(f64::INFINITY, f64::min);
+        let min_delay = comm.all_reduce_min(exchanged_min)?;
         let interval = min_delay.min(local.max_step);
         let interval = if interval.is_finite() { interval } else { DEFAULT_MAX_STEP };
         let steps_per_interval = ((interval / config.dt + 1e-9).floor() as u64).max(1);
@@ -359,6 +386,7 @@ impl<C: Communicator> Simulation<C> {
             groups: std::mem::take(&mut local.groups),
             owner: std::mem::take(&mut local.owner),
             netcons_by_source: std::mem::take(&mut local.netcons_by_source),
+            scheduled,
             min_delay,
             steps_per_interval,
             initialized: false,
@@ -378,7 +406,9 @@ impl<C: Communicator> Simulation<C> {
         &self.config
     }
 
-    /// The minimum NetCon delay over all ranks, ms (infinite without NetCons).
+    /// The minimum delay over all ranks of the NetCons whose spikes are
+    /// exchanged, ms (infinite without such NetCons): those from spike
+    /// sources do not count, their events being queued at initialization.
     pub fn min_delay(&self) -> f64 {
         self.min_delay
     }
@@ -605,6 +635,12 @@ impl<C: Communicator> Simulation<C> {
                 return Err(err);
             }
         }
+        for &(group, event) in &self.scheduled {
+            if let Err(err) = self.groups[group].push_netcon_event(event, dt) {
+                self.comm.fail(&err);
+                return Err(err);
+            }
+        }
         self.spikes.clear();
         self.t = 0.0;
         self.initialized = true;
@@ -612,7 +648,8 @@ impl<C: Communicator> Simulation<C> {
     }
 
     /// NEURON's `ParallelContext.psolve(tstop)`: integrates to `tstop` ms in
-    /// intervals of the minimum delay, exchanging spikes after each.
+    /// intervals of the minimum delay (see [`Simulation::min_delay`]),
+    /// exchanging spikes after each.
     /// Collective: every rank must pass the same `tstop`. A `tstop` before the
     /// current time does nothing, as in NEURON.
     pub fn run(&mut self, tstop: f64) -> Result<()> {
@@ -882,6 +919,33 @@ impl<C: Communicator> Simulation<C> {
         let (slot, instance) = self.groups[g].point_instance(gid, id)?;
         write_variable(&mut self.groups[g], slot, instance, name, value)
     }
+}
+
+/// The spike times of every spike source of every rank (collective): a
+/// VecStim sends itself each time in turn, `etime - t` after the one
+/// before, so its spikes are at those sums (as `CellGroup` emits them).
+fn all_gather_source_spikes<C: Communicator>(comm: &mut C, network: &Network) -> Result<HashMap<Gid, Vec<f64>>> {
+    let mut bytes: Vec<u8> = Vec::new();
+    for (gid, cell) in network.cells() {
+        if let CellDescription::SpikeSource(times) = cell {
+            bytes.extend(gid.to_le_bytes());
+            bytes.extend((times.len() as u64).to_le_bytes());
+            let mut t = 0.0;
+            for &etime in times {
+                t += etime - t;
+                bytes.extend(t.to_le_bytes());
+            }
+        }
+    }
+    let mut spikes = HashMap::new();
+    for rank_bytes in comm.all_gather_bytes(&bytes)? {
+        let mut words = rank_bytes.chunks_exact(8).map(|c| u64::from_le_bytes(c.try_into().expect("8 bytes")));
+        while let (Some(gid), Some(count)) = (words.next(), words.next()) {
+            let times: Vec<f64> = words.by_ref().take(count as usize).map(f64::from_bits).collect();
+            spikes.insert(gid, times);
+        }
+    }
+    Ok(spikes)
 }
 
 fn read_variable(group: &CellGroup, slot: usize, instance: usize, name: &str) -> Result<f64> {
