@@ -283,7 +283,8 @@ impl NodeRun {
 /// Runs of consecutive nodes in `nodes` when each node is above the one
 /// before and runs average at least 16 instances (then a kernel call per
 /// run on slices of the group's arrays beats gathering and scattering node
-/// by node); empty otherwise.
+/// by node; the L5 cell's channels, in runs of 9 to 60 compartments, run
+/// as fast either way); empty otherwise.
 fn node_runs(nodes: &[usize]) -> Vec<NodeRun> {
     let mut runs: Vec<NodeRun> = Vec::new();
     for (k, &node) in nodes.iter().enumerate() {
