@@ -14,6 +14,7 @@ Usage (from the repository root; the script runs itself in a venv under
     python3 scripts/hnn_reference.py params-file tests/data/hnn_params_gauss.json   # ..._gauss_*.csv
     python3 scripts/hnn_reference.py bias             # tests/data/hnn_bias_*.csv
     python3 scripts/hnn_reference.py probability      # tests/data/hnn_probability_*.csv
+    python3 scripts/hnn_reference.py bias-sections    # tests/data/hnn_bias_sections_*.csv
 
 Each mode is one fresh python process; the no-argument run writes only the
 hnn_erp_*.csv files below (the other modes are run one by one, see "Other
@@ -123,6 +124,10 @@ tstop=170.0, dt=0.025, n_trials=...) and the default backend, as above:
       see probability_network.  hnn_probability_pairs.csv lists every pair
       of the probabilistic connections (connection index in
       net.connectivity, src/target type, receptor, src gid, target gid).
+  bias-sections    hnn_bias_sections_{dipole,spikes}.csv
+      the ERP network with named biases on dendrites (see
+      bias_sections_network): 'tuft' and 'tonic' on the L5 pyramidal cells,
+      'trunk' on the L2 pyramidal cells.
   bias             hnn_bias_{dipole,spikes}.csv
       the ERP network with two tonic biases:
           net = jones_2009_model()
@@ -1268,6 +1273,34 @@ def bias_network(hnn_core):
     return net
 
 
+def bias_sections_network(hnn_core):
+    """The ERP network with named biases on dendrites: 'tuft' (0.4 nA into
+    the L5 pyramidal cells' apical tuft, 30-120 ms), 'trunk' (0.2 nA into the
+    L2 pyramidal cells' apical trunk from 10 ms) and 'tonic' (-0.1 nA into
+    the L5 pyramidal somata), added in that order."""
+    net = erp_network(hnn_core)
+    net.add_tonic_bias(amplitude={"L5_pyramidal": 0.4}, section="apical_tuft", bias_name="tuft", t0=30.0,
+                       tstop=120.0)
+    net.add_tonic_bias(amplitude={"L2_pyramidal": 0.2}, section="apical_trunk", bias_name="trunk", t0=10.0,
+                       tstop=None)
+    net.add_tonic_bias(amplitude={"L5_pyramidal": -0.1}, t0=0.0, tstop=None)
+    return net
+
+
+def bias_sections_mode():
+    os.makedirs(DATA, exist_ok=True)
+    net, dpls, raws = run_model(bias_sections_network, n_trials=1)
+    check_postproc(net, dpls[0], raws[0])
+    spikes = sorted_spikes(net)
+    write_dipole("hnn_bias_sections_dipole.csv", dpls[0])
+    write_spikes("hnn_bias_sections_spikes.csv", spikes)
+    print("network: jones_2009_model() + add_erp_drives_to_jones_model(net) + add_tonic_bias('tuft', L5 "
+          "apical_tuft 0.4 nA 30-120 ms) + add_tonic_bias('trunk', L2 apical_trunk 0.2 nA from 10 ms) + "
+          "add_tonic_bias('tonic', L5 soma -0.1 nA), legacy_mode=%r" % (net._legacy_mode,))
+    print("external_biases: %s" % json.dumps(num(net.external_biases)))
+    print_summary(net, spikes, dpls[0])
+
+
 def bias_mode():
     import numpy as np
 
@@ -1392,6 +1425,8 @@ def main():
         bias_mode()
     elif args == ["probability"]:
         probability_mode()
+    elif args == ["bias-sections"]:
+        bias_sections_mode()
     elif len(args) == 2 and args[0] == "params-file":
         params_file_mode(args[1])
     elif len(args) == 2 and args[0] == "model-digest" and args[1] in MODEL_BUILDERS:

@@ -304,7 +304,7 @@ fn tonic_biases_match_hnn_core() {
     let mut column = erp_column();
     column.add_tonic_bias(CellType::L2Pyramidal, 0.3, 20.0, None).unwrap();
     column.add_tonic_bias(CellType::L5Basket, -0.1, 20.0, None).unwrap();
-    assert!(column.add_tonic_bias(CellType::L5Basket, 0.1, 0.0, None).is_err(), "one bias per type");
+    assert!(column.add_tonic_bias(CellType::L5Basket, 0.1, 0.0, None).is_err(), "one tonic bias per type");
     assert!(column.add_tonic_bias(CellType::L2Basket, 0.1, 30.0, Some(10.0)).is_err(), "tstop before t0");
     let events = column.drive_events(170.0, 0).unwrap();
     let (spikes, dipole) = run(&column, &events, 170.0, 1);
@@ -405,4 +405,31 @@ fn connections_kept_with_a_probability_are_hnn_cores_and_match() {
     let mut bad = column.connections[0].clone();
     let error = bad.keep_with_probability(1.5, 0).unwrap_err().to_string();
     assert!(error.contains("probability") && error.contains("1.5"), "{error}");
+}
+
+#[test]
+fn named_biases_on_dendrites_match_hnn_core() {
+    // scripts/hnn_reference.py bias-sections: 'tuft' into the L5 pyramidal
+    // cells' apical tuft, 'trunk' into the L2 pyramidal cells' apical trunk,
+    // 'tonic' into the L5 pyramidal somata (two biases on one cell type).
+    use neurite::models::hnn::{CellType::*, TonicBias};
+    let mut column = erp_column();
+    let bias = |name: &str, cell_type, section: &str, amplitude, t0, tstop| TonicBias {
+        name: name.into(),
+        cell_type,
+        section: section.into(),
+        amplitude,
+        t0,
+        tstop,
+    };
+    column.add_bias(bias("tuft", L5Pyramidal, "apical_tuft", 0.4, 30.0, Some(120.0))).unwrap();
+    column.add_bias(bias("trunk", L2Pyramidal, "apical_trunk", 0.2, 10.0, None)).unwrap();
+    column.add_tonic_bias(L5Pyramidal, -0.1, 0.0, None).unwrap();
+    let error = column.add_bias(bias("x", L2Basket, "apical_tuft", 0.1, 0.0, None)).unwrap_err().to_string();
+    assert!(error.contains("L2_basket") && error.contains("apical_tuft"), "{error}");
+    let error = column.add_bias(bias("tuft", L5Pyramidal, "soma", 0.1, 0.0, None)).unwrap_err().to_string();
+    assert!(error.contains("`tuft`") && error.contains("already"), "{error}");
+    let events = column.drive_events(170.0, 0).unwrap();
+    let (spikes, dipole) = run(&column, &events, 170.0, 1);
+    assert_matches_hnn_core(&spikes, &dipole, "hnn_bias_sections");
 }

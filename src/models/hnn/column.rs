@@ -206,9 +206,12 @@ pub struct Column {
 /// an IClamp at the middle of `section` from `t0` to `tstop`.
 #[derive(Debug, Clone, PartialEq)]
 pub struct TonicBias {
+    /// The bias's name (hnn-core's `bias_name`, `tonic` by default): one
+    /// bias of a name per cell type.
+    pub name: String,
     /// The cell type.
     pub cell_type: CellType,
-    /// The section (`soma`).
+    /// The section (`soma`, `apical_tuft`, ...).
     pub section: String,
     /// Amplitude, nA.
     pub amplitude: f64,
@@ -836,29 +839,54 @@ impl Column {
 
     /// Adds a tonic bias (hnn-core's `add_tonic_bias`): `amplitude` nA into
     /// the soma's middle of every cell of `cell_type` from `t0` to `tstop`
-    /// ms (`None`: the end of the simulation). One per cell type.
+    /// ms (`None`: the end of the simulation), named `tonic`.
     pub fn add_tonic_bias(&mut self, cell_type: CellType, amplitude: f64, t0: f64, tstop: Option<f64>) -> Result<()> {
+        self.add_bias(TonicBias { name: "tonic".into(), cell_type, section: "soma".into(), amplitude, t0, tstop })
+    }
+
+    /// Adds a bias of any name on any section (hnn-core's
+    /// `add_tonic_bias(amplitude={type: nA}, section=..., bias_name=...,
+    /// t0=..., tstop=...)`): an IClamp at the section's middle in every cell
+    /// of the type. One bias of a name per cell type; a cell's biases are
+    /// made in the order their names were first used, as hnn-core's
+    /// NetworkBuilder makes them.
+    pub fn add_bias(&mut self, bias: TonicBias) -> Result<()> {
         let bad = |what: &str, value: f64, reason: &'static str| NeuriteError::InvalidParameter {
-            what: format!("tonic bias of {} {what}", cell_type.name()),
+            what: format!("bias `{}` of {} {what}", bias.name, bias.cell_type.name()),
             value,
             reason,
         };
-        if self.biases.iter().any(|b| b.cell_type == cell_type) {
-            return Err(bad("", f64::NAN, "a bias for this cell type was already added"));
+        if self.biases.iter().any(|b| b.cell_type == bias.cell_type && b.name == bias.name) {
+            return Err(bad("", f64::NAN, "a bias of this name was already added for this cell type"));
         }
-        if !amplitude.is_finite() {
-            return Err(bad("amplitude (nA)", amplitude, "must be finite"));
+        if !self.template(bias.cell_type)?.sections.iter().any(|s| s.name == bias.section) {
+            return Err(NeuriteError::InvalidInput {
+                what: format!("bias `{}` of {}", bias.name, bias.cell_type.name()),
+                reason: format!("no section `{}` in its cells", bias.section),
+            });
         }
-        if !(t0.is_finite() && t0 >= 0.0) {
-            return Err(bad("t0 (ms)", t0, "must be finite and >= 0"));
+        if !bias.amplitude.is_finite() {
+            return Err(bad("amplitude (nA)", bias.amplitude, "must be finite"));
         }
-        if let Some(end) = tstop
-            && !(end.is_finite() && end >= t0)
+        if !(bias.t0.is_finite() && bias.t0 >= 0.0) {
+            return Err(bad("t0 (ms)", bias.t0, "must be finite and >= 0"));
+        }
+        if let Some(end) = bias.tstop
+            && !(end.is_finite() && end >= bias.t0)
         {
             return Err(bad("tstop (ms)", end, "must be finite and >= t0"));
         }
-        self.biases.push(TonicBias { cell_type, section: "soma".into(), amplitude, t0, tstop });
+        self.biases.push(bias);
         Ok(())
+    }
+
+    /// The biases of cells of `cell_type`, in the order hnn-core makes
+    /// them: by the first use of their names.
+    fn biases_of(&self, cell_type: CellType) -> Vec<&TonicBias> {
+        let first_use = |name: &str| self.biases.iter().position(|b| b.name == name).unwrap_or(usize::MAX);
+        let mut biases: Vec<&TonicBias> = self.biases.iter().filter(|b| b.cell_type == cell_type).collect();
+        biases.sort_by_key(|b| first_use(&b.name));
+        biases
     }
 
     /// Builds the cells `keep` selects for a simulation of `tstop` ms, their
@@ -878,7 +906,7 @@ impl Column {
                 }
                 let mut cell =
                     self.template(*cell_type)?.build(cell_type.name(), *pos, threshold, cell_type.is_pyramidal())?;
-                for bias in self.biases.iter().filter(|b| b.cell_type == *cell_type) {
+                for bias in self.biases_of(*cell_type) {
                     let section = cell.cell.find_section(&bias.section).ok_or_else(|| NeuriteError::InvalidInput {
                         what: format!("tonic bias of {}", cell_type.name()),
                         reason: format!("no section `{}`", bias.section),

@@ -8,7 +8,7 @@ use serde_json::{Map, Value};
 
 use super::cells::nseg_for_length;
 use super::cells::{CellTemplate, CellType, Receptor, SectionTemplate, SectionValue, SynapseGroup, SynapseKinetics};
-use super::column::{Column, Connection, Drive, DriveKind, DriveTarget, Source};
+use super::column::{Column, Connection, Drive, DriveKind, DriveTarget, Source, TonicBias};
 use super::params::Params;
 use crate::error::{NeuriteError, Result};
 use crate::network::Gid;
@@ -186,7 +186,7 @@ impl Column {
     /// events are drawn again from their seeds); its connectivity as
     /// written (with the pairs a probability below 1 kept); tonic biases.
     /// Errors name the JSON path. Not supported yet: cell types other than
-    /// hnn-core's four, biases outside the soma.
+    /// hnn-core's four.
     pub fn from_network_configuration(text: &str, source: &str) -> Result<Column> {
         let value: Value = serde_json::from_str(text).map_err(|e| NeuriteError::InvalidInput {
             what: format!("{source}:{}:{}", e.line(), e.column()),
@@ -204,21 +204,23 @@ impl Column {
         );
         let mut column = Column::jones_2009(Params::from_json_str(&flat, source)?)?;
         column.mesh = (root.get("N_pyr_x")?.number()? as usize, root.get("N_pyr_y")?.number()? as usize);
-        if let Some(biases) = root.optional("external_biases") {
-            for (name, per_type) in biases.entries()? {
-                if name != "tonic" {
-                    return Err(unsupported(&per_type, &format!("a bias `{name}`")));
-                }
+        let mut biases = Vec::new();
+        if let Some(file_biases) = root.optional("external_biases") {
+            for (name, per_type) in file_biases.entries()? {
                 for (cell_type, b) in per_type.entries()? {
-                    let cell_type = CellType::from_name(cell_type).ok_or_else(|| b.error("unknown cell type"))?;
-                    let section = b.optional("section").map_or(Ok("soma"), |s| s.text())?;
-                    if section != "soma" {
-                        return Err(unsupported(&b, "a bias outside the soma"));
-                    }
-                    let tstop = b.optional("tstop").map(|t| t.number()).transpose()?;
-                    column
-                        .add_tonic_bias(cell_type, b.get("amplitude")?.number()?, b.get("t0")?.number()?, tstop)
-                        .map_err(|e| b.error(e.to_string()))?;
+                    let tstop = match b.optional("tstop") {
+                        Some(t) if !t.value.is_null() => Some(t.number()?),
+                        _ => None,
+                    };
+                    let bias = TonicBias {
+                        name: name.to_string(),
+                        cell_type: CellType::from_name(cell_type).ok_or_else(|| b.error("unknown cell type"))?,
+                        section: b.optional("section").map_or(Ok("soma"), |s| s.text())?.to_string(),
+                        amplitude: b.get("amplitude")?.number()?,
+                        t0: b.get("t0")?.number()?,
+                        tstop,
+                    };
+                    biases.push((b, bias));
                 }
             }
         }
@@ -379,6 +381,10 @@ impl Column {
                 gain: nc.optional("gain").map_or(Ok(1.0), |g| g.number())?,
                 pairs,
             });
+        }
+        // Biases last: their sections are checked against the templates.
+        for (at, bias) in biases {
+            column.add_bias(bias).map_err(|e| at.error(e.to_string()))?;
         }
         Ok(column)
     }
