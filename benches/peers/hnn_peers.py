@@ -212,7 +212,7 @@ def build_neurite(args, workdir, commands):
                "--target-dir", args.mpi_target_dir]
         log("$ " + " ".join(cmd))
         subprocess.run(cmd, cwd=ROOT, check=True)
-        commands.append(" ".join(cmd))
+        commands.append(shown(cmd, workdir))
         bins["neurite-mpi2"] = os.path.join(workdir, "hnn-mpi")
         shutil.copy2(os.path.join(args.mpi_target_dir, "release", "examples", "hnn"), bins["neurite-mpi2"])
     return bins
@@ -355,8 +355,14 @@ def shown(cmd, workdir):
 
 
 def shown_path(path):
+    """A path as the report shows it: relative to the repository, or under
+    $TMPDIR, never this machine's own folders."""
     rel = os.path.relpath(path, ROOT)
-    return path if rel.startswith("..") else rel
+    if not rel.startswith(".."):
+        return rel
+    if path.startswith(tempfile.gettempdir() + os.sep):
+        return "$TMPDIR" + path[len(tempfile.gettempdir()):]
+    return os.path.basename(path)
 
 
 def main(argv):
@@ -552,7 +558,7 @@ def main(argv):
             "```",
             "python3 benches/peers/hnn_peers.py --repeat %d%s%s" % (
                 args.repeat, " --skip-mpi" if args.skip_mpi else "",
-                " --out " + shlex.quote(shown_path(args.out)) if args.out else ""),
+                " --out " + shown_path(args.out) if args.out else ""),
         ] + commands + ["```", ""]
         if failures:
             report += ["**CHECK FAILED**:", ""] + ["- " + f for f in failures] + [""]
