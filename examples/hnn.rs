@@ -276,6 +276,50 @@ fn write_spikes(path: &std::path::Path, outputs: &[(usize, TrialOutput)]) -> neu
     })
 }
 
+/// One of the plot's panels: time on x (ms), `y` described by `y_desc`.
+type Panel<'a> = plotters::chart::ChartContext<
+    'a,
+    plotters::prelude::BitMapBackend<'a>,
+    plotters::prelude::Cartesian2d<plotters::coord::types::RangedCoordf64, plotters::coord::types::RangedCoordf64>,
+>;
+
+/// A panel titled `caption` on `area`, its axes drawn and labelled.
+fn panel<'a>(
+    area: &plotters::prelude::DrawingArea<plotters::prelude::BitMapBackend<'a>, plotters::coord::Shift>,
+    caption: &str,
+    (tstop, y): (f64, std::ops::Range<f64>),
+    y_desc: &str,
+    y_label: Option<&dyn Fn(&f64) -> String>,
+) -> Result<Panel<'a>, String> {
+    use plotters::prelude::*;
+    let mut chart = ChartBuilder::on(area)
+        .margin(15)
+        .caption(caption, ("sans-serif", 22))
+        .x_label_area_size(40)
+        .y_label_area_size(70)
+        .build_cartesian_2d(0.0..tstop, y)
+        .map_err(|e| e.to_string())?;
+    let mut mesh = chart.configure_mesh();
+    mesh.disable_mesh().x_desc("t (ms)").x_label_formatter(&|t| format!("{t:.0}")).y_desc(y_desc);
+    if let Some(format) = y_label {
+        mesh.y_label_formatter(format);
+    }
+    mesh.draw().map_err(|e| e.to_string())?;
+    Ok(chart)
+}
+
+/// The legend of a panel's series, in its upper left corner.
+fn legend(chart: &mut Panel) -> Result<(), String> {
+    use plotters::prelude::*;
+    chart
+        .configure_series_labels()
+        .position(SeriesLabelPosition::UpperLeft)
+        .background_style(WHITE.mix(0.8))
+        .border_style(BLACK)
+        .draw()
+        .map_err(|e| e.to_string())
+}
+
 /// The dipole (agg, L2, L5) above a raster of the network cells' spikes,
 /// with axis labels and a legend.
 fn plot(path: &std::path::Path, dipole: &Dipole, spikes: &[Spike], cells: u64) -> neurite::Result<()> {
@@ -295,21 +339,8 @@ fn plot(path: &std::path::Path, dipole: &Dipole, spikes: &[Spike], cells: u64) -
         .chain(&dipole.agg)
         .fold((f64::INFINITY, f64::NEG_INFINITY), |(a, b), &x| (a.min(x), b.max(x)));
     let pad = 0.05 * (hi - lo).max(1e-9);
-    let mut chart = ChartBuilder::on(&upper)
-        .margin(15)
-        .caption("Current dipole", ("sans-serif", 22))
-        .x_label_area_size(40)
-        .y_label_area_size(70)
-        .build_cartesian_2d(0.0..tstop, (lo - pad)..(hi + pad))
-        .map_err(|e| io(e.to_string()))?;
-    chart
-        .configure_mesh()
-        .disable_mesh()
-        .x_desc("t (ms)")
-        .x_label_formatter(&|t| format!("{t:.0}"))
-        .y_desc("dipole (nAm)")
-        .draw()
-        .map_err(|e| io(e.to_string()))?;
+    let y_range = (lo - pad)..(hi + pad);
+    let mut chart = panel(&upper, "Current dipole", (tstop, y_range), "dipole (nAm)", None).map_err(io)?;
     for (series, color, name) in [(&dipole.agg, BLACK, "aggregate"), (&dipole.l2, GREEN, "L2"), (&dipole.l5, RED, "L5")]
     {
         chart
@@ -318,55 +349,29 @@ fn plot(path: &std::path::Path, dipole: &Dipole, spikes: &[Spike], cells: u64) -
             .label(name)
             .legend(move |(x, y)| PathElement::new(vec![(x, y), (x + 20, y)], color));
     }
-    chart
-        .configure_series_labels()
-        .position(SeriesLabelPosition::UpperLeft)
-        .background_style(WHITE.mix(0.8))
-        .border_style(BLACK)
-        .draw()
-        .map_err(|e| io(e.to_string()))?;
-    let mut raster = ChartBuilder::on(&lower)
-        .margin(15)
-        .caption("Spikes", ("sans-serif", 22))
-        .x_label_area_size(40)
-        .y_label_area_size(70)
-        .build_cartesian_2d(0.0..tstop, 0.0..cells as f64)
-        .map_err(|e| io(e.to_string()))?;
-    raster
-        .configure_mesh()
-        .disable_mesh()
-        .x_desc("t (ms)")
-        .x_label_formatter(&|t| format!("{t:.0}"))
-        .y_desc("gid")
-        .y_label_formatter(&|gid| format!("{gid:.0}"))
-        .draw()
-        .map_err(|e| io(e.to_string()))?;
+    legend(&mut chart).map_err(io)?;
+    let mut raster =
+        panel(&lower, "Spikes", (tstop, 0.0..cells as f64), "gid", Some(&|gid| format!("{gid:.0}"))).map_err(io)?;
+    // hnn-core's gid ranges: [first, end) per cell type.
     let types = [
-        ("L2 basket", 35, BLUE),
-        ("L2 pyramidal", 135, GREEN),
-        ("L5 basket", 170, CYAN),
-        ("L5 pyramidal", u64::MAX, RED),
+        ("L2 basket", 0..35, BLUE),
+        ("L2 pyramidal", 35..135, GREEN),
+        ("L5 basket", 135..170, CYAN),
+        ("L5 pyramidal", 170..cells, RED),
     ];
-    for (k, &(name, _, color)) in types.iter().enumerate() {
-        let first = if k == 0 { 0 } else { types[k - 1].1 };
+    for (name, gids, color) in types {
         raster
             .draw_series(
                 spikes
                     .iter()
-                    .filter(|s| s.gid < cells && s.gid >= first && s.gid < types[k].1)
+                    .filter(|s| gids.contains(&s.gid))
                     .map(|s| Circle::new((s.time, s.gid as f64), 1, color.filled())),
             )
             .map_err(|e| io(e.to_string()))?
             .label(name)
             .legend(move |(x, y)| Circle::new((x + 10, y), 3, color.filled()));
     }
-    raster
-        .configure_series_labels()
-        .position(SeriesLabelPosition::UpperLeft)
-        .background_style(WHITE.mix(0.8))
-        .border_style(BLACK)
-        .draw()
-        .map_err(|e| io(e.to_string()))?;
+    legend(&mut raster).map_err(io)?;
     root.present().map_err(|e| io(e.to_string()))?;
     Ok(())
 }

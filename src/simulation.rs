@@ -924,28 +924,27 @@ impl<C: Communicator> Simulation<C> {
 /// The spike times of every spike source of every rank (collective): a
 /// VecStim sends itself each time in turn, `etime - t` after the one
 /// before, so its spikes are at those sums (as `CellGroup` emits them).
+/// Sources without times are there too, with none.
 fn all_gather_source_spikes<C: Communicator>(comm: &mut C, network: &Network) -> Result<HashMap<Gid, Vec<f64>>> {
-    let mut bytes: Vec<u8> = Vec::new();
+    let mut gids = Vec::new();
+    let mut spikes = Vec::new();
     for (gid, cell) in network.cells() {
         if let CellDescription::SpikeSource(times) = cell {
-            bytes.extend(gid.to_le_bytes());
-            bytes.extend((times.len() as u64).to_le_bytes());
+            gids.push(gid);
             let mut t = 0.0;
             for &etime in times {
                 t += etime - t;
-                bytes.extend(t.to_le_bytes());
+                spikes.push(Spike { gid, time: t });
             }
         }
     }
-    let mut spikes = HashMap::new();
-    for rank_bytes in comm.all_gather_bytes(&bytes)? {
-        let mut words = rank_bytes.chunks_exact(8).map(|c| u64::from_le_bytes(c.try_into().expect("8 bytes")));
-        while let (Some(gid), Some(count)) = (words.next(), words.next()) {
-            let times: Vec<f64> = words.by_ref().take(count as usize).map(f64::from_bits).collect();
-            spikes.insert(gid, times);
-        }
+    let mut by_source: HashMap<Gid, Vec<f64>> =
+        all_gather_gids(comm, &gids)?.into_iter().flatten().map(|gid| (gid, Vec::new())).collect();
+    // Each source's spikes come from one rank, in their order.
+    for spike in all_gather_spikes(comm, &spikes)? {
+        by_source.entry(spike.gid).or_default().push(spike.time);
     }
-    Ok(spikes)
+    Ok(by_source)
 }
 
 fn read_variable(group: &CellGroup, slot: usize, instance: usize, name: &str) -> Result<f64> {

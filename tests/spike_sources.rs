@@ -20,6 +20,26 @@ fn network() -> (Network, neurite::PointProcessId) {
     (net, syn)
 }
 
+/// The part of `net` this rank holds: its cells and the NetCons onto them.
+fn rank_part<C: neurite::Communicator>(net: &Network, pc: &neurite::ParallelContext<C>) -> Network {
+    let mut local = Network::new();
+    for (gid, cell) in net.cells() {
+        if pc.gid_exists(gid) {
+            match cell {
+                neurite::CellDescription::Cable(c) => local.add_cable_cell(gid, c.clone()).unwrap(),
+                neurite::CellDescription::SpikeSource(t) => local.add_spike_source(gid, t.clone()).unwrap(),
+                _ => unreachable!(),
+            }
+        }
+    }
+    for (_, nc) in net.netcons() {
+        if pc.gid_exists(nc.target.gid()) {
+            local.connect(nc.source, nc.target, nc.weight, nc.delay).unwrap();
+        }
+    }
+    local
+}
+
 #[test]
 fn spike_sources_spike_at_their_times_and_drive_synapses() {
     let (net, _) = network();
@@ -43,22 +63,7 @@ fn spike_sources_spike_at_their_times_and_drive_synapses() {
             for gid in 0..3 {
                 pc.set_gid2node(gid, gid as usize % ranks).unwrap();
             }
-            let mut local = Network::new();
-            for (gid, cell) in net.cells() {
-                if pc.gid_exists(gid) {
-                    match cell {
-                        neurite::CellDescription::Cable(c) => local.add_cable_cell(gid, c.clone()).unwrap(),
-                        neurite::CellDescription::SpikeSource(t) => local.add_spike_source(gid, t.clone()).unwrap(),
-                        _ => unreachable!(),
-                    }
-                }
-            }
-            for (_, nc) in net.netcons() {
-                if pc.gid_exists(nc.target.gid()) {
-                    local.connect(nc.source, nc.target, nc.weight, nc.delay).unwrap();
-                }
-            }
-            pc.add_network(local).unwrap();
+            pc.add_network(rank_part(&net, &pc)).unwrap();
             pc.setup().unwrap();
             pc.finitialize(-70.0).unwrap();
             pc.psolve(10.0).unwrap();
@@ -124,22 +129,7 @@ fn spike_source_events_are_queued_ahead_and_do_not_bound_the_exchange_interval()
             for gid in [0, 1, 3] {
                 pc.set_gid2node(gid, gid as usize % ranks).unwrap();
             }
-            let mut local = Network::new();
-            for (gid, cell) in net.cells() {
-                if pc.gid_exists(gid) {
-                    match cell {
-                        neurite::CellDescription::Cable(c) => local.add_cable_cell(gid, c.clone()).unwrap(),
-                        neurite::CellDescription::SpikeSource(t) => local.add_spike_source(gid, t.clone()).unwrap(),
-                        _ => unreachable!(),
-                    }
-                }
-            }
-            for (_, nc) in net.netcons() {
-                if pc.gid_exists(nc.target.gid()) {
-                    local.connect(nc.source, nc.target, nc.weight, nc.delay).unwrap();
-                }
-            }
-            pc.add_network(local).unwrap();
+            pc.add_network(rank_part(&net, &pc)).unwrap();
             let has_target = pc.gid_exists(3);
             let sim = pc.setup().unwrap();
             assert_eq!(sim.min_delay(), 2.0);
