@@ -7,7 +7,7 @@ use neurite::communication::{SerialCommunicator, all_gather_spikes, run_thread_r
 use neurite::events::{Event, EventKey, EventQueue, EventTarget};
 use neurite::mechanisms::{EventOutbox, InstanceSetup, StepGlobals, lookup};
 use neurite::random123::Random123Stream;
-use neurite::solver::{InterleavedTree, hines_solve, hines_solve_interleaved};
+use neurite::solver::{InterleavedTree, hines_solve, hines_solve_interleaved, level_order};
 use std::hint::black_box;
 
 const GLOBALS: StepGlobals = StepGlobals { t: 1.0, dt: 0.025, celsius: 6.3 };
@@ -53,7 +53,8 @@ fn hines(c: &mut Criterion) {
                 BatchSize::LargeInput,
             )
         });
-        let tree = InterleavedTree { base: 0, width, parent: &parent };
+        let order = level_order(&parent);
+        let tree = InterleavedTree { base: 0, width, parent: &parent, order: &order };
         group.bench_with_input(BenchmarkId::new("interleaved", width), &width, |bench, _| {
             bench.iter_batched_ref(
                 || (d.clone(), rhs.clone()),

@@ -20,7 +20,7 @@ use crate::mechanisms::{self, CallPoint, EventOutbox, InstanceSetup, Mechanism, 
 use crate::morphology::{CableCell, CellTag, LocalStimId, Location, PointProcessId, SectionId};
 use crate::network::{CellDescription, Gid};
 use crate::recording::{Spike, Trace};
-use crate::solver::{InterleavedTree, hines_solve_interleaved};
+use crate::solver::{InterleavedTree, hines_solve_interleaved, level_order};
 
 /// NEURON records a threshold crossing 1e-10 ms after the step it is seen in.
 const THRESHOLD_TIME_OFFSET: f64 = 1e-10;
@@ -141,6 +141,12 @@ struct Block {
     width: usize,
     /// Parent of each local node (unused for node 0, the root).
     parent: Vec<usize>,
+    /// The order in which the solver visits the nodes 1.. (`level_order`).
+    solve_order: Vec<usize>,
+    /// Children of each local node in increasing order: those of node k
+    /// are `children[child_start[k]..child_start[k + 1]]`.
+    children: Vec<usize>,
+    child_start: Vec<usize>,
     /// Group cell index of each lane.
     cells: Vec<usize>,
 }
@@ -813,7 +819,15 @@ impl CellGroup {
             let b = match shape_index.get(&parent) {
                 Some(&b) => b,
                 None => {
-                    blocks.push(Block { base: 0, width: 0, parent: parent.clone(), cells: Vec::new() });
+                    blocks.push(Block {
+                        base: 0,
+                        width: 0,
+                        solve_order: level_order(&parent),
+                        children: children_in_order(&parent).0,
+                        child_start: children_in_order(&parent).1,
+                        parent: parent.clone(),
+                        cells: Vec::new(),
+                    });
                     shape_index.insert(parent, blocks.len() - 1);
                     blocks.len() - 1
                 }
@@ -1639,7 +1653,12 @@ impl CellGroup {
 
     fn solve(&mut self) {
         for block in &self.blocks {
-            let tree = InterleavedTree { base: block.base, width: block.width, parent: &block.parent };
+            let tree = InterleavedTree {
+                base: block.base,
+                width: block.width,
+                parent: &block.parent,
+                order: &block.solve_order,
+            };
             hines_solve_interleaved(&tree, &self.a, &self.b, &mut self.d, &mut self.rhs);
         }
     }
@@ -2070,7 +2089,36 @@ fn ion_bindings(
 /// each row gets the capacitance (`d`), then its own axial term, then those
 /// of its children in node order (children follow their parent, so one
 /// pass in node order adds them in that order).
+/// The children of each node of a tree (`parent[k] < k`) in increasing
+/// order, as a flat list and each node's start in it (one more entry than
+/// nodes).
+fn children_in_order(parent: &[usize]) -> (Vec<usize>, Vec<usize>) {
+    let mut count = vec![0usize; parent.len() + 1];
+    for &p in &parent[1.min(parent.len())..] {
+        count[p + 1] += 1;
+    }
+    for k in 1..count.len() {
+        count[k] += count[k - 1];
+    }
+    let mut next = count.clone();
+    let mut children = vec![0; parent.len().saturating_sub(1)];
+    for (k, &p) in parent.iter().enumerate().skip(1) {
+        children[next[p]] = k;
+        next[p] += 1;
+    }
+    (children, count)
+}
+
 fn assemble_block(block: &Block, v: &[f64], a: &[f64], b: &[f64], cap: &[f64], rhs: &mut [f64], d: &mut [f64]) {
+    if block.width == 1 {
+        assemble_single(block, v, a, b, cap, rhs, d)
+    } else {
+        assemble_interleaved(block, v, a, b, cap, rhs, d)
+    }
+}
+
+/// [`assemble_block`] node by node, every lane at once.
+fn assemble_interleaved(block: &Block, v: &[f64], a: &[f64], b: &[f64], cap: &[f64], rhs: &mut [f64], d: &mut [f64]) {
     let w = block.width;
     let root = block.base..block.base + w;
     for (di, c) in d[root.clone()].iter_mut().zip(&cap[root]) {
@@ -2088,6 +2136,33 @@ fn assemble_block(block: &Block, v: &[f64], a: &[f64], b: &[f64], cap: &[f64], r
         let (rp, ri) = (&mut rhs_lo[prow..prow + w], &mut rhs_hi[..w]);
         let (dp, di) = (&mut d_lo[prow..prow + w], &mut d_hi[..w]);
         assemble_row(vp, vi, rp, ri, dp, di, &a[row..row + w], &b[row..row + w], &cap[row..row + w]);
+    }
+}
+
+/// [`assemble_block`] for a block of one cell, row by row: each row's
+/// terms in the order the node-by-node pass adds them (its capacitance,
+/// its own axial term, then each child's, children in increasing order),
+/// so the same bits; but no row waits for the one before it to be stored,
+/// as the node-by-node pass does along every section (a chain of store
+/// and reload per node that made this pass a third as long as the solve).
+fn assemble_single(block: &Block, v: &[f64], a: &[f64], b: &[f64], cap: &[f64], rhs: &mut [f64], d: &mut [f64]) {
+    let n = block.parent.len();
+    let base = block.base;
+    let (v, a, b, cap) = (&v[base..base + n], &a[base..base + n], &b[base..base + n], &cap[base..base + n]);
+    let (rhs, d) = (&mut rhs[base..base + n], &mut d[base..base + n]);
+    for k in 0..n {
+        let (mut r, mut dk) = (rhs[k], d[k] + cap[k]);
+        if k > 0 {
+            let dv = v[block.parent[k]] - v[k];
+            r -= b[k] * dv;
+            dk -= b[k];
+        }
+        for &c in &block.children[block.child_start[k]..block.child_start[k + 1]] {
+            r += a[c] * (v[k] - v[c]);
+            dk -= a[c];
+        }
+        rhs[k] = r;
+        d[k] = dk;
     }
 }
 
@@ -2118,5 +2193,49 @@ fn assemble_row(
         // passes add them: no child of this row has been added yet.
         di[c] = (di[c] + cap[c]) - b[c];
         dp[c] -= a[c];
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// A lone cell's row-by-row assembly gives the node-by-node pass's bits
+    /// on branched trees.
+    #[test]
+    fn single_cell_assembly_equals_the_node_by_node_pass() {
+        let mut state = 12345u64;
+        let mut uniform = || {
+            state = state.wrapping_mul(6364136223846793005).wrapping_add(1442695040888963407);
+            (state >> 11) as f64 / (1u64 << 53) as f64
+        };
+        for n in [1, 2, 7, 40, 200] {
+            let mut parent = vec![usize::MAX; n];
+            for (k, p) in parent.iter_mut().enumerate().skip(1) {
+                // Mostly unbranched sections, with branch points.
+                *p = if uniform() < 0.8 { k - 1 } else { (uniform() * k as f64) as usize };
+            }
+            let (children, child_start) = children_in_order(&parent);
+            let block = Block {
+                base: 3,
+                width: 1,
+                solve_order: level_order(&parent),
+                children,
+                child_start,
+                parent,
+                cells: vec![0],
+            };
+            let mut fill = |lo: f64, hi: f64| (0..n + 3).map(|_| lo + (hi - lo) * uniform()).collect::<Vec<_>>();
+            let (v, a, b, cap) = (fill(-80.0, 40.0), fill(-2.0, -0.1), fill(-2.0, -0.1), fill(10.0, 50.0));
+            let (rhs, d) = (fill(-1.0, 1.0), fill(0.0, 1.0));
+            let (mut rhs1, mut d1) = (rhs.clone(), d.clone());
+            assemble_single(&block, &v, &a, &b, &cap, &mut rhs1, &mut d1);
+            let (mut rhs2, mut d2) = (rhs, d);
+            assemble_interleaved(&block, &v, &a, &b, &cap, &mut rhs2, &mut d2);
+            for k in 0..n + 3 {
+                assert_eq!(rhs1[k].to_bits(), rhs2[k].to_bits(), "rhs of node {k} of {n}");
+                assert_eq!(d1[k].to_bits(), d2[k].to_bits(), "d of node {k} of {n}");
+            }
+        }
     }
 }

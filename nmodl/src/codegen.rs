@@ -2975,14 +2975,98 @@ fn sliced(body: &str, slices: &[(&str, bool)]) -> (String, String) {
     body = body.replace("for k in 0..self.count", "for k in 0..n");
     let constant: Vec<String> = scalars.iter().filter(|(_, w)| !w).map(|(name, _)| format!("s_{name}")).collect();
     body = hoist_invariant_pows(&body, &constant, &mut bindings);
+    // The pows left change from instance to instance: the vectorizing one.
+    body = body.replace("::math::pow(", "::math::pow_in_loop(");
     // With an exponent of 1 the loop has no call left and vectorizes: one
     // copy of the loop for each answer of the test.
     if body.contains("h_exponent0_is_one)") {
         let version = |answer: &str| body.replace("h_exponent0_is_one)", &format!("{answer})"));
         body = format!("if h_exponent0_is_one {{\n{}}} else {{\n{}}}\n", version("true"), version("false"));
     }
+    // Worth it where each instance's work is long and all of it vectorizes
+    // (`exp`, divisions), not around calls of the C library's scalar
+    // functions (which the overlapping block would repeat) or in a short
+    // current evaluation.
+    let vector_work = body.contains("exp(") && !body.contains("pow_fixed_exponent") && !body.contains("erf");
+    if vector_work && store_back.is_empty() && !body.contains("outbox") && !has_identifier(&body, "lo") {
+        let arrays: Vec<(&str, bool)> =
+            slices.iter().copied().chain(columns.iter().map(|(name, written)| (name.as_str(), *written))).collect();
+        body = with_padded_tail(&body, &arrays);
+    }
     body.push_str(&store_back);
     (bindings, body)
+}
+
+/// Instances per SIMD block of a kernel: 8 doubles fill an AVX-512
+/// register (two AVX2 ones).
+const LANES: usize = 8;
+
+/// Runs a kernel's loop over `0..n` (each iteration reading and writing
+/// only element `k` of `arrays`, the names bound to the instances' slices,
+/// with whether it writes them) so that no instance is computed in scalar
+/// code when `n >= LANES`. A vectorized loop ends in scalar iterations,
+/// each as slow as a whole vector of [`LANES`] instances (the same `exp`s
+/// and divisions with one lane used), and one over fewer than 16 instances
+/// runs all in scalar code (the compiler's checks for overlapping slices
+/// do not pay there): a third to a half of the L5 cell's channel kernels.
+///
+/// The plain loop runs over the whole blocks of `LANES` when there are at
+/// least 16 instances; otherwise each whole block is copied into local
+/// arrays, computed there and copied back. When `n` is not a multiple of
+/// `LANES`, the last `LANES` instances, copied before anything changes
+/// them, are a last block overlapping the one before: for the instances
+/// both hold it computes the same values from the same inputs. Every
+/// instance gets exactly what the plain loop gives it; fewer than `LANES`
+/// instances keep the plain loop.
+fn with_padded_tail(body: &str, arrays: &[(&str, bool)]) -> String {
+    let written = || arrays.iter().filter(|(_, w)| *w).map(|(name, _)| *name);
+    let mut out = format!(
+        "            let whole = n - n % {LANES};\n            let plain = if n < {LANES} {{ n }} else if n >= 2 * {LANES} {{ whole }} else {{ 0 }};\n            let overlap = n >= {LANES} && whole < n;\n            let last = n.saturating_sub({LANES});\n"
+    );
+    // What the overlapping block reads of the columns the loop writes,
+    // before the loop writes it.
+    for name in written() {
+        out.push_str(&format!(
+            "            let mut t_{name} = [0.0; {LANES}];\n            if overlap {{ t_{name}.copy_from_slice(&{name}[last..n]); }}\n"
+        ));
+    }
+    out.push_str("            {\n                let n = plain;\n");
+    for (name, written) in arrays {
+        let m = if *written { "mut " } else { "" };
+        out.push_str(&format!("                let {name} = &{m}{name}[..n];\n"));
+    }
+    out.push_str(body);
+    out.push_str(&format!(
+        "            }}\n            for at in (plain..whole.max(plain)).step_by({LANES}).chain(overlap.then_some(last)) {{\n                let saved = overlap && at == last;\n"
+    ));
+    for name in written() {
+        out.push_str(&format!(
+            "                let mut p_{name}: [f64; {LANES}] = if saved {{ t_{name} }} else {{ {name}[at..at + {LANES}].try_into().expect(\"{LANES} instances\") }};\n"
+        ));
+    }
+    // A length the compiler cannot see: with a constant one it unrolls the
+    // loop into scalar code instead of vectorizing it.
+    out.push_str(&format!("                {{\n                    let n = std::hint::black_box({LANES});\n"));
+    for (name, written) in arrays {
+        if *written {
+            out.push_str(&format!("                    let {name} = &mut p_{name}[..n];\n"));
+        } else {
+            out.push_str(&format!("                    let {name} = &{name}[at..at + n];\n"));
+        }
+    }
+    out.push_str(body);
+    out.push_str("                }\n");
+    for name in written() {
+        out.push_str(&format!("                {name}[at..at + {LANES}].copy_from_slice(&p_{name});\n"));
+    }
+    out.push_str("            }\n");
+    out
+}
+
+/// Whether `text` uses `name` as a whole identifier.
+fn has_identifier(text: &str, name: &str) -> bool {
+    let word = |c: char| c.is_ascii_alphanumeric() || c == '_';
+    text.match_indices(name).any(|(at, _)| !text[..at].ends_with(word) && !text[at + name.len()..].starts_with(word))
 }
 
 /// Moves the `pow` calls of a kernel loop whose arguments are only numbers
@@ -3075,7 +3159,6 @@ fn top_level_comma(arguments: &str) -> Option<usize> {
     None
 }
 
-/// Replaces `self.<name>` (the whole field name, not a longer one) by `with`.
 /// `text` with `{name}[k]` replaced by `with` where `name` is a whole
 /// identifier (not the end of `var_v`, not a field `self.v`).
 fn replace_indexed(text: &str, name: &str, with: &str) -> String {
@@ -3092,6 +3175,7 @@ fn replace_indexed(text: &str, name: &str, with: &str) -> String {
     out
 }
 
+/// Replaces `self.<name>` (the whole field name, not a longer one) by `with`.
 fn replace_field(text: &str, name: &str, with: &str) -> String {
     let pattern = format!("self.{name}");
     let mut out = String::with_capacity(text.len());
@@ -3847,7 +3931,29 @@ mod tests {
         assert!(code.contains(&literal(2.3f64.powf(1.3))), "{code}");
         assert!(!code.contains("(2.3_f64).powf"), "{code}");
         assert!(code.contains("{ let x = ((v / 48.0_f64)); x * x }"), "{code}");
-        assert!(code.contains("math::pow(v, 3.0_f64)"), "{code}");
+        // In the loop, the vectorizing pow.
+        assert!(code.contains("math::pow_in_loop(v, 3.0_f64)"), "{code}");
+    }
+
+    #[test]
+    fn kernels_with_exp_run_in_blocks_and_others_in_a_plain_loop() {
+        let code = translate(
+            "NEURON { SUFFIX g RANGE gbar }\nPARAMETER { gbar = 0.1 }\nSTATE { m }\nASSIGNED { v minf }\n\
+             BREAKPOINT { SOLVE s METHOD cnexp }\nDERIVATIVE s { minf = 1/(1 + exp(-v/7)) m' = (minf - m)/2 }",
+        )
+        .unwrap();
+        let state = &code[code.find("fn advance_state").unwrap()..];
+        let state = &state[..state.find("fn global").unwrap()];
+        assert!(
+            state.contains("for at in (plain..whole.max(plain)).step_by(8).chain(overlap.then_some(last))"),
+            "{state}"
+        );
+        // The overlapping block reads what the columns held before the loop.
+        assert!(state.contains("if overlap { t_var_m.copy_from_slice(&var_m[last..n]); }"), "{state}");
+        assert!(state.contains("var_m[at..at + 8].copy_from_slice(&p_var_m);"), "{state}");
+        // A cheap current evaluation keeps the plain loop.
+        let current = &code[code.find("fn current").unwrap()..code.find("fn advance_state").unwrap()];
+        assert!(!current.contains("for at in"), "{current}");
     }
 
     #[test]
