@@ -54,7 +54,7 @@ fn hines(c: &mut Criterion) {
             )
         });
         let order = level_order(&parent);
-        let tree = InterleavedTree { base: 0, width, parent: &parent, order: &order };
+        let tree = InterleavedTree { base: 0, width, root: 0, parent: &parent, order: &order };
         group.bench_with_input(BenchmarkId::new("interleaved", width), &width, |bench, _| {
             bench.iter_batched_ref(
                 || (d.clone(), rhs.clone()),

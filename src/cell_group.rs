@@ -21,6 +21,7 @@ use crate::morphology::{CableCell, CellTag, LocalStimId, Location, PointProcessI
 use crate::network::{CellDescription, Gid};
 use crate::recording::{Spike, Trace};
 use crate::solver::{InterleavedTree, hines_solve_interleaved, level_order};
+use crate::storage_order::storage_rows;
 
 /// NEURON records a threshold crossing 1e-10 ms after the step it is seen in.
 const THRESHOLD_TIME_OFFSET: f64 = 1e-10;
@@ -134,17 +135,31 @@ pub(crate) struct GroupCell {
     own_stims: Vec<usize>,
 }
 
-/// Cells of one shape, interleaved.
+/// Cells of one shape, interleaved: local node k (NEURON's order) of the
+/// cell in lane c is stored at `base + row[k] * width + c`, the rows
+/// grouping nodes that carry the same mechanisms (`storage_order`). The
+/// tree below is in rows, and every sequence in it (the solve's, the
+/// children of a row) keeps NEURON's node order, so the arithmetic is
+/// NEURON's whatever the rows.
 #[derive(Debug, Clone)]
 struct Block {
     base: usize,
     width: usize,
-    /// Parent of each local node (unused for node 0, the root).
+    /// Row of each local node.
+    row: Vec<usize>,
+    /// Local node of each row.
+    local: Vec<usize>,
+    /// Row of the root (local node 0).
+    root: usize,
+    /// Parent row of each row (unused for the root's).
     parent: Vec<usize>,
-    /// The order in which the solver visits the nodes 1.. (`level_order`).
+    /// The rows of local nodes 1.. in NEURON's order.
+    rows_in_order: Vec<usize>,
+    /// The order in which the solver visits the rows (`level_order` of the
+    /// local nodes).
     solve_order: Vec<usize>,
-    /// Children of each local node in increasing order: those of node k
-    /// are `children[child_start[k]..child_start[k + 1]]`.
+    /// Children of each row, in NEURON's order: those of row r are
+    /// `children[child_start[r]..child_start[r + 1]]`.
     children: Vec<usize>,
     child_start: Vec<usize>,
     /// Group cell index of each lane.
@@ -152,8 +167,54 @@ struct Block {
 }
 
 impl Block {
+    /// A block for the tree `parent` (local nodes, NEURON's order; parent
+    /// before child) stored at `row` (a permutation of the local nodes).
+    fn new(parent: &[usize], row: Vec<usize>) -> Block {
+        let n = parent.len();
+        let mut row_parent = vec![usize::MAX; n];
+        for k in 1..n {
+            row_parent[row[k]] = row[parent[k]];
+        }
+        let (local_children, local_start) = children_in_order(parent);
+        let mut child_start = vec![0; n + 1];
+        for k in 0..n {
+            child_start[row[k] + 1] = local_start[k + 1] - local_start[k];
+        }
+        for r in 0..n {
+            child_start[r + 1] += child_start[r];
+        }
+        let mut children = vec![0; n.saturating_sub(1)];
+        for k in 0..n {
+            let (from, to) = (local_start[k], local_start[k + 1]);
+            for (j, &c) in local_children[from..to].iter().enumerate() {
+                children[child_start[row[k]] + j] = row[c];
+            }
+        }
+        let mut local = vec![0; n];
+        for (k, &r) in row.iter().enumerate() {
+            local[r] = k;
+        }
+        Block {
+            base: 0,
+            width: 0,
+            local,
+            root: row.first().copied().unwrap_or(0),
+            parent: row_parent,
+            rows_in_order: (1..n).map(|k| row[k]).collect(),
+            solve_order: level_order(parent).into_iter().map(|k| row[k]).collect(),
+            children,
+            child_start,
+            row,
+            cells: Vec::new(),
+        }
+    }
+
     fn node(&self, lane: usize, local: usize) -> usize {
-        self.base + local * self.width + lane
+        self.base + self.row[local] * self.width + lane
+    }
+    /// The local node stored at group node `node` (of this block).
+    fn local_of(&self, node: usize) -> usize {
+        self.local[(node - self.base) / self.width]
     }
     fn len(&self) -> usize {
         self.parent.len() * self.width
@@ -372,7 +433,15 @@ fn read_place(place: PointerPlace, v: &[f64], ions: &[IonStore], slots: &[Slot])
 
 /// Fills the POINTER copies of slot `s` (instance `only`, or every one)
 /// from their targets, as NEURON's mechanisms read through their pointers.
+#[inline(always)]
 fn load_pointers(slots: &mut [Slot], s: usize, only: Option<usize>, v: &[f64], ions: &[IonStore]) {
+    // Most mechanisms have none: no call for them at every phase of a step.
+    if !slots[s].pointers.is_empty() {
+        load_pointer_values(slots, s, only, v, ions);
+    }
+}
+
+fn load_pointer_values(slots: &mut [Slot], s: usize, only: Option<usize>, v: &[f64], ions: &[IonStore]) {
     for p in 0..slots[s].pointers.len() {
         let name = slots[s].pointers[p].name;
         let range = only.map_or(0..slots[s].pointers[p].places.len(), |k| k..k + 1);
@@ -399,7 +468,14 @@ fn load_pointers(slots: &mut [Slot], s: usize, only: Option<usize>, v: &[f64], i
 /// Gives what slot `s` left in its POINTER copies (instance `only`, or
 /// every one) to the targets. Ion and mechanism variables are written only
 /// where the value changed, so that an unchanged ion keeps its version.
+#[inline(always)]
 fn store_pointers(slots: &mut [Slot], s: usize, only: Option<usize>, v: &mut [f64], ions: &mut [IonStore]) {
+    if !slots[s].pointers.is_empty() {
+        store_pointer_values(slots, s, only, v, ions);
+    }
+}
+
+fn store_pointer_values(slots: &mut [Slot], s: usize, only: Option<usize>, v: &mut [f64], ions: &mut [IonStore]) {
     for p in 0..slots[s].pointers.len() {
         let name = slots[s].pointers[p].name;
         let range = only.map_or(0..slots[s].pointers[p].places.len(), |k| k..k + 1);
@@ -816,15 +892,16 @@ impl CellGroup {
             let b = match shape_index.get(&parent) {
                 Some(&b) => b,
                 None => {
-                    blocks.push(Block {
-                        base: 0,
-                        width: 0,
-                        solve_order: level_order(&parent),
-                        children: children_in_order(&parent).0,
-                        child_start: children_in_order(&parent).1,
-                        parent: parent.clone(),
-                        cells: Vec::new(),
-                    });
+                    // Rows from the mechanisms of the shape's first cell.
+                    let layout = CellNodes::new(cell)?;
+                    let mut mechanisms_at: Vec<Vec<&str>> = vec![Vec::new(); parent.len()];
+                    for (sid, section) in cell.sections().iter().enumerate() {
+                        for k in 0..section.nseg() {
+                            let node = layout.first_segment_node[sid] + section.node_of_segment(k);
+                            mechanisms_at[node].extend(section.density_mechanisms().iter().map(|d| d.info.name));
+                        }
+                    }
+                    blocks.push(Block::new(&parent, storage_rows(&mechanisms_at)));
                     shape_index.insert(parent, blocks.len() - 1);
                     blocks.len() - 1
                 }
@@ -1162,7 +1239,7 @@ impl CellGroup {
                     let node = node_list.get(k).copied().unwrap_or(0);
                     let cell = &group_cells[cell_of_node_in(&blocks, node)];
                     let block = &blocks[cell.block];
-                    let section = cell.sections.section_of((node - block.base) / block.width);
+                    let section = cell.sections.section_of(block.local_of(node));
                     return Err(NeuriteError::PointerNotSet {
                         cell: cell.name.clone(),
                         section: cell.sections.names[section.0].clone(),
@@ -1653,6 +1730,7 @@ impl CellGroup {
             let tree = InterleavedTree {
                 base: block.base,
                 width: block.width,
+                root: block.root,
                 parent: &block.parent,
                 order: &block.solve_order,
             };
@@ -1719,8 +1797,7 @@ impl CellGroup {
             Some(&node) => {
                 let cell = &self.cells[self.cell_of_node(node)];
                 let block = &self.blocks[cell.block];
-                let local = (node - block.base) / block.width;
-                (cell.gid, cell.sections.names[cell.sections.section_of(local).0].clone())
+                (cell.gid, cell.sections.names[cell.sections.section_of(block.local_of(node)).0].clone())
             }
             None => (s.owner.get(instance).copied().unwrap_or_default(), String::new()),
         };
@@ -2114,24 +2191,20 @@ fn assemble_block(block: &Block, v: &[f64], a: &[f64], b: &[f64], cap: &[f64], r
     }
 }
 
-/// [`assemble_block`] node by node, every lane at once.
+/// [`assemble_block`] node by node in NEURON's order, every lane at once.
 fn assemble_interleaved(block: &Block, v: &[f64], a: &[f64], b: &[f64], cap: &[f64], rhs: &mut [f64], d: &mut [f64]) {
     let w = block.width;
-    let root = block.base..block.base + w;
+    let root = block.base + block.root * w..block.base + (block.root + 1) * w;
     for (di, c) in d[root.clone()].iter_mut().zip(&cap[root]) {
         *di += c;
     }
-    for k in 1..block.parent.len() {
-        let row = block.base + k * w;
-        let prow = block.base + block.parent[k] * w;
-        // The parent row comes first in memory: split so both rows are
-        // borrowed at once, and the loop runs over plain slices.
-        let (v_lo, v_hi) = v.split_at(row);
-        let (rhs_lo, rhs_hi) = rhs.split_at_mut(row);
-        let (d_lo, d_hi) = d.split_at_mut(row);
-        let (vp, vi) = (&v_lo[prow..prow + w], &v_hi[..w]);
-        let (rp, ri) = (&mut rhs_lo[prow..prow + w], &mut rhs_hi[..w]);
-        let (dp, di) = (&mut d_lo[prow..prow + w], &mut d_hi[..w]);
+    for &r in &block.rows_in_order {
+        let row = block.base + r * w;
+        let prow = block.base + block.parent[r] * w;
+        // Both rows borrowed at once, so the loop runs over plain slices.
+        let (ri, rp) = crate::solver::row_and_parent(rhs, row, prow, w);
+        let (di, dp) = crate::solver::row_and_parent(d, row, prow, w);
+        let (vp, vi) = (&v[prow..prow + w], &v[row..row + w]);
         assemble_row(vp, vi, rp, ri, dp, di, &a[row..row + w], &b[row..row + w], &cap[row..row + w]);
     }
 }
@@ -2149,7 +2222,7 @@ fn assemble_single(block: &Block, v: &[f64], a: &[f64], b: &[f64], cap: &[f64], 
     let (rhs, d) = (&mut rhs[base..base + n], &mut d[base..base + n]);
     for k in 0..n {
         let (mut r, mut dk) = (rhs[k], d[k] + cap[k]);
-        if k > 0 {
+        if k != block.root {
             let dv = v[block.parent[k]] - v[k];
             r -= b[k] * dv;
             dk -= b[k];
@@ -2198,9 +2271,10 @@ mod tests {
     use super::*;
 
     /// A lone cell's row-by-row assembly gives the node-by-node pass's bits
-    /// on branched trees.
+    /// on branched trees, and both give the same bits to each node whatever
+    /// its storage row.
     #[test]
-    fn single_cell_assembly_equals_the_node_by_node_pass() {
+    fn single_cell_assembly_equals_the_node_by_node_pass_in_any_rows() {
         let mut state = 12345u64;
         let mut uniform = || {
             state = state.wrapping_mul(6364136223846793005).wrapping_add(1442695040888963407);
@@ -2212,27 +2286,37 @@ mod tests {
                 // Mostly unbranched sections, with branch points.
                 *p = if uniform() < 0.8 { k - 1 } else { (uniform() * k as f64) as usize };
             }
-            let (children, child_start) = children_in_order(&parent);
-            let block = Block {
-                base: 3,
-                width: 1,
-                solve_order: level_order(&parent),
-                children,
-                child_start,
-                parent,
-                cells: vec![0],
-            };
-            let mut fill = |lo: f64, hi: f64| (0..n + 3).map(|_| lo + (hi - lo) * uniform()).collect::<Vec<_>>();
+            // Rows in NEURON's order, and shuffled.
+            let mut shuffled: Vec<usize> = (0..n).collect();
+            for k in (1..n).rev() {
+                shuffled.swap(k, (uniform() * (k + 1) as f64) as usize);
+            }
+            let mut fill = |lo: f64, hi: f64| (0..n).map(|_| lo + (hi - lo) * uniform()).collect::<Vec<_>>();
             let (v, a, b, cap) = (fill(-80.0, 40.0), fill(-2.0, -0.1), fill(-2.0, -0.1), fill(10.0, 50.0));
             let (rhs, d) = (fill(-1.0, 1.0), fill(0.0, 1.0));
-            let (mut rhs1, mut d1) = (rhs.clone(), d.clone());
-            assemble_single(&block, &v, &a, &b, &cap, &mut rhs1, &mut d1);
-            let (mut rhs2, mut d2) = (rhs, d);
-            assemble_interleaved(&block, &v, &a, &b, &cap, &mut rhs2, &mut d2);
-            for k in 0..n + 3 {
-                assert_eq!(rhs1[k].to_bits(), rhs2[k].to_bits(), "rhs of node {k} of {n}");
-                assert_eq!(d1[k].to_bits(), d2[k].to_bits(), "d of node {k} of {n}");
+            let mut results = Vec::new();
+            for rows in [(0..n).collect::<Vec<_>>(), shuffled] {
+                let mut block = Block::new(&parent, rows);
+                (block.base, block.width) = (3, 1);
+                // Each node's values at its row, after 3 unused entries.
+                let stored = |x: &[f64]| {
+                    let mut out = vec![0.5; n + 3];
+                    for k in 0..n {
+                        out[block.node(0, k)] = x[k];
+                    }
+                    out
+                };
+                let (v, a, b, cap) = (stored(&v), stored(&a), stored(&b), stored(&cap));
+                let (mut rhs1, mut d1) = (stored(&rhs), stored(&d));
+                assemble_single(&block, &v, &a, &b, &cap, &mut rhs1, &mut d1);
+                let (mut rhs2, mut d2) = (stored(&rhs), stored(&d));
+                assemble_interleaved(&block, &v, &a, &b, &cap, &mut rhs2, &mut d2);
+                let by_node = |x: &[f64]| (0..n).map(|k| x[block.node(0, k)].to_bits()).collect::<Vec<_>>();
+                assert_eq!(by_node(&rhs1), by_node(&rhs2), "rhs of {n} nodes");
+                assert_eq!(by_node(&d1), by_node(&d2), "d of {n} nodes");
+                results.push((by_node(&rhs1), by_node(&d1)));
             }
+            assert_eq!(results[0], results[1], "{n} nodes: shuffled rows");
         }
     }
 }

@@ -34,6 +34,7 @@ pub mod random123;
 pub mod recording;
 pub mod simulation;
 pub mod solver;
+mod storage_order;
 
 pub use communication::{Communicator, SerialCommunicator, ThreadCommunicator, run_thread_ranks};
 #[cfg(feature = "mpi")]

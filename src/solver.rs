@@ -35,19 +35,35 @@ pub fn hines_solve(
     }
 }
 
-/// `width` trees of the same shape stored interleaved: node k of tree c is
+/// `width` trees of the same shape stored interleaved: row k of tree c is
 /// at `base + k * width + c` (CoreNEURON's layout for vectorizing across
-/// cells).
+/// cells). Rows may be stored in any order (a cell group groups them by
+/// mechanism); `order` says in which the solve visits them.
 #[derive(Debug, Clone, Copy)]
 pub struct InterleavedTree<'a> {
-    /// Index of node 0 of tree 0.
+    /// Index of row 0 of tree 0.
     pub base: usize,
     /// Number of trees.
     pub width: usize,
-    /// Parent of each node of the shape (`parent[k] < k`; entry 0 unused).
+    /// The root's row.
+    pub root: usize,
+    /// Parent row of each row of the shape (the root's unused).
     pub parent: &'a [usize],
-    /// The nodes 1.. of the shape by depth, then by index ([`level_order`]).
+    /// The rows but the root, in the order of their nodes by depth, then
+    /// by NEURON's node index ([`level_order`]).
     pub order: &'a [usize],
+}
+
+/// Rows `row` and `prow` (distinct, `w` long) of `x`, both mutable.
+#[inline(always)]
+pub(crate) fn row_and_parent(x: &mut [f64], row: usize, prow: usize, w: usize) -> (&mut [f64], &mut [f64]) {
+    if prow < row {
+        let (lo, hi) = x.split_at_mut(row);
+        (&mut hi[..w], &mut lo[prow..prow + w])
+    } else {
+        let (lo, hi) = x.split_at_mut(prow);
+        (&mut lo[row..row + w], &mut hi[..w])
+    }
 }
 
 /// The nodes `1..parent.len()` of a tree sorted by their depth (edges from
@@ -84,21 +100,18 @@ pub fn hines_solve_interleaved(tree: &InterleavedTree<'_>, a: &[f64], b: &[f64],
     for &k in block.order.iter().rev() {
         let row = block.base + k * w;
         let prow = block.base + block.parent[k] * w;
-        let (d_lo, d_hi) = d.split_at_mut(row);
-        let (rhs_lo, rhs_hi) = rhs.split_at_mut(row);
-        let (dp, di) = (&mut d_lo[prow..prow + w], &d_hi[..w]);
-        let (rp, ri) = (&mut rhs_lo[prow..prow + w], &rhs_hi[..w]);
+        let (di, dp) = row_and_parent(d, row, prow, w);
+        let (ri, rp) = row_and_parent(rhs, row, prow, w);
         triangularize_row(dp, rp, di, ri, &a[row..row + w], &b[row..row + w]);
     }
-    let root = block.base..block.base + w;
+    let root = block.base + block.root * w..block.base + (block.root + 1) * w;
     for (r, d) in rhs[root.clone()].iter_mut().zip(&d[root]) {
         *r /= d;
     }
     for &k in block.order {
         let row = block.base + k * w;
         let prow = block.base + block.parent[k] * w;
-        let (rhs_lo, rhs_hi) = rhs.split_at_mut(row);
-        let (rp, ri) = (&rhs_lo[prow..prow + w], &mut rhs_hi[..w]);
+        let (ri, rp) = row_and_parent(rhs, row, prow, w);
         back_substitute_row(ri, rp, &b[row..row + w], &d[row..row + w]);
     }
 }
@@ -116,7 +129,7 @@ fn hines_solve_single(tree: &InterleavedTree<'_>, a: &[f64], b: &[f64], d: &mut 
         d[p] -= factor * b[k];
         rhs[p] -= factor * rhs[k];
     }
-    rhs[0] /= d[0];
+    rhs[tree.root] /= d[tree.root];
     for &k in tree.order {
         let p = tree.parent[k];
         rhs[k] -= b[k] * rhs[p];
@@ -214,12 +227,62 @@ mod tests {
             expected.push(rc);
         }
         let order = level_order(&parent);
-        let tree = InterleavedTree { base, width, parent: &parent, order: &order };
+        let tree = InterleavedTree { base, width, root: 0, parent: &parent, order: &order };
         hines_solve_interleaved(&tree, &a, &b, &mut d, &mut rhs);
         for c in 0..width {
             for k in 0..n {
                 assert_eq!(rhs[base + k * width + c].to_bits(), expected[c][k].to_bits());
             }
+        }
+    }
+
+    /// Rows stored in any order give each node the bits of NEURON's order.
+    #[test]
+    fn a_permutation_of_the_rows_changes_no_bit() {
+        let mut rng = Lcg(99);
+        for width in [1, 3] {
+            let n = 41;
+            let mut parent = vec![usize::MAX; n];
+            for (k, p) in parent.iter_mut().enumerate().skip(1) {
+                *p = if rng.next() < 0.7 { k - 1 } else { (rng.next() * k as f64) as usize };
+            }
+            let mut row: Vec<usize> = (0..n).collect();
+            for k in (1..n).rev() {
+                row.swap(k, (rng.next() * (k + 1) as f64) as usize);
+            }
+            let total = n * width;
+            let fill =
+                |rng: &mut Lcg, lo: f64, hi: f64| (0..total).map(|_| lo + (hi - lo) * rng.next()).collect::<Vec<_>>();
+            let (a, b) = (fill(&mut rng, -1.0, -0.1), fill(&mut rng, -1.0, -0.1));
+            let (d, rhs) = (fill(&mut rng, 3.0, 5.0), fill(&mut rng, -1.0, 1.0));
+            // NEURON's order.
+            let order = level_order(&parent);
+            let tree = InterleavedTree { base: 0, width, root: 0, parent: &parent, order: &order };
+            let (mut d1, mut rhs1) = (d.clone(), rhs.clone());
+            hines_solve_interleaved(&tree, &a, &b, &mut d1, &mut rhs1);
+            // The same nodes at other rows.
+            let moved = |x: &[f64]| {
+                let mut out = vec![0.0; total];
+                for k in 0..n {
+                    for c in 0..width {
+                        out[row[k] * width + c] = x[k * width + c];
+                    }
+                }
+                out
+            };
+            let mut row_parent = vec![usize::MAX; n];
+            for k in 1..n {
+                row_parent[row[k]] = row[parent[k]];
+            }
+            let row_order: Vec<usize> = order.iter().map(|&k| row[k]).collect();
+            let tree = InterleavedTree { base: 0, width, root: row[0], parent: &row_parent, order: &row_order };
+            let (a2, b2, mut d2, mut rhs2) = (moved(&a), moved(&b), moved(&d), moved(&rhs));
+            hines_solve_interleaved(&tree, &a2, &b2, &mut d2, &mut rhs2);
+            assert_eq!(
+                moved(&rhs1).iter().map(|x| x.to_bits()).collect::<Vec<_>>(),
+                rhs2.iter().map(|x| x.to_bits()).collect::<Vec<_>>(),
+                "width {width}"
+            );
         }
     }
 

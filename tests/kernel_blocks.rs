@@ -40,7 +40,9 @@ fn blocks_give_each_instance_what_it_gets_alone() {
     let infos: [&MechanismInfo; 5] = [&ar::INFO, &ca::INFO, &cad::INFO, &cat::INFO, &km::INFO];
     let globals = StepGlobals { t: 0.5, dt: 0.025, celsius: 37.0 };
     for info in infos {
-        for count in [1, 5, 7, 8, 9, 13, 15, 16, 17, 23, 24, 31, 40] {
+        // Ranges of 1 to 67 instances: plain loops below 32, whole blocks
+        // with an overlapping last one above.
+        for count in [1, 5, 7, 8, 9, 13, 15, 16, 17, 23, 24, 31, 40, 48, 50, 51, 77, 100] {
             // The range starts past instance 0, as a run of nodes does.
             let lo = count / 3;
             let v: Vec<f64> = (0..count).map(|k| -75.0 + 4.3 * k as f64).collect();

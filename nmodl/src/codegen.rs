@@ -3121,27 +3121,30 @@ fn writes_scalar(body: &str) -> bool {
 /// register (two AVX2 ones).
 const LANES: usize = 8;
 
+/// Below this many instances a kernel is one plain loop: the compiler's
+/// vectorized loop and its remainder beat blocks copied in and out (the
+/// L5 cell's channels on 10 compartments: 30-60% faster than two blocks
+/// of 8 once the kernel is split into short loops).
+const PLAIN_BELOW: usize = 32;
+
 /// Runs a kernel's loop over `0..n` (each iteration reading and writing
 /// only element `k` of `arrays`, the names bound to the instances' slices,
-/// with whether it writes them) so that no instance is computed in scalar
-/// code when `n >= LANES`. A vectorized loop ends in scalar iterations,
-/// each as slow as a whole vector of [`LANES`] instances (the same `exp`s
-/// and divisions with one lane used), and one over fewer than 16 instances
-/// runs all in scalar code (the compiler's checks for overlapping slices
-/// do not pay there): a third to a half of the L5 cell's channel kernels.
+/// with whether it writes them) so that the instances past the last whole
+/// vector are not computed in scalar code. A vectorized loop ends in scalar
+/// iterations, each as slow as a whole vector of [`LANES`] instances (the
+/// same `exp`s and divisions with one lane used).
 ///
-/// The plain loop runs over the whole blocks of `LANES` when there are at
-/// least 16 instances; otherwise each whole block is copied into local
-/// arrays, computed there and copied back. When `n` is not a multiple of
-/// `LANES`, the last `LANES` instances, copied before anything changes
-/// them, are a last block overlapping the one before: for the instances
+/// With at least [`PLAIN_BELOW`] instances the plain loop runs over the
+/// whole blocks of `LANES`; when `n` is not a multiple of `LANES`, the last
+/// `LANES` instances, copied before anything changes them, are a block
+/// overlapping the one before, computed in local arrays: for the instances
 /// both hold it computes the same values from the same inputs. Every
-/// instance gets exactly what the plain loop gives it; fewer than `LANES`
-/// instances keep the plain loop.
+/// instance gets exactly what the plain loop gives it; fewer instances
+/// keep the plain loop.
 fn with_padded_tail(body: &str, arrays: &[(&str, bool)]) -> String {
     let written = || arrays.iter().filter(|(_, w)| *w).map(|(name, _)| *name);
     let mut out = format!(
-        "            let whole = n - n % {LANES};\n            let plain = if n < {LANES} {{ n }} else if n >= 2 * {LANES} {{ whole }} else {{ 0 }};\n            let overlap = n >= {LANES} && whole < n;\n            let last = n.saturating_sub({LANES});\n"
+        "            let whole = n - n % {LANES};\n            let plain = if n < {PLAIN_BELOW} {{ n }} else {{ whole }};\n            let overlap = n >= {PLAIN_BELOW} && whole < n;\n            let last = n.saturating_sub({LANES});\n"
     );
     // What the overlapping block reads of the columns the loop writes,
     // before the loop writes it.

@@ -30,6 +30,10 @@ struct Args {
     /// Write the spikes as CSV `gid,t_ms` to this file.
     #[arg(long)]
     spikes: Option<String>,
+    /// Write the voltage at the spike detector's place at every step as CSV
+    /// `t_ms,v_mV` to this file (every digit: for comparing runs bit for bit).
+    #[arg(long)]
+    trace: Option<String>,
 }
 
 #[derive(Deserialize)]
@@ -142,6 +146,17 @@ fn main() -> std::process::ExitCode {
         let (net, compartments) = build(&spec)?;
         let config = SimulationConfig { dt: spec.dt, celsius: spec.celsius, ..SimulationConfig::default() };
         let mut sim = Simulation::new(&net, config)?;
+        let trace = match &args.trace {
+            Some(_) => {
+                let cell = match net.cell(0) {
+                    Some(neurite::CellDescription::Cable(cell)) => cell,
+                    _ => unreachable!("gid 0 is the cable cell"),
+                };
+                let place = cell.spike_detector().expect("the cell has a detector").location;
+                Some(sim.record_voltage(0, place)?)
+            }
+            None => None,
+        };
         sim.finitialize(spec.v_init)?;
         let setup = start.elapsed().as_secs_f64();
         let tstop = args.tstop.unwrap_or(spec.tstop);
@@ -152,6 +167,15 @@ fn main() -> std::process::ExitCode {
             let mut out = String::from("gid,t_ms\n");
             for t in &spikes {
                 out.push_str(&format!("0,{t:?}\n"));
+            }
+            std::fs::write(path, out)
+                .map_err(|e| neurite::NeuriteError::Io { path: path.clone(), message: e.to_string() })?;
+        }
+        if let (Some(path), Some(trace)) = (&args.trace, trace) {
+            let trace = sim.trace(trace)?;
+            let mut out = String::from("t_ms,v_mV\n");
+            for (t, v) in trace.times.iter().zip(&trace.values) {
+                out.push_str(&format!("{t:?},{v:?}\n"));
             }
             std::fs::write(path, out)
                 .map_err(|e| neurite::NeuriteError::Io { path: path.clone(), message: e.to_string() })?;
