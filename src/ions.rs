@@ -44,18 +44,32 @@ pub fn defaults(name: &str) -> IonDefaults {
 
 /// The Nernst potential (mV) of an ion of charge `z` at concentrations `ci`
 /// and `co` (mM) and temperature `celsius` (°C), computed as NEURON does
-/// (±1e6 mV when a concentration is not positive).
+/// (±1e6 mV when a concentration is not positive), with `math::ln` for
+/// C's `log` (within 1 ulp of it).
 pub fn nernst(ci: f64, co: f64, z: f64, celsius: f64) -> f64 {
     if z == 0.0 {
         return 0.0;
     }
+    nernst_with(ci, co, nernst_factor(z, celsius))
+}
+
+/// NEURON's `ktf/z` (mV) of the Nernst equation.
+fn nernst_factor(z: f64, celsius: f64) -> f64 {
+    let ktf = 1000. * GAS_CONSTANT * (celsius + 273.15) / FARADAY;
+    ktf / z
+}
+
+/// [`nernst`] with its factor computed once; branch-free, so that a loop
+/// over segments vectorizes.
+#[inline(always)]
+fn nernst_with(ci: f64, co: f64, factor: f64) -> f64 {
+    let e = factor * crate::math::ln(co / ci);
     if ci <= 0.0 {
         1e6
     } else if co <= 0.0 {
         -1e6
     } else {
-        let ktf = 1000. * GAS_CONSTANT * (celsius + 273.15) / FARADAY;
-        ktf / z * (co / ci).ln()
+        e
     }
 }
 
@@ -246,9 +260,16 @@ impl IonStore {
         self.current.fill(0.0);
         if self.advances {
             self.changed(IonVariable::Reversal);
-            for i in 0..self.nodes.len() {
-                if self.style[i] & REVERSAL_ADVANCE != 0 {
-                    self.reversal[i] = nernst(self.inside[i], self.outside[i], self.charge, celsius);
+            // One pass over every segment, the factor computed once (the
+            // same value NEURON computes for each).
+            let n = self.nodes.len();
+            let factor = nernst_factor(self.charge, celsius);
+            let charged = self.charge != 0.0;
+            let (style, inside, outside) = (&self.style[..n], &self.inside[..n], &self.outside[..n]);
+            for (i, reversal) in self.reversal[..n].iter_mut().enumerate() {
+                let e = if charged { nernst_with(inside[i], outside[i], factor) } else { 0.0 };
+                if style[i] & REVERSAL_ADVANCE != 0 {
+                    *reversal = e;
                 }
             }
         }

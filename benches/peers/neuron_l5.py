@@ -2,7 +2,11 @@
 """The layer 5 pyramidal cell of l5_cell.json in NEURON 9.0.2 (run by
 l5_peers.py with its venv's Python).
 
-    python neuron_l5.py --mods LIBNRNMECH --spec l5_cell.json [--tstop MS] [--spikes FILE] [--coreneuron]
+    python neuron_l5.py --mods LIBNRNMECH --spec l5_cell.json [--tstop MS] [--spikes FILE] [--trace FILE]
+                        [--coreneuron]
+
+--trace writes `t_ms,v_mV` at the spike detector's place at every step (every
+digit), as l5-cell's --trace does, for comparing the two step by step.
 
 Prints `RESULT {json}` with build_s, init_s, run_s (seconds) and spikes."""
 
@@ -18,6 +22,7 @@ def main():
     p.add_argument("--spec", required=True)
     p.add_argument("--tstop", type=float)
     p.add_argument("--spikes")
+    p.add_argument("--trace")
     p.add_argument("--coreneuron", action="store_true")
     a = p.parse_args()
     t0 = time.perf_counter()
@@ -66,6 +71,10 @@ def main():
         coreneuron.enable = True
         coreneuron.verbose = 0
     pc.set_maxstep(10)
+    if a.trace:
+        trace_t, trace_v = h.Vector(), h.Vector()
+        trace_t.record(h._ref_t)
+        trace_v.record(secs[d["section"]](d["x"])._ref_v)
     compartments = sum(int(sec.nseg) for sec in secs.values())
     t1 = time.perf_counter()
     h.finitialize(spec["v_init"])
@@ -78,6 +87,11 @@ def main():
             f.write("gid,t_ms\n")
             for t in spikes:
                 f.write("0,%r\n" % t)
+    if a.trace:
+        with open(a.trace, "w") as f:
+            f.write("t_ms,v_mV\n")
+            for t, v in zip(trace_t, trace_v):
+                f.write("%r,%r\n" % (t, v))
     print("RESULT " + json.dumps({"build_s": t1 - t0, "init_s": t2 - t1, "run_s": t3 - t2,
                                   "spikes": len(spikes), "compartments": compartments}))
 
