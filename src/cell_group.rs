@@ -162,6 +162,12 @@ struct Block {
     /// `children[child_start[r]..child_start[r + 1]]`.
     children: Vec<usize>,
     child_start: Vec<usize>,
+    /// (row, parent row, child row) of the rows inside a section: not the
+    /// root, exactly one child (most rows; assembled without the general
+    /// loop's branches).
+    chain_rows: Vec<[u32; 3]>,
+    /// The other rows.
+    branch_rows: Vec<u32>,
     /// Group cell index of each lane.
     cells: Vec<usize>,
 }
@@ -194,16 +200,26 @@ impl Block {
         for (k, &r) in row.iter().enumerate() {
             local[r] = k;
         }
+        let root = row.first().copied().unwrap_or(0);
+        let (mut chain_rows, mut branch_rows) = (Vec::new(), Vec::new());
+        for r in 0..n {
+            match &children[child_start[r]..child_start[r + 1]] {
+                &[c] if r != root => chain_rows.push([r as u32, row_parent[r] as u32, c as u32]),
+                _ => branch_rows.push(r as u32),
+            }
+        }
         Block {
             base: 0,
             width: 0,
             local,
-            root: row.first().copied().unwrap_or(0),
+            root,
             parent: row_parent,
             rows_in_order: (1..n).map(|k| row[k]).collect(),
             solve_order: level_order(parent).into_iter().map(|k| row[k]).collect(),
             children,
             child_start,
+            chain_rows,
+            branch_rows,
             row,
             cells: Vec::new(),
         }
@@ -693,6 +709,8 @@ pub(crate) struct CellGroup {
     /// nodes without membrane).
     cap_factor: Vec<f64>,
     slots: Vec<Slot>,
+    /// The call points where some slot has BEFORE/AFTER blocks.
+    call_points: Vec<CallPoint>,
     queue: EventQueue,
     outbox: EventOutbox,
     self_event_sequence: u64,
@@ -1286,6 +1304,7 @@ impl CellGroup {
             a,
             b: bcoef,
             cap_factor: cap,
+            call_points: slots.iter().flat_map(|slot| slot.call_points.iter().copied()).collect(),
             slots,
             queue: EventQueue::new(),
             outbox: EventOutbox::default(),
@@ -1685,6 +1704,9 @@ impl CellGroup {
 
     /// Runs the BEFORE/AFTER blocks of `point`, mechanism type by type.
     fn run_call_point(&mut self, point: CallPoint, globals: &StepGlobals) {
+        if !self.call_points.contains(&point) {
+            return;
+        }
         for s in 0..self.slots.len() {
             if !self.slots[s].call_points.contains(&point) {
                 continue;
@@ -2220,7 +2242,18 @@ fn assemble_single(block: &Block, v: &[f64], a: &[f64], b: &[f64], cap: &[f64], 
     let base = block.base;
     let (v, a, b, cap) = (&v[base..base + n], &a[base..base + n], &b[base..base + n], &cap[base..base + n]);
     let (rhs, d) = (&mut rhs[base..base + n], &mut d[base..base + n]);
-    for k in 0..n {
+    for &[k, p, c] in &block.chain_rows {
+        let (k, p, c) = (k as usize, p as usize, c as usize);
+        let (mut r, mut dk) = (rhs[k], d[k] + cap[k]);
+        r -= b[k] * (v[p] - v[k]);
+        dk -= b[k];
+        r += a[c] * (v[k] - v[c]);
+        dk -= a[c];
+        rhs[k] = r;
+        d[k] = dk;
+    }
+    for &k in &block.branch_rows {
+        let k = k as usize;
         let (mut r, mut dk) = (rhs[k], d[k] + cap[k]);
         if k != block.root {
             let dv = v[block.parent[k]] - v[k];

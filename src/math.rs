@@ -274,12 +274,13 @@ fn exp_polynomial(r: f64) -> f64 {
 /// NEURON's `exp` (`hoc_Exp`) for the step loop: e^x to within 1 ulp of
 /// the correctly rounded value for -700 ≤ x ≤ 700 (and identical to the C
 /// library's for most arguments), 0 below -700 and e^700 above 700
-/// (NEURON's range guard; NaN stays NaN). Vectorizes: the guard is a clamp
-/// and one select (e^700 is what the clamped argument gives).
+/// (NEURON's range guard; NaN stays NaN). Vectorizes: the guard is a
+/// minimum and one select (e^700 is what the clamped argument gives).
 #[inline(always)]
 pub fn exp(x: f64) -> f64 {
-    // The clamp also keeps the exponent arithmetic below in range.
-    let xc = x.clamp(-700.0, 700.0);
+    // Above 700, e^700 as NEURON's guard; below -700 the arithmetic
+    // below gives anything, and the select at the end gives 0.
+    let xc = if x > 700.0 { 700.0 } else { x };
     let t = mul_add(xc, LOG2E, ROUND_SHIFT);
     let kf = t - ROUND_SHIFT;
     // r in [-ln2/2, ln2/2]: Cody–Waite reduction, exact to ~2^-60.
