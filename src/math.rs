@@ -152,16 +152,7 @@ pub fn ln(x: f64) -> f64 {
         0.13268773138656886,
         0.13086626147840102,
     ];
-    const TWO_54: f64 = 18_014_398_509_481_984.0;
-    let subnormal = x < f64::MIN_POSITIVE;
-    let scaled = if subnormal { x * TWO_54 } else { x };
-    let bits = scaled.to_bits();
-    let biased = (bits >> 52) as i64 - if subnormal { 54 } else { 0 };
-    let m1 = f64::from_bits((bits & 0x000F_FFFF_FFFF_FFFF) | 0x3FF0_0000_0000_0000);
-    let big = m1 > std::f64::consts::SQRT_2;
-    let m = if big { m1 * 0.5 } else { m1 };
-    let k = biased - 1023 + big as i64;
-    let kf = f64::from_bits((ROUND_SHIFT_BITS + k) as u64) - ROUND_SHIFT;
+    let (kf, m) = exponent_and_mantissa(x);
     let f = m - 1.0;
     let s = f / (2.0 + f);
     let z = s * s;
@@ -182,11 +173,10 @@ pub fn ln(x: f64) -> f64 {
     }
 }
 
-/// ln a as hi + lo (|lo| ≤ ulp(hi)/2, relative error ~2^-60) for finite
-/// a > 0; garbage for 0, infinity and NaN, which [`pow_in_loop`] selects
-/// away. a = 2^e m with m in [√½, √2); ln m = 2 atanh(f), f = (m-1)/(m+1).
+/// (e, m) with a = 2^e m, m in [√½, √2) and e an integer (as a double),
+/// for finite a > 0 (subnormals too); garbage otherwise. Branch-free.
 #[inline(always)]
-fn ln_double_double(a: f64) -> (f64, f64) {
+fn exponent_and_mantissa(a: f64) -> (f64, f64) {
     const TWO_54: f64 = 18_014_398_509_481_984.0;
     let subnormal = a < f64::MIN_POSITIVE;
     let scaled = if subnormal { a * TWO_54 } else { a };
@@ -196,7 +186,15 @@ fn ln_double_double(a: f64) -> (f64, f64) {
     let big = m1 > std::f64::consts::SQRT_2;
     let m = if big { m1 * 0.5 } else { m1 };
     let e = biased - 1023 + big as i64;
-    let ef = f64::from_bits((ROUND_SHIFT_BITS + e) as u64) - ROUND_SHIFT;
+    (f64::from_bits((ROUND_SHIFT_BITS + e) as u64) - ROUND_SHIFT, m)
+}
+
+/// ln a as hi + lo (|lo| ≤ ulp(hi)/2, relative error ~2^-60) for finite
+/// a > 0; garbage for 0, infinity and NaN, which [`pow_in_loop`] selects
+/// away. a = 2^e m with m in [√½, √2); ln m = 2 atanh(f), f = (m-1)/(m+1).
+#[inline(always)]
+fn ln_double_double(a: f64) -> (f64, f64) {
+    let (ef, m) = exponent_and_mantissa(a);
     // f = (m-1)/(m+1) with its rounding error: m-1 and the error of m+1
     // are exact (Sterbenz).
     let num = m - 1.0;
