@@ -2,7 +2,7 @@
 """A layer 5 pyramidal cell with the Hay et al. (2011) channel set, side by
 side in NEURON 9.0.2, NEURON + CoreNEURON and neurite.
 
-    python3 benches/peers/l5_peers.py [--repeat R] [--skip-coreneuron] [--out FILE]
+    python3 benches/peers/l5_peers.py [--repeat R] [--skip-coreneuron] [--kernels] [--out FILE]
 
 The cell is benches/peers/l5_cell.json (200 compartments; BBP's versions of
 Hay's twelve channel files as mearec 1.11.0 ships them, fetched from PyPI
@@ -13,7 +13,9 @@ neurite's `l5-cell` (which compiles the same files with neurite's NMODL
 compiler), runs every simulator R times round-robin, each a fresh process,
 and prints a table: the run time (finitialize + psolve; min and median),
 the whole process, the spikes and whether they are NEURON's, and the time
-per compartment-step.
+per compartment-step. `--kernels` adds a table of the time NEURON and
+neurite spend in their generated mechanism kernels (R more runs each under
+Linux `perf`, the least kernel time of each).
 """
 
 import os as _os
@@ -85,19 +87,22 @@ def read_spikes(path):
         return [float(line.split(",")[1]) for line in f if line.strip()]
 
 
+def command(sim, paths, workdir, spikes):
+    """The command line and working directory of one run of `sim`."""
+    if sim == "neurite":
+        return [paths["neurite"], "--spec", SPEC, "--spikes", spikes], workdir
+    core = sim == "coreneuron"
+    build, library = paths["core" if core else "neuron"]
+    cmd = [sys.executable, os.path.join(HERE, "neuron_l5.py"), "--mods", library, "--spec", SPEC,
+           "--spikes", spikes] + (["--coreneuron"] if core else [])
+    # CoreNEURON loads its mechanisms from the build directory; NEURON
+    # must not find them in its working directory as well.
+    return cmd, build if core else workdir
+
+
 def run_once(sim, paths, workdir, tag):
     spikes = os.path.join(workdir, "spikes-%s-%s.csv" % (sim, tag))
-    if sim == "neurite":
-        cmd = [paths["neurite"], "--spec", SPEC, "--spikes", spikes]
-        cwd = workdir
-    else:
-        core = sim == "coreneuron"
-        build, library = paths["core" if core else "neuron"]
-        cmd = [sys.executable, os.path.join(HERE, "neuron_l5.py"), "--mods", library, "--spec", SPEC,
-               "--spikes", spikes] + (["--coreneuron"] if core else [])
-        # CoreNEURON loads its mechanisms from the build directory; NEURON
-        # must not find them in its working directory as well.
-        cwd = build if core else workdir
+    cmd, cwd = command(sim, paths, workdir, spikes)
     t0 = time.perf_counter()
     p = subprocess.run(cmd, cwd=cwd, capture_output=True, text=True)
     wall = time.perf_counter() - t0
@@ -114,12 +119,54 @@ def run_once(sim, paths, workdir, tag):
     return {"run_s": run_s, "wall_s": wall, "spikes": read_spikes(spikes)}
 
 
+def in_kernels(sim, dso, symbol):
+    """Whether a `perf` sample of `sim` is in its generated mechanism code:
+    NEURON's mechanisms (libnrnmech.so, with the exchange of their ion
+    variables, and pas built into libnrniv) and the `exp` and `pow` they
+    call; neurite's generated `advance_state` and `current` (its `exp` and
+    `pow` are inlined there) and the exchange of their ion variables
+    (`IonBinding::load`/`store`)."""
+    if sim == "neurite":
+        generated = "mechanisms::" in symbol and ("::advance_state" in symbol or "::current" in symbol)
+        return generated or symbol.startswith("neurite::ions::IonBinding::")
+    if dso == "libnrnmech.so" or "__pas" in symbol:
+        return True
+    if symbol in ("hoc_Exp", "exp@plt", "pow@plt"):
+        return True
+    return dso.startswith("libm.so") and ("exp" in symbol or "pow" in symbol)
+
+
+def kernel_seconds(sim, paths, workdir):
+    """One run of `sim` under `perf record` (1 kHz): seconds in its
+    generated kernels and in all."""
+    data = os.path.join(workdir, "perf-%s.data" % sim)
+    cmd, cwd = command(sim, paths, workdir, os.path.join(workdir, "spikes-%s-perf.csv" % sim))
+    subprocess.run(["perf", "record", "-q", "-e", "cpu-clock", "-F", "1000", "-o", data] + cmd, cwd=cwd,
+                   check=True, capture_output=True)
+    report = subprocess.run(["perf", "report", "-i", data, "--no-children", "--sort", "dso,symbol", "-n",
+                             "--stdio"], check=True, capture_output=True, text=True).stdout
+    total = kernels = 0
+    for line in report.splitlines():
+        m = re.match(r"\s*[\d.]+%\s+(\d+)\s+(\S+)\s+\[\.\]\s+(.*\S)", line)
+        if not m:
+            continue
+        samples, dso, symbol = int(m.group(1)), m.group(2), m.group(3)
+        total += samples
+        kernels += samples if in_kernels(sim, dso, symbol) else 0
+    return kernels / 1000.0, total / 1000.0
+
+
 def main():
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--repeat", type=int, default=3)
     parser.add_argument("--skip-coreneuron", action="store_true")
     parser.add_argument("--out", help="also write the table to this markdown file")
+    parser.add_argument("--kernels", action="store_true",
+                        help="also run NEURON and neurite --repeat times under perf (Linux perf, e.g. Debian's "
+                             "linux-perf) and compare the time in their generated mechanism kernels")
     args = parser.parse_args()
+    if args.kernels and shutil.which("perf") is None:
+        raise SystemExit("--kernels needs Linux perf on PATH (Debian: apt-get install linux-perf)")
     files = channel_files()
     paths = {"neuron": nrnivmodl(files, False)}
     sims = ["neuron", "neurite"]
@@ -169,6 +216,24 @@ def main():
             label[sim], best[sim], statistics.median(x["run_s"] for x in rs), min(x["wall_s"] for x in rs),
             len(rs[0]["spikes"]), "yes" if same else "NO", 1e9 * best[sim] / (compartments * steps),
             best["neuron"] / best[sim]))
+    if args.kernels:
+        ns = {}
+        lines += ["", "Time in the generated mechanism kernels (runs under `perf record -F 1000`, round-robin, the "
+                  "run with the least kernel time of each; NEURON: libnrnmech.so, pas, and the `exp`/`pow` they "
+                  "call; neurite: generated `advance_state` and `current`, and their ion exchange):", "",
+                  "| simulator | kernels (s) | of the process (s) | ns per compartment-step | NEURON / this |",
+                  "|---|---|---|---|---|"]
+        best = {}
+        for r in range(args.repeat):
+            for sim in ("neuron", "neurite"):
+                kernels, total = kernel_seconds(sim, paths, workdir)
+                log("%s under perf, run %d: %.2f s in kernels of %.2f s" % (sim, r, kernels, total))
+                best[sim] = min(best.get(sim, (kernels, total)), (kernels, total))
+        for sim in ("neuron", "neurite"):
+            kernels, total = best[sim]
+            ns[sim] = 1e9 * kernels / (compartments * steps)
+            lines.append("| %s | %.2f | %.2f | %.1f | %.1fx |" % (label[sim], kernels, total, ns[sim],
+                                                                  ns["neuron"] / ns[sim]))
     text = "\n".join(lines) + "\n"
     print(text)
     if args.out:
