@@ -153,8 +153,6 @@ struct Block {
     root: usize,
     /// Parent row of each row (unused for the root's).
     parent: Vec<usize>,
-    /// The rows of local nodes 1.. in NEURON's order.
-    rows_in_order: Vec<usize>,
     /// The order in which the solver visits the rows (`level_order` of the
     /// local nodes).
     solve_order: Vec<usize>,
@@ -214,7 +212,6 @@ impl Block {
             local,
             root,
             parent: row_parent,
-            rows_in_order: (1..n).map(|k| row[k]).collect(),
             solve_order: level_order(parent).into_iter().map(|k| row[k]).collect(),
             children,
             child_start,
@@ -235,6 +232,12 @@ impl Block {
     fn len(&self) -> usize {
         self.parent.len() * self.width
     }
+}
+
+/// The local node of segment `k` of section `sid` of a cell laid out as
+/// `layout`.
+fn segment_node(layout: &CellNodes, sid: usize, section: &crate::morphology::Section, k: usize) -> usize {
+    layout.first_segment_node[sid] + section.node_of_segment(k)
 }
 
 /// NEURON's default random stream numbered `number` (1-based, see
@@ -915,7 +918,7 @@ impl CellGroup {
                     let mut mechanisms_at: Vec<Vec<&str>> = vec![Vec::new(); parent.len()];
                     for (sid, section) in cell.sections().iter().enumerate() {
                         for k in 0..section.nseg() {
-                            let node = layout.first_segment_node[sid] + section.node_of_segment(k);
+                            let node = segment_node(&layout, sid, section, k);
                             mechanisms_at[node].extend(section.density_mechanisms().iter().map(|d| d.info.name));
                         }
                     }
@@ -995,15 +998,14 @@ impl CellGroup {
                 for insertion in section.density_mechanisms() {
                     let plan = &mut plans[slot_of(insertion.info)];
                     for k in 0..section.nseg() {
-                        let node = layout.first_segment_node[sid] + section.node_of_segment(k);
-                        plan.add(Some(block.node(lane, node)));
+                        plan.add(Some(block.node(lane, segment_node(&layout, sid, section, k))));
                     }
                 }
                 for (name, values) in section.ion_values() {
                     for k in 0..section.nseg() {
                         let value = values.get(k);
                         if !value.is_nan() {
-                            let node = block.node(lane, layout.first_segment_node[sid] + section.node_of_segment(k));
+                            let node = block.node(lane, segment_node(&layout, sid, section, k));
                             ion_settings.push((node, name, value, section.name(), cell.name()));
                         }
                     }
@@ -2220,7 +2222,8 @@ fn assemble_interleaved(block: &Block, v: &[f64], a: &[f64], b: &[f64], cap: &[f
     for (di, c) in d[root.clone()].iter_mut().zip(&cap[root]) {
         *di += c;
     }
-    for &r in &block.rows_in_order {
+    // The rows of local nodes 1.. in NEURON's order.
+    for &r in &block.row[1..] {
         let row = block.base + r * w;
         let prow = block.base + block.parent[r] * w;
         // Both rows borrowed at once, so the loop runs over plain slices.

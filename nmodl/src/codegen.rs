@@ -1124,18 +1124,13 @@ impl<'a> Generator<'a> {
                     "            for k in 0..self.count {{\n                let mut v = v[k];\n{body}            }}\n"
                 )
             };
-            let groups = loop_fission(pieces);
-            if let [one] = groups.as_slice() {
-                let (bindings, body) = sliced(&kernel_loop(one), &[("v", false)]);
-                loops.push(format!("{bindings}{body}"));
-            } else {
-                let mut code = String::new();
-                for group in &groups {
-                    let (bindings, body) = sliced(&kernel_loop(group), &[("v", false)]);
-                    code.push_str(&format!("            {{\n{bindings}{body}            }}\n"));
-                }
-                loops.push(code);
+            // Each loop in a block of its own, with its own bindings.
+            let mut code = String::new();
+            for group in loop_fission(pieces) {
+                let (bindings, body) = sliced(&kernel_loop(&group), &[("v", false)]);
+                code.push_str(&format!("            {{\n{bindings}{body}            }}\n"));
             }
+            loops.push(code);
         }
         let mut refresh = self.check_tables_call();
         if !self.cached.is_empty() {
