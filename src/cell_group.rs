@@ -404,6 +404,11 @@ struct Slot {
     has_watches: bool,
     /// Whether its NET_RECEIVE calls `net_move`.
     moves_events: bool,
+    /// Number of instances (asked once: it does not change).
+    count: usize,
+    /// Whether it can report a failure (asked once; the others are not
+    /// asked after every call).
+    may_fail: bool,
 }
 
 /// Where one instance's POINTER points.
@@ -535,8 +540,13 @@ fn store_pointer_values(slots: &mut [Slot], s: usize, only: Option<usize>, v: &m
 }
 
 impl Slot {
+    /// The mechanism's failure since the last call, if it can fail.
+    fn take_failure(&mut self) -> Option<(usize, &'static str)> {
+        if self.may_fail { self.mechanism.take_failure() } else { None }
+    }
+
     fn instance_at(&self, node: usize) -> Option<usize> {
-        let count = self.mechanism.len();
+        let count = self.count;
         match &self.nodes {
             InstanceNodes::Contiguous { start } => (node >= *start && node < start + count).then(|| node - start),
             InstanceNodes::Scattered { nodes, .. } => nodes.iter().position(|&n| n == node),
@@ -546,7 +556,7 @@ impl Slot {
 
     /// BREAKPOINT of every instance into the group's matrix.
     fn current(&mut self, v: &[f64], rhs: &mut [f64], d: &mut [f64], globals: &StepGlobals) {
-        let count = self.mechanism.len();
+        let count = self.count;
         match &mut self.nodes {
             InstanceNodes::Contiguous { start } => {
                 let range = *start..*start + count;
@@ -584,7 +594,7 @@ impl Slot {
 
     /// Fills the mechanism's copies of ion variables before `phase`.
     fn load_ions(&mut self, ions: &[IonStore], phase: Phase) {
-        for binding in self.ions.iter_mut() {
+        for binding in self.ions.iter_mut().filter(|b| b.loads_now(ions, phase)) {
             if let Some(column) = self.mechanism.ion_column(binding.name()) {
                 binding.load(ions, column, phase);
             }
@@ -593,7 +603,7 @@ impl Slot {
 
     /// Gives what the mechanism wrote in `phase` back to the ions.
     fn store_ions(&mut self, ions: &mut [IonStore], phase: Phase, celsius: f64) {
-        for binding in &self.ions {
+        for binding in self.ions.iter().filter(|b| b.stores_in(phase)) {
             if let Some(column) = self.mechanism.ion_column(binding.name()) {
                 binding.store(ions, column, phase, celsius);
             }
@@ -616,13 +626,13 @@ impl Slot {
     /// gathered rather than called one by one (the L5 cell 21% faster;
     /// copying the voltages costs little next to the kernels).
     fn advance_state(&mut self, v: &[f64], globals: &StepGlobals) {
-        let count = self.mechanism.len();
+        let count = self.count;
         self.with_voltages(v, |m, v| m.advance_state(0..count, v, globals))
     }
 
     /// Runs `f` with the voltage of each instance.
     fn with_voltages(&mut self, v: &[f64], f: impl FnOnce(&mut dyn Mechanism, &[f64])) {
-        let count = self.mechanism.len();
+        let count = self.count;
         match &mut self.nodes {
             InstanceNodes::Contiguous { start } => f(self.mechanism.as_mut(), &v[*start..*start + count]),
             InstanceNodes::Scattered { nodes, runs, v: v_inst, .. } => {
@@ -1271,6 +1281,7 @@ impl CellGroup {
             }
             let (call_points, has_watches) = (mechanism.call_points(), mechanism.has_watches());
             let moves_events = mechanism.moves_events();
+            let (count, may_fail) = (mechanism.len(), mechanism.reports_failures());
             // Scratch only where a POINTER has targets other than voltages.
             let scratch = if pointers.iter().any(|p| p.nodes.is_empty()) { mechanism.len() } else { 0 };
             slots.push(Slot {
@@ -1283,6 +1294,8 @@ impl CellGroup {
                 call_points,
                 has_watches,
                 moves_events,
+                count,
+                may_fail,
             });
         }
         let mut group = CellGroup {
@@ -1381,7 +1394,7 @@ impl CellGroup {
             store_pointers(&mut self.slots, s, None, &mut self.v, &mut self.ions);
             let slot = &mut self.slots[s];
             slot.store_ions(&mut self.ions, Phase::Initial, celsius);
-            if let Some((instance, reason)) = slot.mechanism.take_failure() {
+            if let Some((instance, reason)) = slot.take_failure() {
                 return Err(self.mechanism_failure(s, instance, reason));
             }
             self.flush_outbox(s, 0.0, true, NO_WEIGHTS)?;
@@ -1431,7 +1444,7 @@ impl CellGroup {
                 store_pointers(&mut self.slots, s, None, &mut self.v, &mut self.ions);
                 let slot = &mut self.slots[s];
                 slot.store_ions(&mut self.ions, Phase::State, celsius);
-                if let Some((instance, reason)) = slot.mechanism.take_failure() {
+                if let Some((instance, reason)) = slot.take_failure() {
                     return Err(self.mechanism_failure(s, instance, reason));
                 }
             }
@@ -1805,7 +1818,7 @@ impl CellGroup {
     /// The first failure any mechanism reported since its last check.
     fn check_failures(&mut self) -> Result<()> {
         for s in 0..self.slots.len() {
-            if let Some((instance, reason)) = self.slots[s].mechanism.take_failure() {
+            if let Some((instance, reason)) = self.slots[s].take_failure() {
                 return Err(self.mechanism_failure(s, instance, reason));
             }
         }

@@ -376,16 +376,18 @@ impl IonBinding {
         self.read || (self.write && self.variable != IonVariable::Current)
     }
 
+    /// Whether [`IonBinding::load`] has anything to copy now (the cell
+    /// group asks the mechanism for its column only then).
+    pub fn loads_now(&self, ions: &[IonStore], phase: Phase) -> bool {
+        self.loads() && !(self.kept && ions[self.ion].version(self.variable) == self.loaded && phase != Phase::Initial)
+    }
+
     /// Fills the mechanism's copy from the ions.
     pub fn load(&mut self, ions: &[IonStore], column: &mut [f64], phase: Phase) {
-        if !self.loads() {
+        if !self.loads_now(ions, phase) {
             return;
         }
-        let version = ions[self.ion].version(self.variable);
-        if self.kept && version == self.loaded && phase != Phase::Initial {
-            return;
-        }
-        self.loaded = version;
+        self.loaded = ions[self.ion].version(self.variable);
         let source = ions[self.ion].column(self.variable);
         match &self.index {
             IonIndex::Contiguous { start } => column.copy_from_slice(&source[*start..*start + column.len()]),
@@ -403,13 +405,10 @@ impl IonBinding {
     /// reversal potentials follow written concentrations at once, as
     /// NEURON's `nrn_wrote_conc`).
     pub fn store(&self, ions: &mut [IonStore], column: &[f64], phase: Phase, celsius: f64) {
-        if !self.write {
+        if !self.stores_in(phase) {
             return;
         }
         let is_current = self.variable == IonVariable::Current;
-        if is_current != (phase == Phase::Current) {
-            return;
-        }
         let store = &mut ions[self.ion];
         let target = store.column_mut(self.variable);
         match (&self.index, is_current) {
@@ -435,6 +434,13 @@ impl IonBinding {
         if phase == Phase::Initial && matches!(self.variable, IonVariable::Inside | IonVariable::Outside) {
             store.wrote_concentrations((0..column.len()).map(|k| self.ion_index(k)), celsius);
         }
+    }
+
+    /// Whether [`IonBinding::store`] gives anything back in `phase`:
+    /// currents after BREAKPOINT, concentrations and potentials after
+    /// INITIAL and SOLVE.
+    pub fn stores_in(&self, phase: Phase) -> bool {
+        self.write && (self.variable == IonVariable::Current) == (phase == Phase::Current)
     }
 
     fn ion_index(&self, k: usize) -> usize {

@@ -793,7 +793,7 @@ impl<'a> Generator<'a> {
         if self.reports_failures() {
             writeln!(
                 out,
-                "        fn take_failure(&mut self) -> Option<(usize, &'static str)> {{ self.failure.take() }}"
+                "        fn take_failure(&mut self) -> Option<(usize, &'static str)> {{ self.failure.take() }}\n        fn reports_failures(&self) -> bool {{ true }}"
             )
             .ok();
         }
@@ -1263,7 +1263,7 @@ impl<'a> Generator<'a> {
                     match linear.a {
                         None => writeln!(out, "                {s} = {s} - dt*(- ({b}));").ok(),
                         Some(a) => {
-                            let factor = if self.is_parameter_only(value, &state.text) {
+                            let factor = if self.is_parameter_only(&coefficient_names(value, &state.text)) {
                                 let cache = format!("cnexp_{}", field(&state.text));
                                 self.cached.push((cache.clone(), a.clone()));
                                 format!("self.{cache}[k]")
@@ -1949,7 +1949,7 @@ impl<'a> Generator<'a> {
     /// results differ from nocmodl's by rounding only, ~1e-16 relative).
     /// `None` when the equation has another shape or B is zero (the decay
     /// form is used then, exact to the bit).
-    fn cnexp_over_divisor(&self, value: &Expr, state: &str, s: &str, scope: &Scope) -> Result<Option<String>> {
+    fn cnexp_over_divisor(&mut self, value: &Expr, state: &str, s: &str, scope: &Scope) -> Result<Option<String>> {
         let mut e = value;
         while let Expr::Paren(inner) = e {
             e = inner;
@@ -1962,19 +1962,27 @@ impl<'a> Generator<'a> {
         }
         let Some(Linear { a: Some(a), b: Some(b) }) = self.linear(left, state, scope)? else { return Ok(None) };
         let d = self.expr(right, scope)?;
+        let mut names = coefficient_names(left, state);
+        names.extend(divisor_names);
+        if self.is_parameter_only(&names) {
+            // SK_E2's `z' = (zInf - z)/zTau` with zTau a parameter: the
+            // same factor at every step.
+            let cache = format!("cnexp_{}", field(state));
+            self.cached.push((cache.clone(), format!("({a}) / {d}")));
+            return Ok(Some(format!("                {s} = {s} + self.{cache}[k]*(- ({b}) / ({a}) - {s});\n")));
+        }
         Ok(Some(format!(
             "                {{\n                    let a = ({a}) / {d};\n                    {s} = {s} + (1. - exp(dt*a))*(- ({b}) / ({a}) - {s});\n                }}\n"
         )))
     }
 
-    /// Whether a cnexp equation's coefficient of `state` uses only PARAMETER
-    /// columns and constants (so its factor can be cached).
-    fn is_parameter_only(&self, e: &Expr, state: &str) -> bool {
-        let mut names = Vec::new();
-        collect_names(e, &mut names);
+    /// Whether `names` (those a cnexp equation's coefficient of its state
+    /// reads, [`coefficient_names`]) are only PARAMETER columns and
+    /// constants that nothing assigns during the run: then the factor
+    /// `1 - exp(dt*a)` is the same at every step and is cached.
+    fn is_parameter_only(&self, names: &[String]) -> bool {
         names.iter().all(|n| {
-            n == state
-                || self.constants.contains_key(n)
+            self.constants.contains_key(n)
                 || ((self.columns.iter().any(|(c, r)| c == n && *r == Role::Parameter)
                     || self.global_parameters.iter().any(|(p, _)| p == n))
                     && !self.ion_columns.contains(n)
@@ -2524,12 +2532,7 @@ impl<'a> Generator<'a> {
                 if let (Some(x), Some(y)) = (self.constant_value(left), self.constant_value(right)) {
                     return Ok(format!("({})", literal(x.powf(y))));
                 }
-                // x^2 is x*x: C's pow is correctly rounded, and so is one
-                // product, so the bits are the same without the call.
-                if self.constant_value(right) == Some(2.0) {
-                    return Ok(format!("{{ let x = {}; x * x }}", self.expr(left, scope)?));
-                }
-                format!("{}::math::pow({}, {})", self.neurite(), self.expr(left, scope)?, self.expr(right, scope)?)
+                self.power(self.expr(left, scope)?, right, scope)?
             }
             Expr::Binary { op, left, right, .. } => match op {
                 BinaryOp::Add | BinaryOp::Sub | BinaryOp::Mul | BinaryOp::Div | BinaryOp::Rem => {
@@ -2549,6 +2552,21 @@ impl<'a> Generator<'a> {
 
     /// The value of an expression of numbers, CONSTANTs and DEFINEs alone,
     /// computed as the generated code would compute it.
+    /// `x^y` (or `pow(x, y)`) with `x` already translated. A whole exponent
+    /// known now needs no logarithm: x^2 is one product, which is correctly
+    /// rounded, as C's `pow` is but for about 0.1% of arguments (there they
+    /// differ by 1 ulp); other whole exponents to 64 are `math::powi`'s
+    /// products in two doubles, correctly rounded too.
+    fn power(&self, x: String, y: &Expr, scope: &Scope) -> Result<String> {
+        Ok(match self.constant_value(y) {
+            Some(2.0) => format!("{{ let x = {x}; x * x }}"),
+            Some(n) if n.fract() == 0.0 && (0.0..=64.0).contains(&n) => {
+                format!("{}::math::powi({x}, {})", self.neurite(), n as u32)
+            }
+            _ => format!("{}::math::pow({x}, {})", self.neurite(), self.expr(y, scope)?),
+        })
+    }
+
     fn constant_value(&self, e: &Expr) -> Option<f64> {
         Some(match e {
             Expr::Number { value, .. } => *value,
@@ -2777,8 +2795,8 @@ impl<'a> Generator<'a> {
             "sin" | "cos" | "tan" | "asin" | "acos" | "atan" | "sinh" | "cosh" | "tanh" | "floor" | "ceil" => {
                 one(&name.text)?
             }
-            "pow" => match a.as_slice() {
-                [x, y] => format!("{}::math::pow({x}, {y})", self.neurite()),
+            "pow" => match (a.as_slice(), args) {
+                ([x, _], [_, y]) => self.power(x.clone(), y, scope)?,
                 _ => return unsupported(name.pos, "pow with other than two arguments"),
             },
             // CVODE's discontinuity hint; at a fixed step NEURON's answer
@@ -3385,6 +3403,49 @@ fn uses_scop_random(m: &Mechanism) -> bool {
     calls_any(m, &["scop_random()", "set_seed()", "normrand()", "exprand()", "poisrand()"])
 }
 
+/// The names that the coefficient of `state` in the linear expression `e`
+/// (`a` of `a*state + b`) reads: those multiplying or dividing a term that
+/// holds the state. `CaDynamics_E2`'s `-(k*ica) - (cai - minCai)/decay` in
+/// `cai` gives `decay` alone (ica is in `b`). Anything else holding the
+/// state (a call) gives all of its names.
+fn coefficient_names(e: &Expr, state: &str) -> Vec<String> {
+    let holds = |e: &Expr| {
+        let mut names = Vec::new();
+        collect_names(e, &mut names);
+        names.iter().any(|n| n == state)
+    };
+    let all = |e: &Expr| {
+        let mut names = Vec::new();
+        collect_names(e, &mut names);
+        names
+    };
+    if !holds(e) {
+        return Vec::new();
+    }
+    match e {
+        Expr::Var { index: None, .. } => Vec::new(),
+        Expr::Paren(inner) => coefficient_names(inner, state),
+        Expr::Unary { op: UnaryOp::Neg, operand, .. } => coefficient_names(operand, state),
+        Expr::Binary { op: BinaryOp::Add | BinaryOp::Sub, left, right, .. } => {
+            let mut names = coefficient_names(left, state);
+            names.extend(coefficient_names(right, state));
+            names
+        }
+        Expr::Binary { op: BinaryOp::Mul, left, right, .. } if !(holds(left) && holds(right)) => {
+            let (with, without) = if holds(left) { (left, right) } else { (right, left) };
+            let mut names = coefficient_names(with, state);
+            names.extend(all(without));
+            names
+        }
+        Expr::Binary { op: BinaryOp::Div, left, right, .. } if !holds(right) => {
+            let mut names = coefficient_names(left, state);
+            names.extend(all(right));
+            names
+        }
+        other => all(other),
+    }
+}
+
 fn collect_names(e: &Expr, out: &mut Vec<String>) {
     match e {
         Expr::Number { .. } => {}
@@ -3787,12 +3848,27 @@ mod tests {
         let code = generate(&m, &Options::default()).unwrap();
         // nocmodl: x = x - dt*(- ( ( 5.0 )*( k ) ) ) ;
         assert!(code.contains("c_var_x = c_var_x - dt*(- ((5.0_f64 * var_k[k])));"), "{code}");
-        // nocmodl: a = ( ( - ( 1.0 ) )*( k ) ) / 2.0, b = ( ( - ( ( - 3.0 ) ) )*( k ) ) / 2.0 + w
-        assert!(code.contains("exp(dt*(( ( - ( ( 1.0 ) ) )*( var_k[k] ) ) / 2.0_f64))"), "{code}");
-        // w is set in a loop of its own (with x', which has no exp), before
-        // y' reads it in the next.
-        assert!(code.contains("(- (( ( - ( ( - 3.0_f64 ) ) )*( var_k[k] ) ) / 2.0_f64 + var_w[k]) / "), "{code}");
+        // nocmodl: a = ( ( - ( 1.0 ) )*( k ) ) / 2.0, b = ( ( - ( ( - 3.0 ) ) )*( k ) ) / 2.0 + w.
+        // a reads the parameter k alone (w is in b): 1 - exp(dt*a) is the
+        // same at every step, computed once per dt.
+        assert!(code.contains("let a = ( ( - ( ( 1.0 ) ) )*( self.var_k[k] ) ) / 2.0_f64;"), "{code}");
+        assert!(code.contains("self.cnexp_var_y.push(1. - exp(dt*a));"), "{code}");
+        assert!(
+            code.contains("c_var_y = c_var_y + cnexp_var_y[k]*(- (( ( - ( ( - 3.0_f64 ) ) )*( var_k[k] ) ) / 2.0_f64 + c_var_w) / "),
+            "{code}"
+        );
         assert!(code.find("c_var_w = 1.0_f64;") < code.find("c_var_y = c_var_y + "), "{code}");
+        // With a coefficient that changes (w), the factor is computed at each step.
+        let code =
+            generate(&check_source(&src.replace("*k/2 + w", "*w/2 + k"), "st.mod").unwrap(), &Options::default())
+                .unwrap();
+        assert!(code.contains("exp(dt*(( ( - ( ( 1.0 ) ) )*( "), "{code}");
+        assert!(!code.contains("cnexp_var_y"), "{code}");
+        // SK_E2's `z' = (zInf - z)/zTau` with zTau a parameter: cached too.
+        let src = "NEURON { SUFFIX sk RANGE zTau }\nPARAMETER { zTau = 1 }\nSTATE { z }\nASSIGNED { zInf v }\nBREAKPOINT { SOLVE s METHOD cnexp }\nDERIVATIVE s { zInf = v/100  z' = (zInf - z)/zTau }";
+        let code = generate(&check_source(src, "sk.mod").unwrap(), &Options::default()).unwrap();
+        assert!(code.contains("self.cnexp_var_z.push(1. - exp(dt*a));"), "{code}");
+        assert!(!code.contains("(1. - exp(dt*a))*"), "{code}");
     }
 
     #[test]
@@ -4052,8 +4128,11 @@ mod tests {
         assert!(code.contains(&literal(2.3f64.powf(1.3))), "{code}");
         assert!(!code.contains("(2.3_f64).powf"), "{code}");
         assert!(code.contains("{ let x = ((v / 48.0_f64)); x * x }"), "{code}");
-        // In the loop, the vectorizing pow.
-        assert!(code.contains("math::pow_in_loop(v, 3.0_f64)"), "{code}");
+        // Whole exponents: products; others, in the loop, the vectorizing pow.
+        assert!(code.contains("math::powi(v, 3)"), "{code}");
+        let code =
+            translate("NEURON { SUFFIX q RANGE x }\nASSIGNED { x v }\nBREAKPOINT { x = v^3.5 + pow(v, 4) }").unwrap();
+        assert!(code.contains("math::pow_in_loop(v, 3.5_f64)") && code.contains("math::powi(v, 4)"), "{code}");
     }
 
     #[test]

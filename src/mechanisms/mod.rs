@@ -421,6 +421,11 @@ pub trait Mechanism: Send {
     fn take_failure(&mut self) -> Option<(usize, &'static str)> {
         None
     }
+    /// Whether [`Mechanism::take_failure`] can report anything (asked once,
+    /// when the cell group is built).
+    fn reports_failures(&self) -> bool {
+        false
+    }
     /// A variable of the type rather than of an instance (NMODL GLOBAL,
     /// and `usetable`, NEURON's `usetable_<suffix>`).
     fn global(&self, name: &str) -> Option<f64> {
