@@ -201,7 +201,9 @@ def main():
         "%d runs each, round-robin; %s, %s; %s." % (compartments, spec["tstop"], spec["dt"], args.repeat,
                                                     platform.processor() or platform.machine(),
                                                     datetime.date.today().isoformat(),
-                                                    "python3 benches/peers/l5_peers.py --repeat %d" % args.repeat),
+                                                    "python3 benches/peers/l5_peers.py --repeat %d%s%s"
+                                                    % (args.repeat, " --skip-coreneuron" if args.skip_coreneuron else "",
+                                                       " --kernels" if args.kernels else "")),
         "",
         "| simulator | run (s), min | median | whole process (s), min | spikes | same as NEURON | "
         "ns per compartment-step | NEURON / this |",
