@@ -160,8 +160,12 @@ struct Block {
     /// `children[child_start[r]..child_start[r + 1]]`.
     children: Vec<usize>,
     child_start: Vec<usize>,
-    /// (row, parent row, child row) of the rows inside a section: not the
-    /// root, exactly one child (most rows; assembled without the general
+    /// Runs `start..end` of rows inside a section stored in order: each row
+    /// r of a run has parent row r - 1 and one child, row r + 1 (most rows
+    /// of a lone cell; assembled as vectors).
+    chain_runs: Vec<(u32, u32)>,
+    /// (row, parent row, child row) of the other rows inside a section:
+    /// not the root, exactly one child (assembled without the general
     /// loop's branches).
     chain_rows: Vec<[u32; 3]>,
     /// The other rows.
@@ -199,10 +203,14 @@ impl Block {
             local[r] = k;
         }
         let root = row.first().copied().unwrap_or(0);
-        let (mut chain_rows, mut branch_rows) = (Vec::new(), Vec::new());
+        let (mut chain_runs, mut chain_rows, mut branch_rows) = (Vec::<(u32, u32)>::new(), Vec::new(), Vec::new());
         for r in 0..n {
-            match &children[child_start[r]..child_start[r + 1]] {
-                &[c] if r != root => chain_rows.push([r as u32, row_parent[r] as u32, c as u32]),
+            match children[child_start[r]..child_start[r + 1]] {
+                [c] if r != root && r > 0 && row_parent[r] == r - 1 && c == r + 1 => match chain_runs.last_mut() {
+                    Some((_, end)) if *end as usize == r => *end += 1,
+                    _ => chain_runs.push((r as u32, r as u32 + 1)),
+                },
+                [c] if r != root => chain_rows.push([r as u32, row_parent[r] as u32, c as u32]),
                 _ => branch_rows.push(r as u32),
             }
         }
@@ -215,6 +223,7 @@ impl Block {
             solve_order: level_order(parent).into_iter().map(|k| row[k]).collect(),
             children,
             child_start,
+            chain_runs,
             chain_rows,
             branch_rows,
             row,
@@ -2258,6 +2267,24 @@ fn assemble_single(block: &Block, v: &[f64], a: &[f64], b: &[f64], cap: &[f64], 
     let base = block.base;
     let (v, a, b, cap) = (&v[base..base + n], &a[base..base + n], &b[base..base + n], &cap[base..base + n]);
     let (rhs, d) = (&mut rhs[base..base + n], &mut d[base..base + n]);
+    for &(start, end) in &block.chain_runs {
+        // Rows start..end with parents start-1.. and children start+1..:
+        // the same operations as the loop below, a vector of rows at a time.
+        let (start, end) = (start as usize, end as usize);
+        let len = end - start;
+        let (vp, vk, vc) = (&v[start - 1..end - 1], &v[start..end], &v[start + 1..end + 1]);
+        let (bk, ac, ck) = (&b[start..end], &a[start + 1..end + 1], &cap[start..end]);
+        let (rk, dk) = (&mut rhs[start..end], &mut d[start..end]);
+        for i in 0..len {
+            let (mut r, mut dd) = (rk[i], dk[i] + ck[i]);
+            r -= bk[i] * (vp[i] - vk[i]);
+            dd -= bk[i];
+            r += ac[i] * (vk[i] - vc[i]);
+            dd -= ac[i];
+            rk[i] = r;
+            dk[i] = dd;
+        }
+    }
     for &[k, p, c] in &block.chain_rows {
         let (k, p, c) = (k as usize, p as usize, c as usize);
         let (mut r, mut dk) = (rhs[k], d[k] + cap[k]);
@@ -2344,9 +2371,11 @@ mod tests {
             let (v, a, b, cap) = (fill(-80.0, 40.0), fill(-2.0, -0.1), fill(-2.0, -0.1), fill(10.0, 50.0));
             let (rhs, d) = (fill(-1.0, 1.0), fill(0.0, 1.0));
             let mut results = Vec::new();
-            for rows in [(0..n).collect::<Vec<_>>(), shuffled] {
+            for (in_order, rows) in [(true, (0..n).collect::<Vec<_>>()), (false, shuffled)] {
                 let mut block = Block::new(&parent, rows);
                 (block.base, block.width) = (3, 1);
+                // Sections stored in order are assembled as runs of rows.
+                assert!(!in_order || n < 40 || block.chain_runs.iter().map(|(s, e)| e - s).sum::<u32>() > n as u32 / 2);
                 // Each node's values at its row, after 3 unused entries.
                 let stored = |x: &[f64]| {
                     let mut out = vec![0.5; n + 3];
