@@ -2552,12 +2552,17 @@ impl<'a> Generator<'a> {
 
     /// The value of an expression of numbers, CONSTANTs and DEFINEs alone,
     /// computed as the generated code would compute it.
-    /// `x^y` (or `pow(x, y)`) with `x` already translated. A whole exponent
-    /// known now needs no logarithm: x^2 is one product, which is correctly
-    /// rounded, as C's `pow` is but for about 0.1% of arguments (there they
-    /// differ by 1 ulp); other whole exponents to 64 are `math::powi`'s
-    /// products in two doubles, correctly rounded too.
+    /// `x^y` (or `pow(x, y)`) with `x` already translated. Outside the step
+    /// loop (INITIAL, NET_RECEIVE: NEURON's exact functions) it is C's
+    /// `pow`, NEURON's bits. In the loop a whole exponent known now needs no
+    /// logarithm: x^2 is one product, which is correctly rounded, as C's
+    /// `pow` is but for about 0.1% of arguments (there they differ by 1
+    /// ulp); other whole exponents to 64 are `math::powi`'s products in two
+    /// doubles, correctly rounded too.
     fn power(&self, x: String, y: &Expr, scope: &Scope) -> Result<String> {
+        if scope.exact {
+            return Ok(format!("{}::math::pow({x}, {})", self.neurite(), self.expr(y, scope)?));
+        }
         Ok(match self.constant_value(y) {
             Some(2.0) => format!("{{ let x = {x}; x * x }}"),
             Some(n) if n.fract() == 0.0 && (0.0..=64.0).contains(&n) => {
