@@ -2276,24 +2276,12 @@ fn assemble_single(block: &Block, v: &[f64], a: &[f64], b: &[f64], cap: &[f64], 
         let (bk, ac, ck) = (&b[start..end], &a[start + 1..end + 1], &cap[start..end]);
         let (rk, dk) = (&mut rhs[start..end], &mut d[start..end]);
         for i in 0..len {
-            let (mut r, mut dd) = (rk[i], dk[i] + ck[i]);
-            r -= bk[i] * (vp[i] - vk[i]);
-            dd -= bk[i];
-            r += ac[i] * (vk[i] - vc[i]);
-            dd -= ac[i];
-            rk[i] = r;
-            dk[i] = dd;
+            (rk[i], dk[i]) = section_row(rk[i], dk[i], ck[i], bk[i], vp[i], vk[i], ac[i], vc[i]);
         }
     }
     for &[k, p, c] in &block.chain_rows {
         let (k, p, c) = (k as usize, p as usize, c as usize);
-        let (mut r, mut dk) = (rhs[k], d[k] + cap[k]);
-        r -= b[k] * (v[p] - v[k]);
-        dk -= b[k];
-        r += a[c] * (v[k] - v[c]);
-        dk -= a[c];
-        rhs[k] = r;
-        d[k] = dk;
+        (rhs[k], d[k]) = section_row(rhs[k], d[k], cap[k], b[k], v[p], v[k], a[c], v[c]);
     }
     for &k in &block.branch_rows {
         let k = k as usize;
@@ -2310,6 +2298,16 @@ fn assemble_single(block: &Block, v: &[f64], a: &[f64], b: &[f64], cap: &[f64], 
         rhs[k] = r;
         d[k] = dk;
     }
+}
+
+/// A row inside a section (one parent, one child): its `rhs` and `d` with
+/// its capacitance `cap`, its own axial term (`b`, its voltage `vk` and its
+/// parent's `vp`) and its child's (`a_child`, `vc`) added in the order of
+/// the node-by-node pass.
+#[allow(clippy::too_many_arguments)]
+#[inline(always)]
+fn section_row(rhs: f64, d: f64, cap: f64, b: f64, vp: f64, vk: f64, a_child: f64, vc: f64) -> (f64, f64) {
+    (rhs - b * (vp - vk) + a_child * (vk - vc), d + cap - b - a_child)
 }
 
 /// One node row of every lane: adds row `i`'s axial term to it and to the
