@@ -551,7 +551,15 @@ fn store_pointer_values(slots: &mut [Slot], s: usize, only: Option<usize>, v: &m
 impl Slot {
     /// The mechanism's failure since the last call, if it can fail.
     fn take_failure(&mut self) -> Option<(usize, &'static str)> {
-        if self.may_fail { self.mechanism.take_failure() } else { None }
+        if self.may_fail {
+            return self.mechanism.take_failure();
+        }
+        debug_assert!(
+            self.mechanism.take_failure().is_none(),
+            "{} reports a failure but not Mechanism::reports_failures",
+            self.mechanism.info().name
+        );
+        None
     }
 
     fn instance_at(&self, node: usize) -> Option<usize> {

@@ -143,7 +143,7 @@ pub fn pow_in_loop(x: f64, y: f64) -> f64 {
 #[inline(always)]
 pub fn powi(x: f64, n: u32) -> f64 {
     // (hi, lo) products: hi rounded, lo its error (exact with a fused
-    // multiply-add) plus the cross terms. |lo| stays within ulp(hi).
+    // multiply-add) plus the cross terms (a few ulp(hi) at most).
     let times = |(a, a_lo): (f64, f64), (b, b_lo): (f64, f64)| {
         let hi = a * b;
         (hi, f64::mul_add(a, b, -hi) + (a * b_lo + a_lo * b))
@@ -482,6 +482,57 @@ mod tests {
                 let (ours, c) = (powi(x, n), x.powf(n as f64));
                 assert!(ours.to_bits() == c.to_bits() || (ours.is_nan() && c.is_nan()), "{x}^{n}: {ours:e} vs {c:e}");
             }
+        }
+    }
+
+    /// x^n rounded to nearest (ties to even) from the exact power, for
+    /// x = m 2^e with m a whole number below 2^53: m^n in 64-bit limbs.
+    fn correctly_rounded_power(m: u64, e: i32, n: u32) -> f64 {
+        let mut limbs = vec![1u64];
+        for _ in 0..n {
+            let mut carry = 0u128;
+            for limb in limbs.iter_mut() {
+                let product = *limb as u128 * m as u128 + carry;
+                *limb = product as u64;
+                carry = product >> 64;
+            }
+            if carry > 0 {
+                limbs.push(carry as u64);
+            }
+        }
+        let bit = |i: usize| limbs.get(i / 64).is_some_and(|l| (l >> (i % 64)) & 1 == 1);
+        let length = 64 * limbs.len() - limbs.last().unwrap().leading_zeros() as usize;
+        let drop = length.saturating_sub(53);
+        let mut mantissa = (0..length - drop).fold(0u64, |acc, i| acc | (bit(drop + i) as u64) << i);
+        if drop > 0 && bit(drop - 1) {
+            let sticky = (0..drop - 1).any(bit);
+            if sticky || mantissa & 1 == 1 {
+                mantissa += 1;
+            }
+        }
+        mantissa as f64 * 2f64.powi(drop as i32 + e * n as i32)
+    }
+
+    #[test]
+    fn whole_powers_are_correctly_rounded() {
+        let mut uniform = uniform_from(0x2F1D_5A4B_9C3E_7081);
+        assert_eq!(correctly_rounded_power(3, 0, 4), 81.0);
+        for n in [2u32, 3, 4, 5, 7, 16, 33, 64] {
+            for i in 0..20_000 {
+                // x in [1, 2) and [0.5, 1), both signs.
+                let m = (1u64 << 52) | ((uniform() * (1u64 << 52) as f64) as u64);
+                let e = if i % 2 == 0 { -52 } else { -53 };
+                let sign = if i % 4 < 2 { 1.0 } else { -1.0 };
+                let x = sign * m as f64 * 2f64.powi(e);
+                let exact = correctly_rounded_power(m, e, n) * if n % 2 == 1 { sign } else { 1.0 };
+                assert_eq!(powi(x, n).to_bits(), exact.to_bits(), "{x:e}^{n}: {:e} vs {exact:e}", powi(x, n));
+            }
+        }
+        // Near overflow and into the subnormal range: C's answer to 1 ulp.
+        for (x, n) in [(2f64.powf(255.9), 4u32), (2f64.powf(256.1), 4), (2f64.powf(-200.3), 5), (2f64.powf(-270.2), 4)]
+        {
+            let (ours, c) = (powi(x, n), x.powf(n as f64));
+            assert!(ours == c || ulps(ours, c) <= 1, "{x:e}^{n}: {ours:e} vs {c:e}");
         }
     }
 

@@ -2527,12 +2527,12 @@ impl<'a> Generator<'a> {
             Expr::Unary { op: UnaryOp::Neg, operand, .. } => format!("(-{})", self.expr(operand, scope)?),
             Expr::Unary { op: UnaryOp::Not, .. } => format!("(({}) as u8 as f64)", self.condition(e, scope)?),
             Expr::Binary { op: BinaryOp::Pow, left, right, .. } => {
-                // Numbers only (`2.3^((34 - 21)/10)`): the C library's pow
-                // now, once, instead of at every step; the same value.
-                if let (Some(x), Some(y)) = (self.constant_value(left), self.constant_value(right)) {
-                    return Ok(format!("({})", literal(x.powf(y))));
+                // Numbers only (`2.3^((34 - 21)/10)`): computed now, once,
+                // instead of at every step.
+                if let Some(value) = self.constant_value(e) {
+                    return Ok(format!("({})", literal(value)));
                 }
-                self.power(self.expr(left, scope)?, right, scope)?
+                self.power(left, right, scope)?
             }
             Expr::Binary { op, left, right, .. } => match op {
                 BinaryOp::Add | BinaryOp::Sub | BinaryOp::Mul | BinaryOp::Div | BinaryOp::Rem => {
@@ -2550,28 +2550,34 @@ impl<'a> Generator<'a> {
         })
     }
 
-    /// The value of an expression of numbers, CONSTANTs and DEFINEs alone,
-    /// computed as the generated code would compute it.
-    /// `x^y` (or `pow(x, y)`) with `x` already translated. Outside the step
-    /// loop (INITIAL, NET_RECEIVE: NEURON's exact functions) it is C's
-    /// `pow`, NEURON's bits. In the loop a whole exponent known now needs no
-    /// logarithm: x^2 is one product, which is correctly rounded, as C's
-    /// `pow` is but for about 0.1% of arguments (there they differ by 1
-    /// ulp); other whole exponents to 64 are `math::powi`'s products in two
-    /// doubles, correctly rounded too.
-    fn power(&self, x: String, y: &Expr, scope: &Scope) -> Result<String> {
-        if scope.exact {
-            return Ok(format!("{}::math::pow({x}, {})", self.neurite(), self.expr(y, scope)?));
-        }
-        Ok(match self.constant_value(y) {
-            Some(2.0) => format!("{{ let x = {x}; x * x }}"),
-            Some(n) if n.fract() == 0.0 && (0.0..=64.0).contains(&n) => {
-                format!("{}::math::powi({x}, {})", self.neurite(), n as u32)
+    /// `x^y` (or `pow(x, y)`) as NEURON's compiled C computes it. The C
+    /// compiler (GCC at nrnivmodl's -O2) expands the exact cases of a whole
+    /// exponent, `pow(x, 2.0)` to x*x, 1 to x, 0 to 1 and -1 to 1/x, and
+    /// calls the C library's `pow` for the others: C's `pow` outside the step
+    /// loop (INITIAL, NET_RECEIVE, where NEURON's exact functions are used),
+    /// and in the loop `math::powi` for other whole exponents to 64 (products
+    /// in two doubles, correctly rounded; C's `pow` is but for about 0.1% of
+    /// arguments, there 1 ulp away) and the vectorizing pow for the rest. A
+    /// power of numbers the C compiler folds exactly: `powi` everywhere.
+    fn power(&self, x: &Expr, y: &Expr, scope: &Scope) -> Result<String> {
+        let base = self.expr(x, scope)?;
+        let n = self.constant_value(y).filter(|n| n.fract() == 0.0 && (-1.0..=64.0).contains(n));
+        Ok(match n {
+            Some(2.0) => format!("{{ let x = {base}; x * x }}"),
+            Some(1.0) => format!("({base})"),
+            Some(0.0) => format!("{{ let _ = {base}; 1.0_f64 }}"),
+            Some(-1.0) => format!("(1.0_f64 / ({base}))"),
+            Some(n) if !scope.exact || self.constant_value(x).is_some() => {
+                format!("{}::math::powi({base}, {})", self.neurite(), n as u32)
             }
-            _ => format!("{}::math::pow({x}, {})", self.neurite(), self.expr(y, scope)?),
+            _ => format!("{}::math::pow({base}, {})", self.neurite(), self.expr(y, scope)?),
         })
     }
 
+    /// The value of an expression of numbers, CONSTANTs and DEFINEs alone,
+    /// computed as the generated code would compute it (`None` for a whole
+    /// power from 3 to 64, which the generated code computes with
+    /// `math::powi`).
     fn constant_value(&self, e: &Expr) -> Option<f64> {
         Some(match e {
             Expr::Number { value, .. } => *value,
@@ -2585,7 +2591,17 @@ impl<'a> Generator<'a> {
                     BinaryOp::Sub => x - y,
                     BinaryOp::Mul => x * y,
                     BinaryOp::Div => x / y,
-                    BinaryOp::Pow => x.powf(y),
+                    BinaryOp::Pow => match y {
+                        2.0 => x * x,
+                        1.0 => x,
+                        0.0 => 1.0,
+                        -1.0 => 1.0 / x,
+                        // The C compiler folds other powers of numbers
+                        // correctly rounded; C's pow agrees but for ~0.1% of
+                        // arguments. Whole ones are left to math::powi.
+                        _ if y.fract() == 0.0 && (3.0..=64.0).contains(&y) => return None,
+                        _ => x.powf(y),
+                    },
                     _ => return None,
                 }
             }
@@ -2800,8 +2816,8 @@ impl<'a> Generator<'a> {
             "sin" | "cos" | "tan" | "asin" | "acos" | "atan" | "sinh" | "cosh" | "tanh" | "floor" | "ceil" => {
                 one(&name.text)?
             }
-            "pow" => match (a.as_slice(), args) {
-                ([x, _], [_, y]) => self.power(x.clone(), y, scope)?,
+            "pow" => match args {
+                [x, y] => self.power(x, y, scope)?,
                 _ => return unsupported(name.pos, "pow with other than two arguments"),
             },
             // CVODE's discontinuity hint; at a fixed step NEURON's answer
@@ -3358,7 +3374,16 @@ fn statement_names(stmts: &[Stmt], assigned: &mut Vec<String>, read: &mut Vec<St
                 collect_names(value, read);
             }
             Stmt::Derivative { value, .. } => collect_names(value, read),
-            Stmt::Call(e) => collect_names(e, read),
+            Stmt::Call(e) => {
+                // `state_discontinuity(x, value)` assigns x.
+                if let Expr::Call { name, args } = e
+                    && name.text == "state_discontinuity"
+                    && let Some(Expr::Var { name: target, .. }) = args.first()
+                {
+                    assigned.push(target.text.clone());
+                }
+                collect_names(e, read)
+            }
             Stmt::If { cond, then, otherwise } => {
                 collect_names(cond, read);
                 statement_names(then, assigned, read);
@@ -4138,6 +4163,25 @@ mod tests {
         let code =
             translate("NEURON { SUFFIX q RANGE x }\nASSIGNED { x v }\nBREAKPOINT { x = v^3.5 + pow(v, 4) }").unwrap();
         assert!(code.contains("math::pow_in_loop(v, 3.5_f64)") && code.contains("math::powi(v, 4)"), "{code}");
+        // As NEURON's C compiler: 1, 0 and -1 expanded everywhere; in INITIAL
+        // (NEURON's exact functions) other whole powers are C's pow, but
+        // those of numbers, which the C compiler folds correctly rounded.
+        let code = translate(
+            "NEURON { SUFFIX q RANGE x, y }\nASSIGNED { x y v }\nINITIAL { y = v^3 + v^2 + v^1 + v^0 + v^-1 + 2^5 }\nBREAKPOINT { x = v }",
+        )
+        .unwrap();
+        let initial = &code[code.find("fn initialize").unwrap()..code.find("fn current").unwrap()];
+        assert!(initial.contains("math::pow(v, 3.0_f64)"), "{initial}");
+        assert!(initial.contains("{ let x = v; x * x }") && initial.contains("(1.0_f64 / (v))"), "{initial}");
+        assert!(initial.contains("{ let _ = v; 1.0_f64 }") && initial.contains("math::powi(2.0_f64, 5)"), "{initial}");
+    }
+
+    #[test]
+    fn a_parameter_set_by_state_discontinuity_keeps_its_cnexp_factor_uncached() {
+        let src = "NEURON { POINT_PROCESS s RANGE tau }\nPARAMETER { tau = 2 }\nSTATE { g }\nBREAKPOINT { SOLVE d METHOD cnexp }\nDERIVATIVE d { g' = -g/tau }";
+        assert!(translate(src).unwrap().contains("cnexp_var_g"));
+        let code = translate(&format!("{src}\nNET_RECEIVE(w) {{ state_discontinuity(tau, 2*tau) }}")).unwrap();
+        assert!(!code.contains("cnexp_var_g"), "{code}");
     }
 
     #[test]

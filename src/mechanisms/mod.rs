@@ -422,7 +422,9 @@ pub trait Mechanism: Send {
         None
     }
     /// Whether [`Mechanism::take_failure`] can report anything (asked once,
-    /// when the cell group is built).
+    /// when the cell group is built: a mechanism that overrides
+    /// `take_failure` must override this too, or its failures are not asked
+    /// for).
     fn reports_failures(&self) -> bool {
         false
     }
