@@ -2187,40 +2187,57 @@ impl<'a> Generator<'a> {
         let mut out = String::new();
         let functions: Vec<(String, Callable<'a>)> = self.functions.iter().map(|(k, v)| (k.clone(), *v)).collect();
         for (name, (params, body, is_function)) in functions {
-            let mut scope = Scope {
-                exact: false,
-                depth: 0,
-                usetable: None,
-                locals: params.iter().map(|(n, _)| n.text.clone()).collect(),
-                function: is_function.then(|| name.clone()),
-                site: Site::Function,
-            };
-            let body: Vec<Stmt> = body.iter().filter(|s| !matches!(s, Stmt::Table { .. })).cloned().collect();
-            let mut code = String::new();
-            self.statements(&body, &mut scope, &mut code, 3)?;
-            let args: String = params.iter().map(|(n, _)| format!(", mut {}: f64", local(&n.text))).collect();
             let prefix = if is_function { "f" } else { "p" };
             let tabled = self.tables.iter().position(|t| t.owner == name);
             // With a TABLE, the computation itself is `x_<name>`, and
             // `<name>` interpolates when usetable is on.
             let direct = if tabled.is_some() { format!("x{prefix}_{name}") } else { format!("{prefix}_{name}") };
-            if is_function {
-                writeln!(
-                    out,
-                    "\n        fn {direct}(&mut self, k: usize, mut v: f64, t: f64{args}) -> f64 {{\n            let mut {} = 0.0;\n{code}            {}\n        }}",
-                    local(&name),
-                    local(&name)
-                )
-                .ok();
-            } else {
-                writeln!(
-                    out,
-                    "\n        fn {direct}(&mut self, k: usize, mut v: f64, t: f64{args}) {{\n{code}        }}"
-                )
-                .ok();
+            // Each twice: with the fast functions for the step loop, and
+            // with NEURON's exact ones (`_exact`) for the calls from INITIAL,
+            // NET_RECEIVE and the other places that use them.
+            for exact in [false, true] {
+                let mut scope = Scope {
+                    exact,
+                    depth: 0,
+                    usetable: None,
+                    locals: params.iter().map(|(n, _)| n.text.clone()).collect(),
+                    function: is_function.then(|| name.clone()),
+                    site: Site::Function,
+                };
+                let body: Vec<Stmt> = body.iter().filter(|s| !matches!(s, Stmt::Table { .. })).cloned().collect();
+                let mut code = String::new();
+                self.statements(&body, &mut scope, &mut code, 3)?;
+                let args: String = params.iter().map(|(n, _)| format!(", mut {}: f64", local(&n.text))).collect();
+                let method = if exact { format!("{direct}_exact") } else { direct.clone() };
+                if is_function {
+                    writeln!(
+                        out,
+                        "\n        fn {method}(&mut self, k: usize, mut v: f64, t: f64{args}) -> f64 {{\n            let mut {} = 0.0;\n{code}            {}\n        }}",
+                        local(&name),
+                        local(&name)
+                    )
+                    .ok();
+                } else {
+                    writeln!(
+                        out,
+                        "\n        fn {method}(&mut self, k: usize, mut v: f64, t: f64{args}) {{\n{code}        }}"
+                    )
+                    .ok();
+                }
             }
             if let Some(index) = tabled {
                 out.push_str(&self.table_methods(index, params, &direct)?);
+                // The exact caller's lookup: the same table, or the exact
+                // computation when usetable is off.
+                let ret = if is_function { " -> f64" } else { "" };
+                writeln!(
+                    out,
+                    "\n        fn {prefix}_{name}_exact(&mut self, k: usize, v: f64, t: f64, x: f64){ret} {{"
+                )
+                .ok();
+                writeln!(out, "            if self.usetable == 0.0 {{ return self.{direct}_exact(k, v, t, x); }}").ok();
+                writeln!(out, "            self.{prefix}_{name}(k, v, t, x)").ok();
+                writeln!(out, "        }}").ok();
             }
         }
         if !self.tables.is_empty() {
@@ -2919,7 +2936,8 @@ impl<'a> Generator<'a> {
                 // elements), which the call then borrows mutably.
                 let binds: String = a.iter().enumerate().map(|(i, x)| format!("let a{i} = {x}; ")).collect();
                 let args: String = (0..a.len()).map(|i| format!(", a{i}")).collect();
-                let call = format!("self.{prefix}_{user}(k, {v}, {t}{args})");
+                let exact = if scope.exact { "_exact" } else { "" };
+                let call = format!("self.{prefix}_{user}{exact}(k, {v}, {t}{args})");
                 if binds.is_empty() { call } else { format!("{{ {binds}{call} }}") }
             }
             other => return unsupported(name.pos, &format!("call of `{other}`")),
@@ -3948,7 +3966,10 @@ mod tests {
         // v in NET_RECEIVE is the node's voltage (NEURON's `v = NODEV(node)`),
         // also for the FUNCTIONs it calls; what it leaves there goes back.
         let code = translate("NEURON { POINT_PROCESS p RANGE g }\nASSIGNED { v g }\nFUNCTION mg() { mg = 1/(1 + exp(-0.062*v)) }\nNET_RECEIVE(w) { g = g + w*mg()  v = -70 }").unwrap();
-        assert!(code.contains("let mut v = *node_v;") && code.contains("self.f_mg(k, v, t)"), "{code}");
+        assert!(code.contains("let mut v = *node_v;") && code.contains("self.f_mg_exact(k, v, t)"), "{code}");
+        // Called from NET_RECEIVE, a FUNCTION uses NEURON's exact functions.
+        let exact = &code[code.find("fn f_mg_exact").unwrap()..];
+        assert!(exact[..exact.find("\n        }").unwrap()].contains("exact_exp("), "{code}");
         assert!(code.contains("v = (-70.0_f64);") || code.contains("v = -70.0_f64;"), "{code}");
         assert!(code.contains("*node_v = v;"), "{code}");
         let err = translate("NEURON { SUFFIX a }\nPARAMETER { a = 1 }\nASSIGNED { a }").unwrap_err();
