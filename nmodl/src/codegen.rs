@@ -182,6 +182,7 @@ enum Site {
     Function,
 }
 
+#[derive(Clone)]
 struct Scope {
     /// Use NEURON's exact `exp` (blocks outside the step loop) rather than
     /// the fast one.
@@ -2186,7 +2187,7 @@ impl<'a> Generator<'a> {
     fn function_methods(&mut self) -> Result<String> {
         let mut out = String::new();
         let functions: Vec<(String, Callable<'a>)> = self.functions.iter().map(|(k, v)| (k.clone(), *v)).collect();
-        for (name, (params, body, is_function)) in functions {
+        for (name, (params, _, is_function)) in functions {
             let prefix = if is_function { "f" } else { "p" };
             let tabled = self.tables.iter().position(|t| t.owner == name);
             // With a TABLE, the computation itself is `x_<name>`, and
@@ -2196,17 +2197,9 @@ impl<'a> Generator<'a> {
             // with NEURON's exact ones (`_exact`) for the calls from INITIAL,
             // NET_RECEIVE and the other places that use them.
             for exact in [false, true] {
-                let mut scope = Scope {
-                    exact,
-                    depth: 0,
-                    usetable: None,
-                    locals: params.iter().map(|(n, _)| n.text.clone()).collect(),
-                    function: is_function.then(|| name.clone()),
-                    site: Site::Function,
-                };
-                let body: Vec<Stmt> = body.iter().filter(|s| !matches!(s, Stmt::Table { .. })).cloned().collect();
-                let mut code = String::new();
-                self.statements(&body, &mut scope, &mut code, 3)?;
+                let scope =
+                    Scope { exact, depth: 0, usetable: None, locals: Vec::new(), function: None, site: Site::Function };
+                let code = self.callable_code(&name, scope, 3)?;
                 let args: String = params.iter().map(|(n, _)| format!(", mut {}: f64", local(&n.text))).collect();
                 let method = if exact { format!("{direct}_exact") } else { direct.clone() };
                 if is_function {
@@ -2660,23 +2653,27 @@ impl<'a> Generator<'a> {
         })
     }
 
+    /// The code of FUNCTION or PROCEDURE `name`'s body (its TABLE statement
+    /// left out) in `scope`, with its parameters and, for a FUNCTION, its
+    /// own name (the value) as the locals.
+    fn callable_code(&self, name: &str, mut scope: Scope, indent: usize) -> Result<String> {
+        let (params, body, is_function) = self.functions[name];
+        scope.locals = params.iter().map(|(n, _)| n.text.clone()).collect();
+        scope.function = is_function.then(|| name.to_string());
+        let body: Vec<Stmt> = body.iter().filter(|s| !matches!(s, Stmt::Table { .. })).cloned().collect();
+        let mut code = String::new();
+        self.statements(&body, &mut scope, &mut code, indent)?;
+        Ok(code)
+    }
+
     /// A FUNCTION or PROCEDURE call in a kernel, inlined as a block (a
     /// block expression for a FUNCTION), so that the kernel's loop stays a
     /// plain loop over the columns that the compiler can vectorize. A
     /// tabulated one looks its table up when `usetable` is on.
     fn inline_call(&self, user: &str, args: &[String], scope: &Scope) -> Result<String> {
-        let (params, body, is_function) = self.functions[user];
-        let mut inner = Scope {
-            exact: scope.exact,
-            depth: scope.depth + 1,
-            usetable: scope.usetable,
-            locals: params.iter().map(|(n, _)| n.text.clone()).collect(),
-            function: is_function.then(|| user.to_string()),
-            site: Site::Kernel,
-        };
-        let body: Vec<Stmt> = body.iter().filter(|s| !matches!(s, Stmt::Table { .. })).cloned().collect();
-        let mut code = String::new();
-        self.statements(&body, &mut inner, &mut code, 5)?;
+        let (params, _, is_function) = self.functions[user];
+        let inner = Scope { depth: scope.depth + 1, site: Site::Kernel, ..scope.clone() };
+        let code = self.callable_code(user, inner, 5)?;
         let mut block = String::from("{\n");
         if !params.is_empty() {
             // All at once: an argument may name a variable that a parameter
