@@ -147,8 +147,6 @@ struct Block {
     width: usize,
     /// Row of each local node.
     row: Vec<usize>,
-    /// Local node of each row.
-    local: Vec<usize>,
     /// Row of the root (local node 0).
     root: usize,
     /// Parent row of each row (unused for the root's).
@@ -198,10 +196,6 @@ impl Block {
                 children[child_start[row[k]] + j] = row[c];
             }
         }
-        let mut local = vec![0; n];
-        for (k, &r) in row.iter().enumerate() {
-            local[r] = k;
-        }
         let root = row.first().copied().unwrap_or(0);
         let (mut chain_runs, mut chain_rows, mut branch_rows) = (Vec::<(u32, u32)>::new(), Vec::new(), Vec::new());
         for r in 0..n {
@@ -217,7 +211,6 @@ impl Block {
         Block {
             base: 0,
             width: 0,
-            local,
             root,
             parent: row_parent,
             solve_order: level_order(parent).into_iter().map(|k| row[k]).collect(),
@@ -234,9 +227,11 @@ impl Block {
     fn node(&self, lane: usize, local: usize) -> usize {
         self.base + self.row[local] * self.width + lane
     }
-    /// The local node stored at group node `node` (of this block).
+    /// The local node stored at group node `node` (of this block; for error
+    /// messages).
     fn local_of(&self, node: usize) -> usize {
-        self.local[(node - self.base) / self.width]
+        let row = (node - self.base) / self.width;
+        self.row.iter().position(|&r| r == row).unwrap_or(0)
     }
     fn len(&self) -> usize {
         self.parent.len() * self.width
@@ -611,19 +606,17 @@ impl Slot {
 
     /// Fills the mechanism's copies of ion variables before `phase`.
     fn load_ions(&mut self, ions: &[IonStore], phase: Phase) {
-        for binding in self.ions.iter_mut().filter(|b| b.loads_now(ions, phase)) {
-            if let Some(column) = self.mechanism.ion_column(binding.name()) {
-                binding.load(ions, column, phase);
-            }
+        let mechanism = &mut self.mechanism;
+        for binding in self.ions.iter_mut() {
+            let name = binding.name();
+            binding.load(ions, phase, || mechanism.ion_column(name));
         }
     }
 
     /// Gives what the mechanism wrote in `phase` back to the ions.
     fn store_ions(&mut self, ions: &mut [IonStore], phase: Phase, celsius: f64) {
-        for binding in self.ions.iter().filter(|b| b.stores_in(phase)) {
-            if let Some(column) = self.mechanism.ion_column(binding.name()) {
-                binding.store(ions, column, phase, celsius);
-            }
+        for binding in &self.ions {
+            binding.store(ions, phase, celsius, || self.mechanism.ion_column(binding.name()).map(|c| &*c));
         }
     }
 
@@ -1300,7 +1293,7 @@ impl CellGroup {
             let moves_events = mechanism.moves_events();
             let (count, may_fail) = (mechanism.len(), mechanism.reports_failures());
             // Scratch only where a POINTER has targets other than voltages.
-            let scratch = if pointers.iter().any(|p| p.nodes.is_empty()) { mechanism.len() } else { 0 };
+            let scratch = if pointers.iter().any(|p| p.nodes.is_empty()) { count } else { 0 };
             slots.push(Slot {
                 mechanism,
                 nodes,

@@ -376,18 +376,15 @@ impl IonBinding {
         self.read || (self.write && self.variable != IonVariable::Current)
     }
 
-    /// Whether [`IonBinding::load`] has anything to copy now (the cell
-    /// group asks the mechanism for its column only then).
-    pub fn loads_now(&self, ions: &[IonStore], phase: Phase) -> bool {
-        self.loads() && !(self.kept && ions[self.ion].version(self.variable) == self.loaded && phase != Phase::Initial)
-    }
-
-    /// Fills the mechanism's copy from the ions.
-    pub fn load(&mut self, ions: &[IonStore], column: &mut [f64], phase: Phase) {
-        if !self.loads_now(ions, phase) {
+    /// Fills the mechanism's copy (`column()`, asked for only when there is
+    /// something to copy) from the ions.
+    pub fn load<'c>(&mut self, ions: &[IonStore], phase: Phase, column: impl FnOnce() -> Option<&'c mut [f64]>) {
+        let version = ions[self.ion].version(self.variable);
+        if !self.loads() || (self.kept && version == self.loaded && phase != Phase::Initial) {
             return;
         }
-        self.loaded = ions[self.ion].version(self.variable);
+        let Some(column) = column() else { return };
+        self.loaded = version;
         let source = ions[self.ion].column(self.variable);
         match &self.index {
             IonIndex::Contiguous { start } => column.copy_from_slice(&source[*start..*start + column.len()]),
@@ -404,11 +401,18 @@ impl IonBinding {
     /// potentials replace the ion's (INITIAL and SOLVE; after INITIAL the
     /// reversal potentials follow written concentrations at once, as
     /// NEURON's `nrn_wrote_conc`).
-    pub fn store(&self, ions: &mut [IonStore], column: &[f64], phase: Phase, celsius: f64) {
-        if !self.stores_in(phase) {
+    pub fn store<'c>(
+        &self,
+        ions: &mut [IonStore],
+        phase: Phase,
+        celsius: f64,
+        column: impl FnOnce() -> Option<&'c [f64]>,
+    ) {
+        let is_current = self.variable == IonVariable::Current;
+        if !self.write || is_current != (phase == Phase::Current) {
             return;
         }
-        let is_current = self.variable == IonVariable::Current;
+        let Some(column) = column() else { return };
         let store = &mut ions[self.ion];
         let target = store.column_mut(self.variable);
         match (&self.index, is_current) {
@@ -434,13 +438,6 @@ impl IonBinding {
         if phase == Phase::Initial && matches!(self.variable, IonVariable::Inside | IonVariable::Outside) {
             store.wrote_concentrations((0..column.len()).map(|k| self.ion_index(k)), celsius);
         }
-    }
-
-    /// Whether [`IonBinding::store`] gives anything back in `phase`:
-    /// currents after BREAKPOINT, concentrations and potentials after
-    /// INITIAL and SOLVE.
-    pub fn stores_in(&self, phase: Phase) -> bool {
-        self.write && (self.variable == IonVariable::Current) == (phase == Phase::Current)
     }
 
     fn ion_index(&self, k: usize) -> usize {

@@ -2196,11 +2196,11 @@ impl<'a> Generator<'a> {
             // Each twice: with the fast functions for the step loop, and
             // with NEURON's exact ones (`_exact`) for the calls from INITIAL,
             // NET_RECEIVE and the other places that use them.
+            let args: String = params.iter().map(|(n, _)| format!(", mut {}: f64", local(&n.text))).collect();
             for exact in [false, true] {
                 let scope =
                     Scope { exact, depth: 0, usetable: None, locals: Vec::new(), function: None, site: Site::Function };
                 let code = self.callable_code(&name, scope, 3)?;
-                let args: String = params.iter().map(|(n, _)| format!(", mut {}: f64", local(&n.text))).collect();
                 let method = if exact { format!("{direct}_exact") } else { direct.clone() };
                 if is_function {
                     writeln!(
@@ -3454,16 +3454,12 @@ fn uses_scop_random(m: &Mechanism) -> bool {
 /// `cai` gives `decay` alone (ica is in `b`). Anything else holding the
 /// state (a call) gives all of its names.
 fn coefficient_names(e: &Expr, state: &str) -> Vec<String> {
-    let holds = |e: &Expr| {
-        let mut names = Vec::new();
-        collect_names(e, &mut names);
-        names.iter().any(|n| n == state)
-    };
     let all = |e: &Expr| {
         let mut names = Vec::new();
         collect_names(e, &mut names);
         names
     };
+    let holds = |e: &Expr| all(e).iter().any(|n| n == state);
     if !holds(e) {
         return Vec::new();
     }
